@@ -1,0 +1,118 @@
+/**
+ * TypeBox schemas of the wire format (JSON, snake_case), shared by the
+ * server's route schemas and the SDKs' types.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+
+/** String-to-string map used for metadata and env. */
+export const StringMap = Type.Record(Type.String(), Type.String(), {
+  description: 'String keys to string values',
+})
+
+/** Error envelope returned with every 4xx/5xx status. */
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.Integer({ description: 'Error code from the table in the documentation' }),
+      message: Type.String(),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  },
+  { title: 'ErrorResponse' },
+)
+
+/** A workspace: persistent storage that sandboxes mount. */
+export const Workspace = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.Union([Type.String(), Type.Null()]),
+    metadata: Type.Union([StringMap, Type.Null()]),
+    nfs_url: Type.Union([Type.String(), Type.Null()], {
+      description: 'NFS URL of the workspace export; null while NFS is not enabled',
+    }),
+    created_at: Type.String({ description: 'ISO 8601 time' }),
+    updated_at: Type.String({ description: 'ISO 8601 time' }),
+  },
+  { title: 'Workspace' },
+)
+export type Workspace = Static<typeof Workspace>
+
+/** Limits on names and metadata, shared so SDKs can check early. */
+export const Limits = {
+  nameMaxLength: 128,
+  metadataMaxEntries: 64,
+  metadataKeyMaxLength: 128,
+  metadataValueMaxLength: 4096,
+} as const
+
+/** Body of `POST /v1/workspaces`. */
+export const CreateWorkspaceBody = Type.Object(
+  {
+    name: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: Limits.nameMaxLength }), Type.Null()]),
+    ),
+    metadata: Type.Optional(
+      Type.Union([
+        Type.Record(
+          Type.String({ minLength: 1, maxLength: Limits.metadataKeyMaxLength }),
+          Type.String({ maxLength: Limits.metadataValueMaxLength }),
+          { maxProperties: Limits.metadataMaxEntries },
+        ),
+        Type.Null(),
+      ]),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type CreateWorkspaceBody = Static<typeof CreateWorkspaceBody>
+
+/** Reply of `GET /v1/workspaces`. */
+export const WorkspaceList = Type.Object({ workspaces: Type.Array(Workspace) })
+export type WorkspaceList = Static<typeof WorkspaceList>
+
+/** Kind of a directory entry. */
+export const FileType = Type.Union([
+  Type.Literal('file'),
+  Type.Literal('directory'),
+  Type.Literal('symlink'),
+])
+export type FileType = Static<typeof FileType>
+
+/** Description of one file, directory or symlink in a workspace. */
+export const FileInfo = Type.Object(
+  {
+    name: Type.String(),
+    path: Type.String({ description: 'Path relative to the workspace root, "/"-separated' }),
+    type: FileType,
+    size: Type.Integer({ minimum: 0 }),
+    modified_at: Type.Union([Type.String(), Type.Null()]),
+  },
+  { title: 'FileInfo' },
+)
+export type FileInfo = Static<typeof FileInfo>
+
+/** Reply of `GET /v1/workspaces/{id}/files`. */
+export const FileList = Type.Object({ files: Type.Array(FileInfo) })
+export type FileList = Static<typeof FileList>
+
+/** Body of `POST .../files/mkdir`. */
+export const MkdirBody = Type.Object(
+  { path: Type.String({ minLength: 1 }), parents: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+)
+export type MkdirBody = Static<typeof MkdirBody>
+
+/** Body of `POST .../files/copy` and `.../files/move`. */
+export const TransferBody = Type.Object(
+  {
+    source: Type.String({ minLength: 1 }),
+    destination: Type.String({ minLength: 1 }),
+    overwrite: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+export type TransferBody = Static<typeof TransferBody>
+
+/** Reply of `GET /health`. */
+export const HealthResponse = Type.Object({ status: Type.Literal('ok'), version: Type.String() })
+export type HealthResponse = Static<typeof HealthResponse>

@@ -1,0 +1,212 @@
+/**
+ * Every environment variable the server honours, read once into one typed
+ * Config. Explicit values (passed to `loadConfig`'s overrides) win over the
+ * environment, which wins over the defaults of the seed's table.
+ */
+import path from 'node:path'
+import {
+  ConfigError,
+  type Env,
+  parseCpu,
+  parseMemory,
+  readBool,
+  readChoice,
+  readInt,
+  readList,
+  readString,
+} from './parse.js'
+
+export { ConfigError, type Env } from './parse.js'
+
+/** Pino level names the server accepts (Python names are mapped onto these). */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
+
+/** The secret the seed ships with; start-up warns when it is still in use. */
+export const DEFAULT_UPLOAD_TOKEN_SECRET = 'dev-upload-token-secret'
+
+/** The server's whole configuration. */
+export interface Config {
+  host: string
+  port: number
+  dataDir: string
+  tls: { certFile: string; keyFile: string } | null
+  version: string
+  auth: { apiKeys: string[]; header: string }
+  corsOrigins: string[]
+  maxFileTransferBytes: number
+  sandboxDefaults: {
+    image: string
+    nanoCpus: number
+    memoryBytes: number
+    networkMode: string
+    applicationKind: string | null
+    containerWorkspaceDir: string
+    containerPrefix: string
+    stopTimeoutSeconds: number
+    toolsVolume: string
+    runtime: 'runc' | 'runsc'
+  }
+  checkpointsEnabled: boolean
+  janitor: { idleTtlSeconds: number; intervalSeconds: number }
+  portProxyHost: string | null
+  docker: { clientTimeoutSeconds: number; platform: string | null; host: string | null }
+  uploadTokens: { secret: string; header: string; queryParam: string; ttlSeconds: number }
+  plugins: {
+    enabled: boolean
+    entrypointGroups: string[]
+    modules: string[]
+    allowlist: string[]
+    denylist: string[]
+    failFast: boolean
+  }
+  logging: {
+    level: LogLevel
+    file: string | null
+    maxBytes: number
+    backupCount: number
+    console: boolean
+  }
+}
+
+const LEVEL_ALIASES: Record<string, LogLevel> = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  critical: 'fatal',
+  fatal: 'fatal',
+  silent: 'silent',
+}
+
+function readLogLevel(env: Env): LogLevel {
+  const name = readString(env, 'WM_LOG_LEVEL') !== undefined ? 'WM_LOG_LEVEL' : 'LOG_LEVEL'
+  const value = readString(env, name) ?? 'INFO'
+  const level = LEVEL_ALIASES[value.toLowerCase()]
+  if (!level) {
+    throw new ConfigError(name, `expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got "${value}"`)
+  }
+  return level
+}
+
+function readLogFile(env: Env): string | null {
+  const file = readString(env, 'WM_LOG_FILE')
+  if (file !== undefined) {
+    if (!path.isAbsolute(file)) throw new ConfigError('WM_LOG_FILE', 'must be an absolute path')
+    return file
+  }
+  const dir = readString(env, 'WM_LOG_DIR')
+  if (dir === undefined) return null
+  const name = readString(env, 'WM_LOG_NAME') ?? 'wm-server.log'
+  if (name.includes('/')) throw new ConfigError('WM_LOG_NAME', 'must be a file name, not a path')
+  return path.resolve(dir, name)
+}
+
+function readTls(env: Env): Config['tls'] {
+  const certFile = readString(env, 'WM_TLS_CERT_FILE')
+  const keyFile = readString(env, 'WM_TLS_KEY_FILE')
+  if (certFile === undefined && keyFile === undefined) return null
+  if (certFile === undefined) throw new ConfigError('WM_TLS_CERT_FILE', 'is required with WM_TLS_KEY_FILE')
+  if (keyFile === undefined) throw new ConfigError('WM_TLS_KEY_FILE', 'is required with WM_TLS_CERT_FILE')
+  return { certFile, keyFile }
+}
+
+function readApiKeys(env: Env): string[] {
+  const keys = [readString(env, 'WORKSPACE_API_KEY'), ...readList(env, 'WORKSPACE_API_KEYS')]
+  return [...new Set(keys.filter((key): key is string => key !== undefined))]
+}
+
+function readHeaderName(env: Env, name: string, fallback: string): string {
+  const value = readString(env, name) ?? fallback
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(value)) {
+    throw new ConfigError(name, `"${value}" is not a valid HTTP header name`)
+  }
+  return value.toLowerCase()
+}
+
+const JANITOR_MIN_INTERVAL_SECONDS = 10
+
+/** Reads the whole configuration from `env`; throws ConfigError on the first bad value. */
+export function loadConfig(env: Env = process.env): Config {
+  const containerWorkspaceDir = readString(env, 'CONTAINER_WORKSPACE_DIR') ?? '/workspace'
+  if (!path.posix.isAbsolute(containerWorkspaceDir)) {
+    throw new ConfigError('CONTAINER_WORKSPACE_DIR', 'must be an absolute path')
+  }
+  const networkMode = readString(env, 'WORKSPACE_NETWORK_MODE') ?? 'none'
+  if (/^(host|container:)/.test(networkMode)) {
+    throw new ConfigError('WORKSPACE_NETWORK_MODE', `"${networkMode}" would share a namespace with the host or another container`)
+  }
+  return {
+    host: readString(env, 'WM_HOST') ?? '127.0.0.1',
+    port: readInt(env, 'WM_PORT', 8080, { min: 0, max: 65535 }),
+    dataDir: path.resolve(readString(env, 'WM_DATA_DIR') ?? './data'),
+    tls: readTls(env),
+    version: readString(env, 'WORKSPACE_MANAGER_VERSION') ?? '0.1.0',
+    auth: {
+      apiKeys: readApiKeys(env),
+      header: readHeaderName(env, 'WORKSPACE_API_KEY_HEADER', 'X-API-Key'),
+    },
+    corsOrigins: readList(env, 'CORS_ALLOW_ORIGINS').length
+      ? readList(env, 'CORS_ALLOW_ORIGINS')
+      : ['*'],
+    maxFileTransferBytes: readInt(env, 'WM_MAX_FILE_TRANSFER_BYTES', 1024 ** 3, { min: 1 }),
+    sandboxDefaults: {
+      image: readString(env, 'WORKSPACE_DEFAULT_IMAGE') ?? 'ubuntu:22.04',
+      nanoCpus: parseCpu('WORKSPACE_DEFAULT_CPU', readString(env, 'WORKSPACE_DEFAULT_CPU') ?? '1c'),
+      memoryBytes: parseMemory('WORKSPACE_DEFAULT_MEM', readString(env, 'WORKSPACE_DEFAULT_MEM') ?? '2g'),
+      networkMode,
+      applicationKind: readString(env, 'WORKSPACE_APPLICATION_KIND') ?? null,
+      containerWorkspaceDir,
+      containerPrefix: readString(env, 'WORKSPACE_CONTAINER_PREFIX') ?? 'wm_ws_',
+      stopTimeoutSeconds: readInt(env, 'WORKSPACE_STOP_TIMEOUT_SECONDS', 5, { min: 0, max: 3600 }),
+      toolsVolume: readString(env, 'WORKSPACE_TOOLS_VOLUME') ?? 'wm_tools_cache',
+      runtime: readChoice(env, 'WM_RUNTIME', ['runc', 'runsc'] as const, 'runc'),
+    },
+    checkpointsEnabled: readBool(env, 'WORKSPACE_ENABLE_CHECKPOINTS', true),
+    janitor: {
+      idleTtlSeconds: readInt(env, 'WORKSPACE_IDLE_TTL_SECONDS', 7200, { min: 1 }),
+      intervalSeconds: Math.max(
+        JANITOR_MIN_INTERVAL_SECONDS,
+        readInt(env, 'WORKSPACE_JANITOR_INTERVAL_SECONDS', 3600, { min: 1 }),
+      ),
+    },
+    portProxyHost: readString(env, 'WORKSPACE_PORT_PROXY_HOST') ?? null,
+    docker: {
+      clientTimeoutSeconds: readInt(env, 'DOCKER_CLIENT_TIMEOUT', 180, { min: 1 }),
+      platform: readString(env, 'DOCKER_PLATFORM') ?? null,
+      host: readString(env, 'DOCKER_HOST') ?? null,
+    },
+    uploadTokens: {
+      secret: readString(env, 'WORKSPACE_UPLOAD_TOKEN_SECRET') ?? DEFAULT_UPLOAD_TOKEN_SECRET,
+      header: readHeaderName(env, 'WORKSPACE_UPLOAD_TOKEN_HEADER', 'Authorization'),
+      queryParam: readString(env, 'WORKSPACE_UPLOAD_TOKEN_QUERY_PARAM') ?? 'token',
+      ttlSeconds: readInt(env, 'WORKSPACE_UPLOAD_TOKEN_TTL_SECONDS', 900, { min: 1 }),
+    },
+    plugins: {
+      enabled: readBool(env, 'WM_PLUGINS_ENABLED', true),
+      entrypointGroups: readList(env, 'WM_PLUGINS_ENTRYPOINT_GROUPS').length
+        ? readList(env, 'WM_PLUGINS_ENTRYPOINT_GROUPS')
+        : ['wm_server.app_plugins'],
+      modules: readList(env, 'WM_PLUGINS_MODULES'),
+      allowlist: readList(env, 'WM_PLUGINS_ALLOWLIST'),
+      denylist: readList(env, 'WM_PLUGINS_DENYLIST'),
+      failFast: readBool(env, 'WM_PLUGINS_FAIL_FAST', false),
+    },
+    logging: {
+      level: readLogLevel(env),
+      file: readLogFile(env),
+      maxBytes: readInt(env, 'WM_LOG_MAX_BYTES', 10 * 1024 * 1024, { min: 1024 }),
+      backupCount: readInt(env, 'WM_LOG_BACKUP_COUNT', 10, { min: 0, max: 1000 }),
+      console: readBool(env, 'WM_CONSOLE', false),
+    },
+  }
+}
+
+/** Names of the variables that hold secrets: never logged. */
+export const SECRET_VARIABLES = [
+  'WORKSPACE_API_KEY',
+  'WORKSPACE_API_KEYS',
+  'WORKSPACE_UPLOAD_TOKEN_SECRET',
+  'SPLUNK_PASSWORD',
+] as const

@@ -1,0 +1,178 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { Readable } from 'node:stream'
+import type { FastifyBaseLogger } from 'fastify'
+import type { FileInfo, Workspace } from '@workspace-manager/protocol'
+import { ApiError } from '../errors.js'
+import type { MetadataStore, WorkspaceRecord } from '../store/index.js'
+import { WorkspaceFiles } from '../storage/index.js'
+
+/** What a caller may set when creating a workspace. */
+export interface CreateWorkspaceInput {
+  name?: string | null
+  metadata?: Record<string, string> | null
+}
+
+/** Where workspace data lives and how big a transfer may be. */
+export interface WorkspaceServiceOptions {
+  /** Directory holding one directory per workspace. */
+  workspacesDir: string
+  /** Directory where deleted workspaces wait to be removed; on the same filesystem. */
+  trashDir: string
+  maxTransferBytes: number
+  store: MetadataStore
+  log: FastifyBaseLogger
+}
+
+function newWorkspaceId(): string {
+  return `ws_${randomBytes(10).toString('hex')}`
+}
+
+function toWire(record: WorkspaceRecord): Workspace {
+  return {
+    id: record.id,
+    name: record.name,
+    metadata: record.metadata,
+    nfs_url: null,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+  }
+}
+
+/**
+ * Workspaces: a row in the store and a directory on disk, kept in step.
+ * A workspace is created directory-first and deleted row-first (its
+ * directory is renamed into the trash before the row goes), so a crash at
+ * any point leaves either a whole workspace or a leftover directory that
+ * `sweep()` removes at the next start — never a row without its files.
+ */
+export class WorkspaceService {
+  readonly #store: MetadataStore
+  readonly #files: WorkspaceFiles
+  readonly #trash: WorkspaceFiles
+  readonly #options: WorkspaceServiceOptions
+
+  constructor(options: WorkspaceServiceOptions) {
+    this.#options = options
+    this.#store = options.store
+    this.#files = new WorkspaceFiles({
+      root: options.workspacesDir,
+      maxTransferBytes: options.maxTransferBytes,
+    })
+    this.#trash = new WorkspaceFiles({
+      root: options.trashDir,
+      maxTransferBytes: options.maxTransferBytes,
+    })
+  }
+
+  /** Creates a workspace with an empty directory. */
+  async create(input: CreateWorkspaceInput): Promise<Workspace> {
+    const now = new Date().toISOString()
+    const record: WorkspaceRecord = {
+      id: newWorkspaceId(),
+      name: input.name ?? null,
+      metadata: input.metadata ?? null,
+      createdAt: now,
+      updatedAt: now,
+    }
+    await this.#files.create(record.id)
+    try {
+      await this.#store.insertWorkspace(record)
+    } catch (error) {
+      await this.#files.destroy(record.id)
+      throw error
+    }
+    return toWire(record)
+  }
+
+  /** The workspace `id`; 404 code 7001 when there is none. */
+  async get(id: string): Promise<Workspace> {
+    return toWire(await this.#require(id))
+  }
+
+  /** Every workspace, oldest first. */
+  async list(): Promise<Workspace[]> {
+    return (await this.#store.listWorkspaces()).map(toWire)
+  }
+
+  /** Deletes the workspace and all its files. */
+  async delete(id: string): Promise<void> {
+    await this.#require(id)
+    const trashName = `${id}-${randomBytes(4).toString('hex')}`
+    await fs.mkdir(this.#options.trashDir, { recursive: true })
+    await fs.rename(
+      path.join(this.#options.workspacesDir, id),
+      path.join(this.#options.trashDir, trashName),
+    )
+    await this.#store.deleteWorkspace(id)
+    try {
+      await this.#trash.destroy(trashName)
+    } catch (error) {
+      // The workspace is gone for every caller; its bytes go at the next sweep.
+      this.#options.log.warn({ err: error, workspaceId: id }, 'could not empty the trash yet')
+    }
+  }
+
+  /**
+   * Removes what a crash may have left: trashed workspaces and directories
+   * with no row. Run at start-up, before requests are served.
+   */
+  async sweep(): Promise<void> {
+    await fs.mkdir(this.#options.workspacesDir, { recursive: true })
+    await fs.mkdir(this.#options.trashDir, { recursive: true })
+    for (const name of await fs.readdir(this.#options.trashDir)) {
+      await this.#trash.destroy(name)
+    }
+    const known = new Set((await this.#store.listWorkspaces()).map((record) => record.id))
+    for (const name of await fs.readdir(this.#options.workspacesDir)) {
+      if (!known.has(name)) {
+        this.#options.log.warn({ workspaceId: name }, 'removing a workspace directory with no row')
+        await this.#files.destroy(name)
+      }
+    }
+  }
+
+  listFiles(id: string, filePath: string): Promise<FileInfo[]> {
+    return this.#withWorkspace(id, () => this.#files.list(id, filePath))
+  }
+
+  fileInfo(id: string, filePath: string): Promise<FileInfo> {
+    return this.#withWorkspace(id, () => this.#files.info(id, filePath))
+  }
+
+  openFile(id: string, filePath: string): Promise<{ stream: Readable; size: number; info: FileInfo }> {
+    return this.#withWorkspace(id, () => this.#files.openRead(id, filePath))
+  }
+
+  writeFile(id: string, filePath: string, body: Readable, parents: boolean): Promise<FileInfo> {
+    return this.#withWorkspace(id, () => this.#files.write(id, filePath, body, { parents }))
+  }
+
+  mkdir(id: string, filePath: string, parents: boolean): Promise<FileInfo> {
+    return this.#withWorkspace(id, () => this.#files.mkdir(id, filePath, { parents }))
+  }
+
+  copy(id: string, source: string, destination: string, overwrite: boolean): Promise<FileInfo> {
+    return this.#withWorkspace(id, () => this.#files.copy(id, source, destination, { overwrite }))
+  }
+
+  move(id: string, source: string, destination: string, overwrite: boolean): Promise<FileInfo> {
+    return this.#withWorkspace(id, () => this.#files.move(id, source, destination, { overwrite }))
+  }
+
+  removeFile(id: string, filePath: string, recursive: boolean): Promise<void> {
+    return this.#withWorkspace(id, () => this.#files.remove(id, filePath, { recursive }))
+  }
+
+  async #require(id: string): Promise<WorkspaceRecord> {
+    const record = await this.#store.getWorkspace(id)
+    if (!record) throw new ApiError('WORKSPACE_NOT_FOUND', `workspace ${id} not found`, { id })
+    return record
+  }
+
+  async #withWorkspace<T>(id: string, operation: () => Promise<T>): Promise<T> {
+    await this.#require(id)
+    return operation()
+  }
+}

@@ -1,0 +1,2 @@
+export type { MetadataStore, WorkspaceRecord } from './types.js'
+export { SqliteStore } from './sqlite.js'
