@@ -16,7 +16,10 @@ export function loadEnvFile(env: Env = process.env): Record<string, string | und
     text = fs.readFileSync(file, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !named) return { ...env }
-    throw new ConfigError('WM_SERVER_ENV_FILE', `cannot read "${file}": ${(error as Error).message}`)
+    throw new ConfigError(
+      'WM_SERVER_ENV_FILE',
+      `cannot read "${file}": ${(error as Error).message}`,
+    )
   }
   return { ...parse(text), ...env }
 }

@@ -107,8 +107,10 @@ function readTls(env: Env): Config['tls'] {
   const certFile = readString(env, 'WM_TLS_CERT_FILE')
   const keyFile = readString(env, 'WM_TLS_KEY_FILE')
   if (certFile === undefined && keyFile === undefined) return null
-  if (certFile === undefined) throw new ConfigError('WM_TLS_CERT_FILE', 'is required with WM_TLS_KEY_FILE')
-  if (keyFile === undefined) throw new ConfigError('WM_TLS_KEY_FILE', 'is required with WM_TLS_CERT_FILE')
+  if (certFile === undefined)
+    throw new ConfigError('WM_TLS_CERT_FILE', 'is required with WM_TLS_KEY_FILE')
+  if (keyFile === undefined)
+    throw new ConfigError('WM_TLS_KEY_FILE', 'is required with WM_TLS_CERT_FILE')
   return { certFile, keyFile }
 }
 
@@ -135,7 +137,10 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const networkMode = readString(env, 'WORKSPACE_NETWORK_MODE') ?? 'none'
   if (/^(host|container:)/.test(networkMode)) {
-    throw new ConfigError('WORKSPACE_NETWORK_MODE', `"${networkMode}" would share a namespace with the host or another container`)
+    throw new ConfigError(
+      'WORKSPACE_NETWORK_MODE',
+      `"${networkMode}" would share a namespace with the host or another container`,
+    )
   }
   return {
     host: readString(env, 'WM_HOST') ?? '127.0.0.1',
@@ -154,7 +159,10 @@ export function loadConfig(env: Env = process.env): Config {
     sandboxDefaults: {
       image: readString(env, 'WORKSPACE_DEFAULT_IMAGE') ?? 'ubuntu:22.04',
       nanoCpus: parseCpu('WORKSPACE_DEFAULT_CPU', readString(env, 'WORKSPACE_DEFAULT_CPU') ?? '1c'),
-      memoryBytes: parseMemory('WORKSPACE_DEFAULT_MEM', readString(env, 'WORKSPACE_DEFAULT_MEM') ?? '2g'),
+      memoryBytes: parseMemory(
+        'WORKSPACE_DEFAULT_MEM',
+        readString(env, 'WORKSPACE_DEFAULT_MEM') ?? '2g',
+      ),
       networkMode,
       applicationKind: readString(env, 'WORKSPACE_APPLICATION_KIND') ?? null,
       containerWorkspaceDir,

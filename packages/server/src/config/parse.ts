@@ -85,7 +85,10 @@ export function readChoice<T extends string>(
 export function parseCpu(name: string, value: string): number {
   const match = /^(\d+(?:\.\d+)?)(c|m)?$/i.exec(value.trim())
   if (!match) {
-    throw new ConfigError(name, `expected cores like "1c", "0.5c" or millicores like "1500m", got "${value}"`)
+    throw new ConfigError(
+      name,
+      `expected cores like "1c", "0.5c" or millicores like "1500m", got "${value}"`,
+    )
   }
   const amount = Number(match[1])
   const cores = match[2]?.toLowerCase() === 'm' ? amount / 1000 : amount
@@ -113,6 +116,7 @@ export function parseMemory(name: string, value: string): number {
   }
   const bytes = Math.floor(Number(match[1]) * (MEMORY_UNITS[match[2]!.toLowerCase()] ?? 1))
   // Docker refuses memory limits under 6 MiB.
-  if (bytes < 6 * 1024 ** 2) throw new ConfigError(name, `memory must be at least 6m, got "${value}"`)
+  if (bytes < 6 * 1024 ** 2)
+    throw new ConfigError(name, `memory must be at least 6m, got "${value}"`)
   return bytes
 }

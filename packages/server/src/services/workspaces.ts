@@ -141,7 +141,10 @@ export class WorkspaceService {
     return this.#withWorkspace(id, () => this.#files.info(id, filePath))
   }
 
-  openFile(id: string, filePath: string): Promise<{ stream: Readable; size: number; info: FileInfo }> {
+  openFile(
+    id: string,
+    filePath: string,
+  ): Promise<{ stream: Readable; size: number; info: FileInfo }> {
     return this.#withWorkspace(id, () => this.#files.openRead(id, filePath))
   }
 

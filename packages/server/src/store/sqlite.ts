@@ -70,8 +70,7 @@ export class SqliteStore implements MetadataStore {
 
   async getWorkspace(id: string): Promise<WorkspaceRecord | undefined> {
     const row = this.#db.prepare('SELECT * FROM workspaces WHERE id = ?').get(id) as
-      | WorkspaceRow
-      | undefined
+      WorkspaceRow | undefined
     return row && toRecord(row)
   }
 

@@ -1,0 +1,97 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import cors from '@fastify/cors'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { Logger } from 'pino'
+import type { Config } from './config/index.js'
+import { createLogger } from './logging.js'
+import { registerAuth } from './http/auth.js'
+import { registerErrorHandling } from './http/error-handler.js'
+import { registerMetrics } from './http/metrics.js'
+import { SqliteStore, type MetadataStore } from './store/index.js'
+import { WorkspaceService } from './services/workspaces.js'
+import { systemRoutes, type ReadinessCheck } from './routes/system.js'
+import { workspaceRoutes } from './routes/workspaces.js'
+import { fileRoutes } from './routes/files.js'
+import { fileContentRoutes } from './routes/file-content.js'
+
+/** What `buildApp` may be handed instead of making it from the config. */
+export interface AppDeps {
+  store?: MetadataStore
+  logger?: Logger
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
+
+function tlsOptions(config: Config) {
+  if (!config.tls) return {}
+  return {
+    https: { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) },
+  }
+}
+
+/**
+ * Builds the whole HTTP service without listening, so tests drive it with
+ * `app.inject()` and `main.ts` adds only `listen` and signal handling.
+ */
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const store = deps.store ?? new SqliteStore(path.join(config.dataDir, 'wm.db'))
+  const app = Fastify({
+    loggerInstance: deps.logger ?? createLogger(config),
+    ...tlsOptions(config),
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const offered = request.headers['x-request-id']
+      return typeof offered === 'string' && REQUEST_ID_PATTERN.test(offered)
+        ? offered
+        : randomUUID()
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }) as unknown as FastifyInstance
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id)
+  })
+  app.addHook('onClose', async () => store.close())
+
+  registerErrorHandling(app)
+  await app.register(cors, {
+    origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+    exposedHeaders: ['x-request-id'],
+  })
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Workspace Manager API', version: config.version },
+      components: {
+        securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: config.auth.header } },
+      },
+      security: config.auth.apiKeys.length ? [{ apiKey: [] }] : [],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  registerAuth(app, config.auth.apiKeys, config.auth.header)
+  const metrics = registerMetrics(app)
+
+  const workspaces = new WorkspaceService({
+    workspacesDir: path.join(config.dataDir, 'workspaces'),
+    trashDir: path.join(config.dataDir, 'trash'),
+    maxTransferBytes: config.maxFileTransferBytes,
+    store,
+    log: app.log,
+  })
+  app.addHook('onReady', async () => workspaces.sweep())
+
+  const checks: ReadinessCheck[] = [{ name: 'store', check: () => store.ping() }]
+  systemRoutes(app, { version: config.version, checks, metrics })
+  workspaceRoutes(app, workspaces)
+  fileRoutes(app, workspaces)
+  await app.register(fileContentRoutes, {
+    workspaces,
+    maxTransferBytes: config.maxFileTransferBytes,
+  })
+  return app
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * wm-server: loads the env file and configuration, builds the app, listens,
+ * and closes gracefully on SIGINT/SIGTERM.
+ */
+import { buildApp } from './app.js'
+import { ConfigError, DEFAULT_UPLOAD_TOKEN_SECRET, loadConfig } from './config/index.js'
+import { loadEnvFile } from './config/env-file.js'
+
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadConfig(loadEnvFile())
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`wm-server: invalid configuration: ${error.message}\n`)
+      process.exit(78)
+    }
+    throw error
+  }
+  const app = await buildApp(config)
+  if (config.auth.apiKeys.length === 0) {
+    app.log.warn('no API key is set (WORKSPACE_API_KEY/WORKSPACE_API_KEYS): authentication is off')
+  }
+  if (config.uploadTokens.secret === DEFAULT_UPLOAD_TOKEN_SECRET) {
+    app.log.warn(
+      'WORKSPACE_UPLOAD_TOKEN_SECRET is the built-in development secret: anyone can mint upload/download tokens; set your own in production',
+    )
+  }
+  let closing = false
+  const close = (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down')
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => close('SIGINT'))
+  process.on('SIGTERM', () => close('SIGTERM'))
+  await app.listen({ host: config.host, port: config.port })
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`wm-server: ${(error as Error).stack ?? String(error)}\n`)
+  process.exit(1)
+})

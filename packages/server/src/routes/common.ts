@@ -1,0 +1,29 @@
+import { Type } from '@sinclair/typebox'
+import { ErrorResponse } from '@workspace-manager/protocol'
+
+/** Error-envelope response schemas for the given statuses. */
+export function errorResponses(...statuses: number[]): Record<number, typeof ErrorResponse> {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorResponse]))
+}
+
+/** Statuses every authenticated route can answer with. */
+export const COMMON_ERRORS = [400, 401, 500] as const
+
+/** Shape of every resource id. */
+export const IdString = Type.String({
+  pattern: '^[A-Za-z0-9_-]{1,128}$',
+  description: 'Resource id',
+})
+
+/** `{id}` path parameter. */
+export const IdParams = Type.Object({ id: IdString })
+
+/** A workspace-relative path in the query string. */
+export const PathQuery = Type.Object({
+  path: Type.String({ maxLength: 4096, description: 'Path relative to the workspace root' }),
+})
+
+/** Boolean query flag: accepts true/false (and 1/0 through coercion). */
+export function BoolFlag(description: string, fallback: boolean) {
+  return Type.Optional(Type.Boolean({ default: fallback, description }))
+}

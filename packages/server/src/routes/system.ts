@@ -1,0 +1,70 @@
+/// <reference types="@fastify/swagger" />
+import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { Registry } from 'prom-client'
+import { HealthResponse } from '@workspace-manager/protocol'
+import { ApiError } from '../errors.js'
+import { errorResponses } from './common.js'
+
+/** A named check `/ready` runs; throws when its dependency does not answer. */
+export interface ReadinessCheck {
+  name: string
+  check: () => Promise<void>
+}
+
+const ReadyResponse = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('unavailable')]),
+  checks: Type.Record(Type.String(), Type.String()),
+})
+
+/** `/health`, `/ready` and `/metrics`. */
+export function systemRoutes(
+  app: FastifyInstance,
+  opts: { version: string; checks: readonly ReadinessCheck[]; metrics: Registry },
+): void {
+  app.get(
+    '/health',
+    {
+      schema: { tags: ['system'], summary: 'Liveness', response: { 200: HealthResponse } },
+      logLevel: 'warn',
+    },
+    async () => ({ status: 'ok' as const, version: opts.version }),
+  )
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Readiness: 200 when every dependency answers, 503 with code 1006 otherwise',
+        response: { 200: ReadyResponse, ...errorResponses(503) },
+      },
+      logLevel: 'warn',
+    },
+    async () => {
+      const results: Record<string, string> = {}
+      let ready = true
+      for (const { name, check } of opts.checks) {
+        try {
+          await check()
+          results[name] = 'ok'
+        } catch (error) {
+          ready = false
+          results[name] = (error as Error).message
+        }
+      }
+      if (!ready)
+        throw new ApiError('RUNTIME_UNAVAILABLE', 'a dependency is not answering', results)
+      return { status: 'ready' as const, checks: results }
+    },
+  )
+
+  app.get(
+    '/metrics',
+    { schema: { tags: ['system'], summary: 'Prometheus metrics (text format)' }, logLevel: 'warn' },
+    async (_request, reply) => {
+      void reply.type(opts.metrics.contentType)
+      return opts.metrics.metrics()
+    },
+  )
+}

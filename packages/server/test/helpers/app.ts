@@ -1,0 +1,35 @@
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { TestContext } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import pino from 'pino'
+import { buildApp } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config/index.js'
+
+/** A temporary directory removed when the test ends. */
+export async function tempDir(t: TestContext, prefix = 'wm-test-'): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix))
+  t.after(() => fs.rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** Builds a ready app on a fresh data dir with `env` over the defaults; closed after the test. */
+export async function testApp(
+  t: TestContext,
+  env: Record<string, string> = {},
+): Promise<{ app: FastifyInstance; config: Config }> {
+  const dataDir = await tempDir(t)
+  const config = loadConfig({ WM_DATA_DIR: dataDir, ...env })
+  const app = await buildApp(config, { logger: pino({ level: 'silent' }) })
+  t.after(() => app.close())
+  await app.ready()
+  return { app, config }
+}
+
+/** Creates a workspace through the API and returns its id. */
+export async function createWorkspace(app: FastifyInstance, name = 'test'): Promise<string> {
+  const response = await app.inject({ method: 'POST', url: '/v1/workspaces', payload: { name } })
+  if (response.statusCode !== 201) throw new Error(`create failed: ${response.body}`)
+  return response.json<{ id: string }>().id
+}

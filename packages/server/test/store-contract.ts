@@ -1,0 +1,67 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { MetadataStore, WorkspaceRecord } from '../src/store/index.js'
+
+function record(id: string, extra: Partial<WorkspaceRecord> = {}): WorkspaceRecord {
+  const now = new Date().toISOString()
+  return { id, name: null, metadata: null, createdAt: now, updatedAt: now, ...extra }
+}
+
+/**
+ * The behaviour every MetadataStore must have. Each implementation's test
+ * file calls this with a factory that returns a fresh, empty store.
+ */
+export function storeContract(name: string, open: () => Promise<MetadataStore>): void {
+  const withStore = (title: string, body: (store: MetadataStore) => Promise<void>) =>
+    test(`${name}: ${title}`, async () => {
+      const store = await open()
+      try {
+        await body(store)
+      } finally {
+        await store.close()
+      }
+    })
+
+  withStore('inserts and reads back a workspace with name and metadata', async (store) => {
+    const row = record('ws_1', { name: 'one', metadata: { project: 'demo', ü: 'ö' } })
+    await store.insertWorkspace(row)
+    assert.deepEqual(await store.getWorkspace('ws_1'), row)
+  })
+
+  withStore('keeps null name and metadata as null', async (store) => {
+    await store.insertWorkspace(record('ws_1'))
+    const row = await store.getWorkspace('ws_1')
+    assert.equal(row?.name, null)
+    assert.equal(row?.metadata, null)
+  })
+
+  withStore('answers undefined for an unknown id', async (store) => {
+    assert.equal(await store.getWorkspace('nope'), undefined)
+  })
+
+  withStore('refuses a duplicate id and keeps the first row', async (store) => {
+    await store.insertWorkspace(record('ws_1', { name: 'first' }))
+    await assert.rejects(store.insertWorkspace(record('ws_1', { name: 'second' })))
+    assert.equal((await store.getWorkspace('ws_1'))?.name, 'first')
+  })
+
+  withStore('lists in insertion order', async (store) => {
+    for (const id of ['ws_b', 'ws_a', 'ws_c']) await store.insertWorkspace(record(id))
+    assert.deepEqual(
+      (await store.listWorkspaces()).map((row) => row.id),
+      ['ws_b', 'ws_a', 'ws_c'],
+    )
+  })
+
+  withStore('deletes once', async (store) => {
+    await store.insertWorkspace(record('ws_1'))
+    assert.equal(await store.deleteWorkspace('ws_1'), true)
+    assert.equal(await store.deleteWorkspace('ws_1'), false)
+    assert.equal(await store.getWorkspace('ws_1'), undefined)
+    assert.deepEqual(await store.listWorkspaces(), [])
+  })
+
+  withStore('answers a ping', async (store) => {
+    await store.ping()
+  })
+}
