@@ -49,7 +49,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         ? offered
         : randomUUID()
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // Ids are checked by schema (400 above 128 characters), not cut off by the router (414).
+    routerOptions: { maxParamLength: 1024 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
   }) as unknown as FastifyInstance
 
   app.addHook('onRequest', async (request, reply) => {

@@ -173,13 +173,13 @@ const invalid: Array<[string, string]> = [
   ['CONTAINER_WORKSPACE_DIR', 'workspace'],
   ['WM_RUNTIME', 'kata'],
   ['WM_MAX_FILE_TRANSFER_BYTES', '0'],
-  ['WM_TLS_CERT_FILE', '/only/cert.pem'],
+  ['WM_TLS_KEY_FILE', '/only/key.pem'],
 ]
 for (const [name, value] of invalid) {
   test(`${name}=${value} is refused with a message naming the variable`, () => {
     assert.throws(
       () => loadConfig({ [name]: value }),
-      (error: unknown) => error instanceof ConfigError && error.message.startsWith(name),
+      (error: unknown) => error instanceof ConfigError && error.message.includes(name),
     )
   })
 }

@@ -23,7 +23,20 @@ export const PathQuery = Type.Object({
   path: Type.String({ maxLength: 4096, description: 'Path relative to the workspace root' }),
 })
 
-/** Boolean query flag: accepts true/false (and 1/0 through coercion). */
-export function BoolFlag(description: string, fallback: boolean) {
-  return Type.Optional(Type.Boolean({ default: fallback, description }))
+/**
+ * Boolean query flag: `true`/`false`/`1`/`0`. Type coercion is off for the
+ * whole app (it would silently turn a JSON `42` into `"42"`), so query
+ * flags are declared as words and read with `flag()`.
+ */
+export function BoolFlag(description: string) {
+  return Type.Optional(
+    Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')], {
+      description,
+    }),
+  )
+}
+
+/** Reads a `BoolFlag` query value. */
+export function flag(value: string | undefined, fallback: boolean): boolean {
+  return value === undefined ? fallback : value === 'true' || value === '1'
 }

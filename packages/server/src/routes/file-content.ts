@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox'
 import { FileInfo } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
 import type { WorkspaceService } from '../services/workspaces.js'
-import { BoolFlag, COMMON_ERRORS, IdParams, PathQuery, errorResponses } from './common.js'
+import { BoolFlag, COMMON_ERRORS, IdParams, PathQuery, errorResponses, flag } from './common.js'
 
 const FILE_ERRORS = [...COMMON_ERRORS, 403, 404, 409, 413] as const
 
@@ -61,7 +61,7 @@ export async function fileContentRoutes(
         params: IdParams,
         querystring: Type.Object({
           path: PathQuery.properties.path,
-          parents: BoolFlag('Create missing parent directories', true),
+          parents: BoolFlag('Create missing parent directories (default true)'),
         }),
         response: { 201: FileInfo, ...errorResponses(...FILE_ERRORS) },
       },
@@ -80,9 +80,9 @@ export async function fileContentRoutes(
         )
       }
       const body = request.body instanceof Readable ? request.body : Readable.from([])
-      const { path, parents = true } = request.query
+      const { path, parents } = request.query
       try {
-        const info = await workspaces.writeFile(request.params.id, path, body, parents)
+        const info = await workspaces.writeFile(request.params.id, path, body, flag(parents, true))
         return await reply.status(201).send(info)
       } catch (error) {
         if (!body.readableEnded) void reply.header('connection', 'close')

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { FileInfo, FileList, MkdirBody, TransferBody } from '@workspace-manager/protocol'
 import type { WorkspaceService } from '../services/workspaces.js'
-import { BoolFlag, COMMON_ERRORS, IdParams, PathQuery, errorResponses } from './common.js'
+import { BoolFlag, COMMON_ERRORS, IdParams, PathQuery, errorResponses, flag } from './common.js'
 
 const FILE_ERRORS = [...COMMON_ERRORS, 403, 404, 409] as const
 
@@ -105,14 +105,14 @@ export function fileRoutes(app: FastifyInstance, workspaces: WorkspaceService): 
         params: IdParams,
         querystring: Type.Object({
           path: PathQuery.properties.path,
-          recursive: BoolFlag('Delete a directory and everything in it', false),
+          recursive: BoolFlag('Delete a directory and everything in it (default false)'),
         }),
         response: { 204: Type.Null(), ...errorResponses(...FILE_ERRORS) },
       },
     },
     async (request, reply) => {
-      const { path, recursive = false } = request.query
-      await workspaces.removeFile(request.params.id, path, recursive)
+      const { path, recursive } = request.query
+      await workspaces.removeFile(request.params.id, path, flag(recursive, false))
       return reply.status(204).send(null)
     },
   )

@@ -16,12 +16,16 @@ export function workspaceRoutes(app: FastifyInstance, workspaces: WorkspaceServi
       schema: {
         tags,
         summary: 'Create a workspace',
-        body: Type.Optional(CreateWorkspaceBody),
+        body: CreateWorkspaceBody,
         response: { 201: Workspace, ...errorResponses(...COMMON_ERRORS) },
+      },
+      // A bodiless POST means "all defaults".
+      preValidation: async (request) => {
+        request.body ??= {}
       },
     },
     async (request, reply) => {
-      const workspace = await workspaces.create(request.body ?? {})
+      const workspace = await workspaces.create(request.body)
       return reply.status(201).send(workspace)
     },
   )
