@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -77,3 +80,20 @@ def test_close_is_idempotent() -> None:
         await aclient.close()
 
     asyncio.run(main())
+
+
+def test_sdk_imports_without_asyncio(tmp_path: Path) -> None:
+    # A concurrent.py beside a script shadows the stdlib package asyncio needs;
+    # the blocking client must import and work there all the same.
+    (tmp_path / "concurrent.py").write_text("raise SystemExit('stdlib concurrent was shadowed')\n")
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import sys, workspace_sdk\n"
+        "workspace_sdk.WorkspaceClient('http://localhost:1').close()\n"
+        "assert 'asyncio' not in sys.modules\n"
+        "print('imported')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False
+    )
+    assert done.stdout.strip() == "imported", done.stderr

@@ -121,6 +121,22 @@ def test_async_write_file_takes_an_async_iterator() -> None:
     assert recorder.last.content == b"one,two"
 
 
+def test_async_write_file_awaits_an_async_file_object() -> None:
+    class AsyncFile:  # the shape of aiofiles' binary file objects
+        def __init__(self, data: bytes) -> None:
+            self._file = io.BytesIO(data)
+
+        async def read(self, size: int = -1) -> bytes:
+            return self._file.read(size)
+
+        async def tell(self) -> int:
+            return self._file.tell()
+
+    recorder = Recorder(reply(201, FI))
+    invoke("async", recorder, "write_file", "ws1", "x", AsyncFile(b"z" * 600_000))
+    assert recorder.last.content == b"z" * 600_000
+
+
 def test_write_file_rejects_text_chunks(kind: str) -> None:
     with pytest.raises(TypeError, match="binary mode"):
         invoke(kind, reply(201, FI), "write_file", "ws1", "x", io.StringIO("text"))

@@ -11,17 +11,17 @@ leaves the target untouched.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
 import os
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, TypeVar
 
 from ._http import too_large
 
+T = TypeVar("T")
 CHUNK_SIZE = 256 * 1024
 
 UploadContent = str | bytes | bytearray | memoryview | IO[bytes] | Iterable[bytes]
@@ -31,6 +31,17 @@ AsyncUploadContent = UploadContent | AsyncIterable[bytes]
 """What the async ``write_file`` accepts: also an async iterator of chunks."""
 
 LocalPath = str | os.PathLike[str]
+
+
+async def _in_thread(func: Callable[..., T], *args: Any) -> T:
+    """``asyncio.to_thread``, with asyncio imported on first use, not with the SDK.
+
+    Why: asyncio imports ``concurrent.futures``, and a file named ``concurrent.py`` beside a
+    caller's script shadows that package; the blocking client must still import cleanly there.
+    """
+    import asyncio
+
+    return await asyncio.to_thread(func, *args)
 
 
 def _as_bytes(chunk: object) -> bytes:
@@ -111,11 +122,7 @@ async def _aread_chunks(file: Any) -> AsyncIterator[bytes]:
     """Chunks of a file object: an async ``read`` is awaited, a blocking one runs in a thread."""
     is_async = inspect.iscoroutinefunction(file.read)
     while True:
-        chunk = (
-            await file.read(CHUNK_SIZE)
-            if is_async
-            else await asyncio.to_thread(file.read, CHUNK_SIZE)
-        )
+        chunk = await file.read(CHUNK_SIZE) if is_async else await _in_thread(file.read, CHUNK_SIZE)
         if not chunk:
             return
         yield chunk
@@ -132,7 +139,8 @@ def async_body(content: AsyncUploadContent, limit: int) -> bytes | AsyncIterator
     if whole is not None:
         return whole
     if hasattr(content, "read"):
-        _check_remaining_size(content, limit)
+        if not inspect.iscoroutinefunction(content.read):  # an async file's tell() is async too
+            _check_remaining_size(content, limit)
         return _acapped(_aread_chunks(content), limit)
     if isinstance(content, AsyncIterable):
         return _acapped(content, limit)
@@ -196,14 +204,14 @@ async def adownload_to_path(
     download: Callable[[Callable[[bytes], Awaitable[object]]], Awaitable[int]], target: LocalPath
 ) -> int:
     """Async ``download_to_path``: file-system calls run in a worker thread."""
-    temp = await asyncio.to_thread(_TempTarget, target)
+    temp = await _in_thread(_TempTarget, target)
 
     async def sink(chunk: bytes) -> None:
-        await asyncio.to_thread(temp.file.write, chunk)
+        await _in_thread(temp.file.write, chunk)
 
     try:
         size = await download(sink)
-        await asyncio.to_thread(temp.commit)
+        await _in_thread(temp.commit)
     except BaseException:
         temp.discard()  # quick and local; must also run when the task is being cancelled
         raise
