@@ -1,0 +1,172 @@
+/**
+ * The SDK's error tree: one base class, one subclass per kind a caller is
+ * likely to catch, chosen from the protocol's code table by {@link sdkError}.
+ */
+import { ErrorCodes, errorInfoForCode, type SdkErrorName } from '@workspace-manager/protocol'
+
+/**
+ * Why a failure happened on the client side, before or instead of an error
+ * reply from the server. Carried in `details.reason` of a {@link WorkspaceError}
+ * whose `status` is `0`.
+ */
+export type ClientFailureReason =
+  'config' | 'network' | 'timeout' | 'aborted' | 'invalid-response' | 'upload-source' | 'local-file'
+
+/** Fields every {@link WorkspaceError} is built from. */
+export interface WorkspaceErrorInit {
+  /** Error code from the protocol table; `0` for client-side failures with no such code. */
+  code: number
+  /** Human-readable message. */
+  message: string
+  /** HTTP status of the reply; `0` when no reply was received. */
+  status?: number
+  /** Extra structured information from the server or the SDK. */
+  details?: Record<string, unknown>
+  /** The underlying error, when one exists. */
+  cause?: unknown
+}
+
+/** Base class of every error the SDK throws. */
+export class WorkspaceError extends Error {
+  /** Error code from the protocol table (e.g. `5001`); `0` for client-side failures with no table code. */
+  readonly code: number
+  /** HTTP status of the reply, or `0` when the server was never heard from. */
+  readonly status: number
+  /** Structured details from the error envelope, or `{ reason }` for client-side failures. */
+  readonly details: Record<string, unknown>
+
+  /** Builds an error from its code, message, status and details. */
+  constructor(init: WorkspaceErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause })
+    this.name = 'WorkspaceError'
+    this.code = init.code
+    this.status = init.status ?? 0
+    this.details = init.details ?? {}
+  }
+}
+
+/** A sandbox id names nothing (code 2001). */
+export class SandboxNotFoundError extends WorkspaceError {
+  /** @inheritDoc */
+  constructor(init: WorkspaceErrorInit) {
+    super(init)
+    this.name = 'SandboxNotFoundError'
+  }
+}
+
+/** A workspace id names nothing (code 7001). */
+export class WorkspaceNotFoundError extends WorkspaceError {
+  /** @inheritDoc */
+  constructor(init: WorkspaceErrorInit) {
+    super(init)
+    this.name = 'WorkspaceNotFoundError'
+  }
+}
+
+/** A sandbox template (image) does not exist (code 2003). */
+export class TemplateNotFoundError extends WorkspaceError {
+  /** @inheritDoc */
+  constructor(init: WorkspaceErrorInit) {
+    super(init)
+    this.name = 'TemplateNotFoundError'
+  }
+}
+
+/** A workspace path does not exist (code 5001). */
+export class FileNotFoundError extends WorkspaceError {
+  /** @inheritDoc */
+  constructor(init: WorkspaceErrorInit) {
+    super(init)
+    this.name = 'FileNotFoundError'
+  }
+}
+
+/** The operation is not allowed on that path (codes 5002 and 5006). */
+export class PermissionDeniedError extends WorkspaceError {
+  /** @inheritDoc */
+  constructor(init: WorkspaceErrorInit) {
+    super(init)
+    this.name = 'PermissionDeniedError'
+  }
+}
+
+/** A process ran past its timeout (code 3002). */
+export class ProcessTimeoutError extends WorkspaceError {
+  /** @inheritDoc */
+  constructor(init: WorkspaceErrorInit) {
+    super(init)
+    this.name = 'ProcessTimeoutError'
+  }
+}
+
+/** A PTY id names no live terminal (code 4001). */
+export class PtyNotFoundError extends WorkspaceError {
+  /** @inheritDoc */
+  constructor(init: WorkspaceErrorInit) {
+    super(init)
+    this.name = 'PtyNotFoundError'
+  }
+}
+
+/** The in-sandbox agent is not (yet) reachable (code 3003). */
+export class AgentNotConnectedError extends WorkspaceError {
+  /** @inheritDoc */
+  constructor(init: WorkspaceErrorInit) {
+    super(init)
+    this.name = 'AgentNotConnectedError'
+  }
+}
+
+const classByName: Record<SdkErrorName, new (init: WorkspaceErrorInit) => WorkspaceError> = {
+  WorkspaceError,
+  SandboxNotFoundError,
+  WorkspaceNotFoundError,
+  TemplateNotFoundError,
+  FileNotFoundError,
+  PermissionDeniedError,
+  ProcessTimeoutError,
+  PtyNotFoundError,
+  AgentNotConnectedError,
+}
+
+/**
+ * Builds the error for a code from the protocol table: the subclass the table
+ * names, or {@link WorkspaceError} for a code this version does not know.
+ */
+export function sdkError(init: WorkspaceErrorInit): WorkspaceError {
+  const info = errorInfoForCode(init.code)
+  const ErrorClass = classByName[info?.sdkError ?? 'WorkspaceError']
+  return new ErrorClass({ ...init, status: init.status ?? info?.status ?? 0 })
+}
+
+/** The generic (1xxx) code answering a bare HTTP status, used when an error body is not JSON. */
+export function codeForStatus(status: number): number {
+  const generic = Object.values(ErrorCodes).find((row) => row.code < 2000 && row.status === status)
+  if (generic) return generic.code
+  return status >= 500 ? ErrorCodes.INTERNAL.code : 0
+}
+
+/** A client-side failure: no table code, no HTTP status, `details.reason` says why. */
+export function clientError(
+  reason: ClientFailureReason,
+  message: string,
+  extra: { cause?: unknown; details?: Record<string, unknown> } = {},
+): WorkspaceError {
+  return new WorkspaceError({
+    code: 0,
+    status: 0,
+    message,
+    details: { reason, ...extra.details },
+    cause: extra.cause,
+  })
+}
+
+/** The transfer cap was exceeded on the client side (code 1004, like the server's). */
+export function transferTooLargeError(limitBytes: number, what: string): WorkspaceError {
+  return new WorkspaceError({
+    code: ErrorCodes.PAYLOAD_TOO_LARGE.code,
+    status: 0,
+    message: `${what} exceeds the transfer cap of ${limitBytes} bytes (maxFileTransferBytes / WM_MAX_FILE_TRANSFER_BYTES)`,
+    details: { limitBytes },
+  })
+}

@@ -1,0 +1,96 @@
+/** A tiny real HTTP server on 127.0.0.1:0 for tests: records requests, answers with a handler. */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface RecordedRequest {
+  method: string
+  url: URL
+  headers: IncomingMessage['headers']
+  body: Buffer
+}
+
+export type Handler = (request: RecordedRequest, response: ServerResponse) => void | Promise<void>
+
+export interface TestServer {
+  url: string
+  requests: RecordedRequest[]
+  close(): Promise<void>
+}
+
+/** Starts a server whose handler sees each request with its whole body already read. */
+export async function startTestServer(handler: Handler): Promise<TestServer> {
+  const requests: RecordedRequest[] = []
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('error', () => undefined)
+    req.on('end', () => {
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        url: new URL(req.url ?? '/', 'http://test'),
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      }
+      requests.push(recorded)
+      void Promise.resolve(handler(recorded, res)).catch((error: unknown) => {
+        res.statusCode = 599
+        res.end(String(error))
+      })
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** Sends a JSON reply. */
+export function replyJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  })
+  response.end(text)
+}
+
+/** Sends the API's error envelope. */
+export function replyError(
+  response: ServerResponse,
+  status: number,
+  code: number,
+  message = 'boom',
+) {
+  replyJson(response, status, { error: { code, message, details: { hint: 'x' } } })
+}
+
+/** A wire-format workspace for canned replies. */
+export function wireWorkspace(id = 'ws1', extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    name: 'demo',
+    metadata: { owner_name: 'ann' },
+    nfs_url: null,
+    created_at: '2026-11-24T10:00:00.000Z',
+    updated_at: '2026-11-24T10:00:00.000Z',
+    ...extra,
+  }
+}
+
+/** A wire-format file info for canned replies. */
+export function wireFileInfo(path = 'a.txt', size = 3) {
+  return {
+    name: path.split('/').pop(),
+    path,
+    type: 'file',
+    size,
+    modified_at: '2026-11-24T10:00:00.000Z',
+  }
+}
