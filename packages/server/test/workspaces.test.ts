@@ -67,7 +67,7 @@ test('start-up sweeps the trash and directories that have no row', async (t) => 
   const { app, config } = await testApp(t)
   const id = (await app.inject({ method: 'POST', url: '/v1/workspaces', payload: {} })).json().id
   const orphan = path.join(config.dataDir, 'workspaces', 'ws_orphan')
-  const trashed = path.join(config.dataDir, 'trash', 'ws_old-1234')
+  const trashed = path.join(config.dataDir, 'trash', 'not an id.!')
   await fs.mkdir(orphan)
   await fs.mkdir(path.join(trashed, 'deep'), { recursive: true })
   await app.close()

@@ -50,7 +50,6 @@ function toWire(record: WorkspaceRecord): Workspace {
 export class WorkspaceService {
   readonly #store: MetadataStore
   readonly #files: WorkspaceFiles
-  readonly #trash: WorkspaceFiles
   readonly #options: WorkspaceServiceOptions
 
   constructor(options: WorkspaceServiceOptions) {
@@ -58,10 +57,6 @@ export class WorkspaceService {
     this.#store = options.store
     this.#files = new WorkspaceFiles({
       root: options.workspacesDir,
-      maxTransferBytes: options.maxTransferBytes,
-    })
-    this.#trash = new WorkspaceFiles({
-      root: options.trashDir,
       maxTransferBytes: options.maxTransferBytes,
     })
   }
@@ -106,11 +101,20 @@ export class WorkspaceService {
       path.join(this.#options.trashDir, trashName),
     )
     await this.#store.deleteWorkspace(id)
+    await this.#emptyTrash(trashName)
+  }
+
+  /**
+   * Removes one trash entry. Nothing mounts the trash, so no sandbox can swap
+   * a symlink in while this runs, and `fs.rm` (which unlinks symlinks rather
+   * than following them) is safe here, at any depth. Failures are logged, not
+   * thrown: the workspace is already gone for every caller.
+   */
+  async #emptyTrash(name: string): Promise<void> {
     try {
-      await this.#trash.destroy(trashName)
+      await fs.rm(path.join(this.#options.trashDir, name), { recursive: true, force: true })
     } catch (error) {
-      // The workspace is gone for every caller; its bytes go at the next sweep.
-      this.#options.log.warn({ err: error, workspaceId: id }, 'could not empty the trash yet')
+      this.#options.log.warn({ err: error, entry: name }, 'could not empty the trash yet')
     }
   }
 
@@ -121,15 +125,19 @@ export class WorkspaceService {
   async sweep(): Promise<void> {
     await fs.mkdir(this.#options.workspacesDir, { recursive: true })
     await fs.mkdir(this.#options.trashDir, { recursive: true })
-    for (const name of await fs.readdir(this.#options.trashDir)) {
-      await this.#trash.destroy(name)
-    }
+    for (const name of await fs.readdir(this.#options.trashDir)) await this.#emptyTrash(name)
     const known = new Set((await this.#store.listWorkspaces()).map((record) => record.id))
     for (const name of await fs.readdir(this.#options.workspacesDir)) {
-      if (!known.has(name)) {
-        this.#options.log.warn({ workspaceId: name }, 'removing a workspace directory with no row')
-        await this.#files.destroy(name)
-      }
+      if (known.has(name)) continue
+      // A directory with no row comes from a create that crashed before its
+      // row was written: no sandbox ever mounted it. Move it to the trash.
+      this.#options.log.warn({ workspaceId: name }, 'removing a workspace directory with no row')
+      const trashName = `orphan-${randomBytes(4).toString('hex')}`
+      await fs.rename(
+        path.join(this.#options.workspacesDir, name),
+        path.join(this.#options.trashDir, trashName),
+      )
+      await this.#emptyTrash(trashName)
     }
   }
 
