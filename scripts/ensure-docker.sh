@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Makes sure a Docker engine answers `docker info`: installs Debian's docker.io
+# when dockerd is missing and starts dockerd in the background when no engine
+# runs (there is no systemd on these machines). Idempotent; a no-op (well under
+# a second) when an engine already answers.
+#
+# What we found on these machines (Debian bookworm VM, root, no systemd, no
+# container registry), with docker.io 20.10.24 from Debian:
+# - Storage driver: overlay2 works (ext4 root, overlay built into the kernel).
+#   No /etc/docker/daemon.json is written: dockerd probes drivers itself
+#   (overlay2, fuse-overlayfs, aufs, overlay, ..., vfs) and falls back on its
+#   own; with /var/lib/docker on an overlay filesystem it chose vfs (checked),
+#   which works but copies every layer, so we warn when vfs is in use.
+# - iptables: Debian's default iptables-nft works with this kernel (nf_tables
+#   built in); the default bridge network and its NAT rules come up.
+# - cgroups: v1 hybrid, cgroupfs driver; memory, cpu and pids limits work
+#   (blkio weight is not supported by the kernel: a harmless warning).
+# - PID 1 does not reap orphans: a killed dockerd stays a zombie and its pid
+#   file blocks the next start; see clear_stale_pidfile.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+DOCKERD_LOG=/var/log/wm-dockerd.log
+WAIT_SECONDS=60
+
+engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
+
+if have docker && engine_answers; then
+  log "docker: engine answers ($(docker version --format 'server {{.Server.Version}}' 2>/dev/null || echo 'version unknown'))"
+  exit 0
+fi
+
+if ! is_root; then
+  die "no Docker engine answers 'docker info' and this is not root. Install and start one:
+  sudo apt-get install -y docker.io && sudo service docker start
+(or Docker Engine from docker.com), and make sure your user can reach /var/run/docker.sock."
+fi
+
+if ! have dockerd; then
+  log "docker: dockerd not found; installing Debian's docker.io"
+  # docker.io's maintainer scripts would start the engine through its init script;
+  # we start it ourselves below (known log file, no init system here), so keep
+  # invoke-rc.d quiet during the install when nothing else has set a policy.
+  policy=/usr/sbin/policy-rc.d
+  added_policy=0
+  if [ ! -e "$policy" ]; then
+    added_policy=1
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt_install docker.io iptables
+  trap - EXIT
+  if [ "$added_policy" = 1 ]; then rm -f "$policy"; fi
+fi
+# docker.io ships a client too; /usr/local/bin/docker, if present, is also fine.
+have docker || die "dockerd is installed but no docker client is on PATH"
+
+# True when PID is a live (not zombie) process named NAME.
+alive() {
+  local pid="$1" name="$2" state
+  [ -r "/proc/$pid/status" ] || return 1
+  state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status")"
+  [ "$state" != Z ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]
+}
+
+# Quirk seen here: PID 1 of these machines does not reap orphans, so a dockerd
+# (or its containerd) that was killed stays a zombie. dockerd takes a pid file
+# whose process "exists" for a live engine and refuses to start ("pid file
+# found, ensure docker is not running"), so drop pid files of dead engines.
+clear_stale_pidfile() {
+  local file="$1" name="$2" pid
+  [ -f "$file" ] || return 0
+  pid="$(tr -dc '0-9' <"$file")"
+  if [ -z "$pid" ] || ! alive "$pid" "$name"; then
+    log "docker: removing stale $file (pid ${pid:-none} is not a live $name)"
+    rm -f "$file"
+  fi
+}
+
+if pidof dockerd >/dev/null; then
+  log "docker: dockerd is running (pid $(pidof dockerd)) but does not answer yet; waiting"
+else
+  clear_stale_pidfile /var/run/docker.pid dockerd
+  clear_stale_pidfile /var/run/docker/containerd/containerd.pid containerd
+  log "docker: starting dockerd (log: $DOCKERD_LOG)"
+  # setsid: the engine outlives this script's process group (a test run's
+  # cleanup, a Ctrl-C) like a service would.
+  setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+fi
+
+start=$(now)
+deadline=$(($(date +%s) + WAIT_SECONDS))
+while [ "$(date +%s)" -lt "$deadline" ]; do
+  if engine_answers; then
+    driver="$(docker info --format '{{.Driver}}')"
+    log "docker: engine answers after $(elapsed "$start") (storage driver $driver)"
+    if [ "$driver" = vfs ]; then
+      log "docker: WARNING: storage driver vfs (overlay2 does not work on $(stat -f -c %T /var/lib/docker 2>/dev/null || echo 'this filesystem')): containers start slower and use more disk"
+    fi
+    exit 0
+  fi
+  if ! pidof dockerd >/dev/null; then
+    log "docker: dockerd exited; last lines of $DOCKERD_LOG:"
+    tail -n 30 "$DOCKERD_LOG" >&2 || true
+    die "dockerd did not start"
+  fi
+  sleep 0.25
+done
+log "docker: last lines of $DOCKERD_LOG:"
+tail -n 30 "$DOCKERD_LOG" >&2 || true
+die "no answer from 'docker info' after ${WAIT_SECONDS}s"
