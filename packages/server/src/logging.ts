@@ -32,7 +32,8 @@ function rotatingFile(file: string, maxBytes: number, backupCount: number): Dest
   // Classic numbered rotation (name, name.1, name.2, ...) like logrotate and
   // Python's RotatingFileHandler, which the seed's variables describe. In this
   // mode rotating-file-stream passes the rotation number as the first argument.
-  const generator = (slot: number | Date | null) => (typeof slot === 'number' ? `${base}.${slot}` : base)
+  const generator = (slot: number | Date | null) =>
+    typeof slot === 'number' ? `${base}.${slot}` : base
   return createStream(generator as (time: number | Date, index?: number) => string, {
     path: path.dirname(file),
     size: `${maxBytes}B`,

@@ -30,9 +30,12 @@ export const PathQuery = Type.Object({
  */
 export function BoolFlag(description: string) {
   return Type.Optional(
-    Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')], {
-      description,
-    }),
+    Type.Union(
+      [Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')],
+      {
+        description,
+      },
+    ),
   )
 }
 
