@@ -24,7 +24,7 @@ export interface WorkspaceClientOptions {
   apiKey?: string
   /** Header carrying the API key. Env `WORKSPACE_API_KEY_HEADER`; default `X-API-Key`. */
   apiKeyHeader?: string
-  /** Timeout of ordinary requests, in ms. Env `WM_REQUEST_TIMEOUT` (seconds); default 60 s. */
+  /** Timeout of ordinary requests (longest wait without progress), in ms. Env `WM_REQUEST_TIMEOUT` (seconds); default 60 s. */
   timeoutMs?: number
   /** Timeout of file transfers (no progress for this long fails), in ms. Env `WM_FILE_TIMEOUT` (seconds); default 120 s. */
   fileTimeoutMs?: number

@@ -1,0 +1,132 @@
+/** Everything `wm` prints: tables, sizes, times, JSON, and error lines. */
+import { WorkspaceError, type FileInfo, type Workspace } from 'workspace-sdk'
+
+/** Column alignment in {@link formatTable}. */
+export type Align = 'left' | 'right'
+
+/** Shows control characters (from hostile file names, say) as escapes instead of sending them to the terminal. */
+export function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  )
+}
+
+/** Aligns rows under a header, two spaces between columns, no trailing spaces. */
+export function formatTable(headers: string[], rows: string[][], align: Align[] = []): string {
+  const cells = [headers, ...rows].map((row) => row.map(printable))
+  const widths = headers.map((_, column) =>
+    Math.max(...cells.map((row) => (row[column] ?? '').length)),
+  )
+  const lines = cells.map((row) =>
+    row
+      .map((cell, column) => {
+        const width = widths[column] ?? 0
+        return align[column] === 'right' ? cell.padStart(width) : cell.padEnd(width)
+      })
+      .join('  ')
+      .trimEnd(),
+  )
+  return `${lines.join('\n')}\n`
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+
+/** `0 B`, `1023 B`, `1.5 KiB`, `20.0 MiB`: binary units, one decimal above bytes. */
+export function formatSize(bytes: number): string {
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${UNITS[unit]}`
+}
+
+/** `2026-11-24 10:00:05` (UTC), or `-` when unknown or unparsable. */
+export function formatTime(iso: string | null): string {
+  if (!iso) return '-'
+  const time = new Date(iso)
+  if (Number.isNaN(time.getTime())) return '-'
+  return time.toISOString().slice(0, 19).replace('T', ' ')
+}
+
+/** `k=v, k2=v2`, or `-` for none. */
+export function formatMetadata(metadata: Record<string, string> | null): string {
+  const entries = Object.entries(metadata ?? {})
+  return entries.length === 0 ? '-' : entries.map(([key, value]) => `${key}=${value}`).join(', ')
+}
+
+/** Machine-readable output: the SDK objects as indented JSON. */
+export function formatJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`
+}
+
+/** The table of `wm workspace list`. */
+export function formatWorkspaceTable(workspaces: Workspace[]): string {
+  const rows = workspaces.map((ws) => [
+    ws.id,
+    ws.name ?? '-',
+    formatTime(ws.createdAt),
+    formatMetadata(ws.metadata),
+  ])
+  return formatTable(['ID', 'NAME', 'CREATED (UTC)', 'METADATA'], rows)
+}
+
+/** `label: value` lines with the values aligned. */
+export function formatDetails(pairs: [string, string][]): string {
+  const width = Math.max(...pairs.map(([label]) => label.length)) + 1
+  const lines = pairs.map(([label, value]) => `${`${label}:`.padEnd(width)}  ${printable(value)}`)
+  return `${lines.join('\n')}\n`
+}
+
+/** The key/value view of `wm workspace get`. */
+export function formatWorkspaceDetails(ws: Workspace): string {
+  return formatDetails([
+    ['id', ws.id],
+    ['name', ws.name ?? '-'],
+    ['created', `${formatTime(ws.createdAt)} UTC`],
+    ['updated', `${formatTime(ws.updatedAt)} UTC`],
+    ['nfs url', ws.nfsUrl ?? '-'],
+    ['metadata', formatMetadata(ws.metadata)],
+  ])
+}
+
+const TYPE_LABELS: Record<FileInfo['type'], string> = {
+  file: 'file',
+  directory: 'dir',
+  symlink: 'link',
+}
+
+/** The table of `wm files ls`: directories end in `/`. */
+export function formatFileTable(files: FileInfo[]): string {
+  const rows = files.map((file) => [
+    TYPE_LABELS[file.type],
+    formatSize(file.size),
+    formatTime(file.modifiedAt),
+    file.type === 'directory' ? `${file.name}/` : file.name,
+  ])
+  return formatTable(['TYPE', 'SIZE', 'MODIFIED (UTC)', 'NAME'], rows, ['left', 'right'])
+}
+
+/** Message text of any thrown value. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** The one-line error for stderr: `wm: <message> (code N)` (no code for client-side failures). */
+export function formatErrorLine(error: unknown): string {
+  const code = error instanceof WorkspaceError && error.code !== 0 ? ` (code ${error.code})` : ''
+  return `wm: ${printable(messageOf(error))}${code}\n`
+}
+
+/** The JSON error object written to stderr with `--json`. */
+export function formatErrorJson(error: unknown, exitCode: number): string {
+  const base = { name: error instanceof Error ? error.name : 'Error', message: messageOf(error) }
+  const api =
+    error instanceof WorkspaceError
+      ? { code: error.code, status: error.status, details: error.details }
+      : { code: 0, status: 0, details: {} }
+  return `${JSON.stringify({ error: { ...base, ...api, exitCode } })}\n`
+}
