@@ -21,3 +21,14 @@ export {
   TransferBody,
   HealthResponse,
 } from './schemas.js'
+export {
+  SandboxState,
+  Sandbox,
+  CreateSandboxBody,
+  SandboxList,
+  RunProcessBody,
+  CommandResult,
+  ProcessInfo,
+  ProcessList,
+  SignalBody,
+} from './sandboxes.js'

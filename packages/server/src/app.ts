@@ -17,11 +17,19 @@ import { systemRoutes, type ReadinessCheck } from './routes/system.js'
 import { workspaceRoutes } from './routes/workspaces.js'
 import { fileRoutes } from './routes/files.js'
 import { fileContentRoutes } from './routes/file-content.js'
+import { createRuntime, type SandboxRuntime } from './runtime/index.js'
+import { SandboxService } from './services/sandboxes.js'
+import { ProcessService } from './services/processes.js'
+import { Reconciler } from './services/reconciler.js'
+import { sandboxRoutes } from './routes/sandboxes.js'
+import { processRoutes } from './routes/processes.js'
+import { processStdinRoutes } from './routes/process-stdin.js'
 
 /** What `buildApp` may be handed instead of making it from the config. */
 export interface AppDeps {
   store?: MetadataStore
   logger?: Logger
+  runtime?: SandboxRuntime
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
@@ -87,7 +95,29 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   app.addHook('onReady', async () => workspaces.sweep())
 
-  const checks: ReadinessCheck[] = [{ name: 'store', check: () => store.ping() }]
+  const runtime = deps.runtime ?? createRuntime(config, app.log)
+  const sandboxes = new SandboxService({ config, store, runtime, workspaces, log: app.log })
+  const processes = new ProcessService(sandboxes)
+  const reconciler = new Reconciler({
+    store,
+    runtime,
+    sandboxes,
+    log: app.log,
+    intervalSeconds: config.reconcileIntervalSeconds,
+  })
+  app.addHook('onReady', async () => {
+    sandboxes.start()
+    await reconciler.start()
+  })
+  app.addHook('preClose', async () => {
+    reconciler.stop()
+    sandboxes.stop()
+  })
+
+  const checks: ReadinessCheck[] = [
+    { name: 'store', check: () => store.ping() },
+    { name: 'engine', check: () => runtime.ping() },
+  ]
   systemRoutes(app, { version: config.version, checks, metrics })
   workspaceRoutes(app, workspaces)
   fileRoutes(app, workspaces)
@@ -95,5 +125,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     workspaces,
     maxTransferBytes: config.maxFileTransferBytes,
   })
+  sandboxRoutes(app, sandboxes)
+  processRoutes(app, processes)
+  await app.register(processStdinRoutes, { processes })
   return app
 }

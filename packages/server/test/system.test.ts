@@ -17,7 +17,7 @@ test('/ready reports each check', async (t) => {
   const { app } = await testApp(t)
   const response = await app.inject({ method: 'GET', url: '/ready' })
   assert.equal(response.statusCode, 200)
-  assert.deepEqual(response.json(), { status: 'ready', checks: { store: 'ok' } })
+  assert.deepEqual(response.json(), { status: 'ready', checks: { store: 'ok', engine: 'ok' } })
 })
 
 test('/ready is 503 code 1006 when the store does not answer', async (t) => {
@@ -35,7 +35,7 @@ test('/ready is 503 code 1006 when the store does not answer', async (t) => {
   const response = await app.inject({ method: 'GET', url: '/ready' })
   assert.equal(response.statusCode, 503)
   assert.equal(response.json().error.code, 1006)
-  assert.deepEqual(response.json().error.details, { store: 'database is locked' })
+  assert.deepEqual(response.json().error.details, { store: 'database is locked', engine: 'ok' })
 })
 
 test('/metrics serves Prometheus text counting requests by route pattern', async (t) => {

@@ -4,6 +4,7 @@
  * environment, which wins over the defaults of the seed's table.
  */
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import {
   ConfigError,
   type Env,
@@ -20,6 +21,11 @@ export { ConfigError, type Env } from './parse.js'
 
 /** Pino level names the server accepts (Python names are mapped onto these). */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
+
+/** The agent binary the bootstrap builds: <repo>/agent/bin/wm-agent, found from this file's place. */
+const DEFAULT_AGENT_BINARY = fileURLToPath(
+  new URL('../../../../agent/bin/wm-agent', import.meta.url),
+)
 
 /** The secret the seed ships with; start-up warns when it is still in use. */
 export const DEFAULT_UPLOAD_TOKEN_SECRET = 'dev-upload-token-secret'
@@ -45,7 +51,14 @@ export interface Config {
     stopTimeoutSeconds: number
     toolsVolume: string
     runtime: 'runc' | 'runsc'
+    pidsLimit: number
   }
+  agent: {
+    /** Host path of the static wm-agent binary mounted into every sandbox. */
+    binaryPath: string
+    startTimeoutSeconds: number
+  }
+  reconcileIntervalSeconds: number
   checkpointsEnabled: boolean
   janitor: { idleTtlSeconds: number; intervalSeconds: number }
   portProxyHost: string | null
@@ -170,7 +183,13 @@ export function loadConfig(env: Env = process.env): Config {
       stopTimeoutSeconds: readInt(env, 'WORKSPACE_STOP_TIMEOUT_SECONDS', 5, { min: 0, max: 3600 }),
       toolsVolume: readString(env, 'WORKSPACE_TOOLS_VOLUME') ?? 'wm_tools_cache',
       runtime: readChoice(env, 'WM_RUNTIME', ['runc', 'runsc'] as const, 'runc'),
+      pidsLimit: readInt(env, 'WM_SANDBOX_PIDS_LIMIT', 512, { min: 16, max: 1_000_000 }),
     },
+    agent: {
+      binaryPath: path.resolve(readString(env, 'WM_AGENT_BINARY') ?? DEFAULT_AGENT_BINARY),
+      startTimeoutSeconds: readInt(env, 'WM_AGENT_START_TIMEOUT_SECONDS', 30, { min: 1, max: 600 }),
+    },
+    reconcileIntervalSeconds: readInt(env, 'WM_RECONCILE_INTERVAL_SECONDS', 30, { min: 1 }),
     checkpointsEnabled: readBool(env, 'WORKSPACE_ENABLE_CHECKPOINTS', true),
     janitor: {
       idleTtlSeconds: readInt(env, 'WORKSPACE_IDLE_TTL_SECONDS', 7200, { min: 1 }),

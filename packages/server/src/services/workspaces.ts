@@ -42,10 +42,9 @@ function toWire(record: WorkspaceRecord): Workspace {
 
 /**
  * Workspaces: a row in the store and a directory on disk, kept in step.
- * A workspace is created directory-first and deleted row-first (its
- * directory is renamed into the trash before the row goes), so a crash at
- * any point leaves either a whole workspace or a leftover directory that
- * `sweep()` removes at the next start — never a row without its files.
+ * A workspace is created directory-first and deleted row-first, so a crash
+ * at any point leaves either a whole workspace or a directory with no row,
+ * which `sweep()` removes at the next start — never a row without its files.
  */
 export class WorkspaceService {
   readonly #store: MetadataStore
@@ -91,17 +90,36 @@ export class WorkspaceService {
     return (await this.#store.listWorkspaces()).map(toWire)
   }
 
-  /** Deletes the workspace and all its files. */
+  /**
+   * Deletes the workspace and all its files; 409 code 7002 while a sandbox
+   * uses it. The row goes first (atomically with the in-use check), then the
+   * directory is renamed into the trash and emptied.
+   */
   async delete(id: string): Promise<void> {
-    await this.#require(id)
+    const outcome = await this.#store.deleteWorkspaceIfUnused(id)
+    if (outcome === 'missing') {
+      throw new ApiError('WORKSPACE_NOT_FOUND', `workspace ${id} not found`, { id })
+    }
+    if (outcome === 'in-use') {
+      const sandboxes = (await this.#store.listSandboxes({ workspaceId: id })).map((s) => s.id)
+      throw new ApiError(
+        'WORKSPACE_HAS_SANDBOXES',
+        `Workspace has active sandboxes: delete ${sandboxes.join(', ')} first`,
+        { workspace_id: id, sandboxes },
+      )
+    }
     const trashName = `${id}-${randomBytes(4).toString('hex')}`
     await fs.mkdir(this.#options.trashDir, { recursive: true })
     await fs.rename(
       path.join(this.#options.workspacesDir, id),
       path.join(this.#options.trashDir, trashName),
     )
-    await this.#store.deleteWorkspace(id)
     await this.#emptyTrash(trashName)
+  }
+
+  /** Host directory of a workspace, for mounting into sandboxes. */
+  hostDir(id: string): string {
+    return path.join(this.#options.workspacesDir, id)
   }
 
   /**

@@ -1,2 +1,9 @@
-export type { MetadataStore, WorkspaceRecord } from './types.js'
+export type {
+  MetadataStore,
+  WorkspaceRecord,
+  SandboxRecord,
+  SandboxStateName,
+  SandboxUpdate,
+  SandboxFilter,
+} from './types.js'
 export { SqliteStore } from './sqlite.js'

@@ -11,4 +11,25 @@ export const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL,
      updated_at TEXT NOT NULL
    );`,
+  `CREATE TABLE sandboxes (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+     name TEXT,
+     template TEXT NOT NULL,
+     state TEXT NOT NULL,
+     env TEXT,
+     metadata TEXT,
+     timeout INTEGER,
+     nano_cpus INTEGER NOT NULL,
+     memory_bytes INTEGER NOT NULL,
+     network_mode TEXT NOT NULL,
+     application_kind TEXT,
+     error_message TEXT,
+     agent_token TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     expires_at TEXT
+   );
+   CREATE INDEX sandboxes_workspace ON sandboxes (workspace_id);`,
 ]

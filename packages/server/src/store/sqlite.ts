@@ -1,7 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import type { MetadataStore, WorkspaceRecord } from './types.js'
+import type {
+  MetadataStore,
+  SandboxFilter,
+  SandboxRecord,
+  SandboxUpdate,
+  WorkspaceRecord,
+} from './types.js'
+import { SqliteSandboxes } from './sqlite-sandboxes.js'
 import { MIGRATIONS } from './migrations.js'
 
 interface WorkspaceRow {
@@ -42,6 +49,7 @@ function migrate(db: Database.Database): void {
  */
 export class SqliteStore implements MetadataStore {
   readonly #db: Database.Database
+  readonly #sandboxes: SqliteSandboxes
 
   /** Opens (creating if needed) the database at `file`; `:memory:` for a private in-memory one. */
   constructor(file: string) {
@@ -52,6 +60,7 @@ export class SqliteStore implements MetadataStore {
     this.#db.pragma('foreign_keys = ON')
     this.#db.pragma('busy_timeout = 5000')
     migrate(this.#db)
+    this.#sandboxes = new SqliteSandboxes(this.#db)
   }
 
   async insertWorkspace(record: WorkspaceRecord): Promise<void> {
@@ -81,6 +90,34 @@ export class SqliteStore implements MetadataStore {
 
   async deleteWorkspace(id: string): Promise<boolean> {
     return this.#db.prepare('DELETE FROM workspaces WHERE id = ?').run(id).changes > 0
+  }
+
+  async deleteWorkspaceIfUnused(id: string): Promise<'deleted' | 'missing' | 'in-use'> {
+    return this.#db.transaction(() => {
+      if (this.#sandboxes.countForWorkspace(id) > 0) return 'in-use' as const
+      const deleted = this.#db.prepare('DELETE FROM workspaces WHERE id = ?').run(id).changes > 0
+      return deleted ? ('deleted' as const) : ('missing' as const)
+    })()
+  }
+
+  async insertSandbox(record: SandboxRecord): Promise<void> {
+    this.#sandboxes.insert(record)
+  }
+
+  async getSandbox(id: string): Promise<SandboxRecord | undefined> {
+    return this.#sandboxes.get(id)
+  }
+
+  async listSandboxes(filter?: SandboxFilter): Promise<SandboxRecord[]> {
+    return this.#sandboxes.list(filter)
+  }
+
+  async updateSandbox(id: string, update: SandboxUpdate): Promise<SandboxRecord | undefined> {
+    return this.#sandboxes.update(id, update)
+  }
+
+  async deleteSandbox(id: string): Promise<boolean> {
+    return this.#sandboxes.delete(id)
   }
 
   async ping(): Promise<void> {

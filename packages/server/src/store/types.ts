@@ -7,6 +7,40 @@ export interface WorkspaceRecord {
   updatedAt: string
 }
 
+/** Lifecycle state of a sandbox. */
+export type SandboxStateName = 'starting' | 'running' | 'stopping' | 'stopped' | 'error'
+
+/** A sandbox row: desired configuration beside the last observed state. */
+export interface SandboxRecord {
+  id: string
+  workspaceId: string
+  name: string | null
+  template: string
+  state: SandboxStateName
+  env: Record<string, string> | null
+  metadata: Record<string, string> | null
+  timeout: number | null
+  nanoCpus: number
+  memoryBytes: number
+  networkMode: string
+  applicationKind: string | null
+  errorMessage: string | null
+  /** Secret the sandbox's agent proves it holds. Never sent to clients. */
+  agentToken: string
+  createdAt: string
+  updatedAt: string
+  expiresAt: string | null
+}
+
+/** Fields of a sandbox that change after creation. */
+export type SandboxUpdate = Partial<Pick<SandboxRecord, 'state' | 'errorMessage'>>
+
+/** Filters of `listSandboxes`. */
+export interface SandboxFilter {
+  workspaceId?: string
+  state?: SandboxStateName
+}
+
 /**
  * Where the server keeps its metadata. SQLite is the embedded default; the
  * interface is asynchronous so a networked store (PostgreSQL) can serve
@@ -22,6 +56,22 @@ export interface MetadataStore {
   listWorkspaces(): Promise<WorkspaceRecord[]>
   /** Deletes a workspace; resolves `false` when there was none. */
   deleteWorkspace(id: string): Promise<boolean>
+  /** Inserts a sandbox; rejects when the id is taken or its workspace does not exist. */
+  insertSandbox(record: SandboxRecord): Promise<void>
+  /** The sandbox with `id`, or `undefined`. */
+  getSandbox(id: string): Promise<SandboxRecord | undefined>
+  /** Sandboxes matching `filter`, oldest first. */
+  listSandboxes(filter?: SandboxFilter): Promise<SandboxRecord[]>
+  /** Changes state/error and bumps `updatedAt`; resolves the new row, or `undefined` when gone. */
+  updateSandbox(id: string, update: SandboxUpdate): Promise<SandboxRecord | undefined>
+  /** Deletes a sandbox; resolves `false` when there was none. */
+  deleteSandbox(id: string): Promise<boolean>
+  /**
+   * Deletes the workspace unless a sandbox still uses it, in one step, so a
+   * sandbox created concurrently cannot be left with no workspace.
+   * Resolves 'deleted', 'missing' or 'in-use'.
+   */
+  deleteWorkspaceIfUnused(id: string): Promise<'deleted' | 'missing' | 'in-use'>
   /** Resolves when the store answers a trivial query. */
   ping(): Promise<void>
   /** Releases the store's resources. */

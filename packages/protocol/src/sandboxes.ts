@@ -1,0 +1,156 @@
+/**
+ * Wire schemas of sandboxes and processes (JSON, snake_case).
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { Limits, StringMap } from './schemas.js'
+
+/** Lifecycle of a sandbox. */
+export const SandboxState = Type.Union([
+  Type.Literal('starting'),
+  Type.Literal('running'),
+  Type.Literal('stopping'),
+  Type.Literal('stopped'),
+  Type.Literal('error'),
+])
+export type SandboxState = Static<typeof SandboxState>
+
+/** A sandbox: one container bound to one workspace. */
+export const Sandbox = Type.Object(
+  {
+    id: Type.String(),
+    workspace_id: Type.String(),
+    template: Type.String(),
+    state: SandboxState,
+    created_at: Type.String(),
+    updated_at: Type.String(),
+    name: Type.Union([Type.String(), Type.Null()]),
+    env: Type.Union([StringMap, Type.Null()]),
+    metadata: Type.Union([StringMap, Type.Null()]),
+    timeout: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'Seconds from creation after which the sandbox is stopped and removed',
+    }),
+    error_message: Type.Union([Type.String(), Type.Null()]),
+    cpu: Type.Number({ description: 'CPU limit in cores' }),
+    memory: Type.Integer({ description: 'Memory limit in bytes (swap included)' }),
+    network_mode: Type.String(),
+    application_kind: Type.Union([Type.String(), Type.Null()]),
+    expires_at: Type.Union([Type.String(), Type.Null()]),
+  },
+  { title: 'Sandbox' },
+)
+export type Sandbox = Static<typeof Sandbox>
+
+const EnvMap = Type.Record(
+  Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 256 }),
+  Type.String({ maxLength: 32768 }),
+  { maxProperties: 256 },
+)
+
+/** Body of `POST /v1/sandboxes`. Unknown fields (privileged, binds, cap_add...) are refused. */
+export const CreateSandboxBody = Type.Object(
+  {
+    workspace_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' }),
+    template: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 512 }), Type.Null()]),
+    ),
+    name: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: Limits.nameMaxLength }), Type.Null()]),
+    ),
+    env: Type.Optional(Type.Union([EnvMap, Type.Null()])),
+    metadata: Type.Optional(
+      Type.Union([
+        Type.Record(
+          Type.String({ minLength: 1, maxLength: Limits.metadataKeyMaxLength }),
+          Type.String({ maxLength: Limits.metadataValueMaxLength }),
+          { maxProperties: Limits.metadataMaxEntries },
+        ),
+        Type.Null(),
+      ]),
+    ),
+    timeout: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 30 * 86400 }), Type.Null()]),
+    ),
+    cpu: Type.Optional(
+      Type.Union([
+        Type.String({ maxLength: 16 }),
+        Type.Number({ minimum: 0.01, maximum: 1024 }),
+        Type.Null(),
+      ]),
+    ),
+    memory: Type.Optional(
+      Type.Union([Type.String({ maxLength: 16 }), Type.Integer({ minimum: 6291456 }), Type.Null()]),
+    ),
+    network_mode: Type.Optional(
+      Type.Union([Type.Literal('none'), Type.Literal('bridge'), Type.Null()], {
+        description: 'none (default) or bridge; host and container namespaces are never available',
+      }),
+    ),
+    application_kind: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+)
+export type CreateSandboxBody = Static<typeof CreateSandboxBody>
+
+/** Reply of `GET /v1/sandboxes`. */
+export const SandboxList = Type.Object({ sandboxes: Type.Array(Sandbox) })
+export type SandboxList = Static<typeof SandboxList>
+
+/** Body of `POST /v1/sandboxes/{id}/processes`. */
+export const RunProcessBody = Type.Object(
+  {
+    cmd: Type.String({ minLength: 1, maxLength: 4096 }),
+    args: Type.Optional(Type.Array(Type.String({ maxLength: 131072 }), { maxItems: 4096 })),
+    env: Type.Optional(Type.Union([EnvMap, Type.Null()])),
+    cwd: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()])),
+    timeout: Type.Optional(
+      Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 86400 }), Type.Null()], {
+        description: 'Seconds; past it the whole process group is killed (408, code 3002)',
+      }),
+    ),
+    stdin: Type.Optional(
+      Type.Union([Type.String({ maxLength: 16 * 1024 * 1024 }), Type.Boolean(), Type.Null()], {
+        description: 'Text written to stdin then closed; true keeps stdin open for later writes',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type RunProcessBody = Static<typeof RunProcessBody>
+
+/** Reply of a process run to completion. */
+export const CommandResult = Type.Object(
+  {
+    pid: Type.Integer(),
+    exit_code: Type.Integer(),
+    stdout: Type.String(),
+    stderr: Type.String(),
+    truncated: Type.Boolean(),
+  },
+  { title: 'CommandResult' },
+)
+export type CommandResult = Static<typeof CommandResult>
+
+/** A process as listed. */
+export const ProcessInfo = Type.Object(
+  {
+    pid: Type.Integer(),
+    cmd: Type.String(),
+    args: Type.Array(Type.String()),
+    state: Type.Union([Type.Literal('running'), Type.Literal('exited')]),
+    exit_code: Type.Union([Type.Integer(), Type.Null()]),
+    timed_out: Type.Boolean(),
+    started_at: Type.String(),
+    ended_at: Type.Union([Type.String(), Type.Null()]),
+  },
+  { title: 'ProcessInfo' },
+)
+export type ProcessInfo = Static<typeof ProcessInfo>
+
+/** Reply of `GET /v1/sandboxes/{id}/processes`. */
+export const ProcessList = Type.Object({ processes: Type.Array(ProcessInfo) })
+
+/** Body of `POST .../processes/{pid}/signal`. */
+export const SignalBody = Type.Object(
+  { signal: Type.Integer({ minimum: 1, maximum: 64 }) },
+  { additionalProperties: false },
+)

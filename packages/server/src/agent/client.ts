@@ -1,0 +1,149 @@
+import http from 'node:http'
+import type net from 'node:net'
+import { errorInfoForCode, type ErrorEnvelope, type ErrorKey } from '@workspace-manager/protocol'
+import { ApiError } from '../errors.js'
+import { connectVerified } from './handshake.js'
+
+const HELLO_TIMEOUT_MS = 5_000
+
+/** Options of one request to an agent. */
+export interface AgentRequestOptions {
+  method: 'GET' | 'POST'
+  path: string
+  body?: unknown
+  /** Raw body streamed as is (stdin); exclusive with `body`. */
+  rawBody?: NodeJS.ReadableStream
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+/**
+ * An http.Agent whose every new connection is verified with the hello
+ * handshake before it is used, and then kept alive for later requests.
+ */
+class VerifiedSocketAgent extends http.Agent {
+  readonly #socketPath: string
+  readonly #token: string
+
+  constructor(socketPath: string, token: string) {
+    super({ keepAlive: true, maxSockets: 64, maxFreeSockets: 8 })
+    this.#socketPath = socketPath
+    this.#token = token
+  }
+
+  override createConnection(
+    _options: unknown,
+    callback?: (error: Error | null, socket: net.Socket) => void,
+  ): undefined {
+    connectVerified(this.#socketPath, this.#token, HELLO_TIMEOUT_MS).then(
+      (socket) => callback?.(null, socket),
+      (error: Error) => callback?.(error, undefined as unknown as net.Socket),
+    )
+    return undefined
+  }
+}
+
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTSOCK'])
+
+function notConnected(sandboxId: string, cause: Error): ApiError {
+  return new ApiError(
+    'AGENT_NOT_CONNECTED',
+    `the agent of sandbox ${sandboxId} is not answering: ${cause.message}`,
+    {
+      sandbox_id: sandboxId,
+    },
+  )
+}
+
+/** Talks HTTP to one sandbox's agent over its unix socket. */
+export class AgentClient {
+  readonly sandboxId: string
+  readonly #agent: VerifiedSocketAgent
+  readonly #token: string
+
+  constructor(sandboxId: string, socketPath: string, token: string) {
+    this.sandboxId = sandboxId
+    this.#token = token
+    this.#agent = new VerifiedSocketAgent(socketPath, token)
+  }
+
+  /** Sends a request and parses the JSON reply; agent errors become ApiErrors with the agent's code. */
+  async json<T>(options: AgentRequestOptions): Promise<T> {
+    const response = await this.open(options)
+    const text = await readAll(response)
+    if (response.statusCode === 204) return undefined as T
+    return JSON.parse(text) as T
+  }
+
+  /** Sends a request and resolves the response once its status is 2xx (for streamed bodies). */
+  async open(options: AgentRequestOptions): Promise<http.IncomingMessage> {
+    const response = await this.#send(options)
+    const status = response.statusCode ?? 0
+    if (status >= 200 && status < 300) return response
+    const text = await readAll(response)
+    throw agentError(text, status)
+  }
+
+  /** Closes every kept-alive connection. */
+  close(): void {
+    this.#agent.destroy()
+  }
+
+  #send(options: AgentRequestOptions): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const payload =
+        options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body))
+      const request = http.request(
+        {
+          agent: this.#agent,
+          host: 'agent',
+          method: options.method,
+          path: options.path,
+          signal: options.signal,
+          headers: {
+            authorization: `Bearer ${this.#token}`,
+            ...(payload
+              ? { 'content-type': 'application/json', 'content-length': payload.length }
+              : {}),
+          },
+        },
+        resolve,
+      )
+      if (options.timeoutMs !== undefined) {
+        request.setTimeout(options.timeoutMs, () =>
+          request.destroy(
+            Object.assign(new Error('agent request timed out'), { code: 'ETIMEDOUT' }),
+          ),
+        )
+      }
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.name === 'AbortError') reject(error)
+        else if (UNREACHABLE.has(error.code ?? '') || !error.code || error.code === 'ETIMEDOUT') {
+          reject(notConnected(this.sandboxId, error))
+        } else reject(error)
+      })
+      if (options.rawBody) options.rawBody.pipe(request)
+      else request.end(payload)
+    })
+  }
+}
+
+function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    stream.on('error', reject)
+  })
+}
+
+function agentError(text: string, status: number): ApiError {
+  try {
+    const envelope = JSON.parse(text) as ErrorEnvelope
+    const info = errorInfoForCode(envelope.error.code)
+    if (info) return new ApiError(info.key as ErrorKey, envelope.error.message)
+  } catch {
+    // Not an envelope: fall through.
+  }
+  return new ApiError('INTERNAL', `agent answered ${status}: ${text.slice(0, 200)}`)
+}

@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { CommandResult, ProcessList, RunProcessBody, SignalBody } from '@workspace-manager/protocol'
+import { ApiError } from '../errors.js'
+import type { ProcessService } from '../services/processes.js'
+import { relayEvents, sseFrame, startSse } from '../sse/agent-events.js'
+import { COMMON_ERRORS, IdString, errorResponses } from './common.js'
+
+const PROCESS_ERRORS = [...COMMON_ERRORS, 404, 408, 409, 503] as const
+const PidParams = Type.Object({ id: IdString, pid: Type.Integer({ minimum: 1 }) })
+
+function wantsEventStream(accept: string | undefined): boolean {
+  return accept?.split(',').some((type) => type.trim().startsWith('text/event-stream')) ?? false
+}
+
+/** Run, list, follow, signal and feed processes. */
+export function processRoutes(app: FastifyInstance, processes: ProcessService): void {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>()
+  const tags = ['processes']
+
+  typed.post(
+    '/v1/sandboxes/:id/processes',
+    {
+      schema: {
+        tags,
+        summary:
+          'Run a command: JSON reply when it ends, or SSE events start/stdout/stderr/exit/error with Accept: text/event-stream',
+        params: Type.Object({ id: IdString }),
+        body: RunProcessBody,
+        response: { 200: CommandResult, ...errorResponses(...PROCESS_ERRORS) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      if (!wantsEventStream(request.headers.accept)) return processes.run(id, request.body)
+      let started
+      try {
+        started = await processes.start(id, request.body)
+      } catch (error) {
+        // A command that cannot start is reported in the stream, as an error event.
+        if (!(error instanceof ApiError) || error.key !== 'VALIDATION') throw error
+        reply.hijack()
+        startSse(reply.raw, request.id)
+        reply.raw.end(sseFrame('error', { message: error.message }))
+        return reply
+      }
+      reply.hijack()
+      startSse(reply.raw, request.id)
+      await relayEvents(started.events, reply.raw)
+      return reply
+    },
+  )
+
+  typed.get(
+    '/v1/sandboxes/:id/processes',
+    {
+      schema: {
+        tags,
+        summary: 'List running and recently ended processes (the last 100)',
+        params: Type.Object({ id: IdString }),
+        response: { 200: ProcessList, ...errorResponses(...PROCESS_ERRORS) },
+      },
+    },
+    async (request) => ({ processes: await processes.list(request.params.id) }),
+  )
+
+  typed.get(
+    '/v1/sandboxes/:id/processes/:pid/output',
+    {
+      schema: {
+        tags,
+        summary:
+          'SSE: replay the kept output of a process (a 1 MiB ring per process) after sequence `after` (or Last-Event-ID), then follow it until it exits',
+        params: PidParams,
+        querystring: Type.Object({ after: Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })) }),
+        response: errorResponses(...PROCESS_ERRORS),
+      },
+    },
+    async (request, reply) => {
+      const lastEventId = request.headers['last-event-id']
+      const after =
+        Number(request.query.after ?? (typeof lastEventId === 'string' ? lastEventId : 0)) || 0
+      const events = await processes.events(request.params.id, request.params.pid, after)
+      reply.hijack()
+      startSse(reply.raw, request.id)
+      await relayEvents(events, reply.raw)
+      return reply
+    },
+  )
+
+  typed.post(
+    '/v1/sandboxes/:id/processes/:pid/signal',
+    {
+      schema: {
+        tags,
+        summary: 'Send a signal to the process group',
+        params: PidParams,
+        body: SignalBody,
+        response: { 204: Type.Null(), ...errorResponses(...PROCESS_ERRORS) },
+      },
+    },
+    async (request, reply) => {
+      await processes.signal(request.params.id, request.params.pid, request.body.signal)
+      return reply.status(204).send(null)
+    },
+  )
+}

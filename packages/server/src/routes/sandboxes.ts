@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { CreateSandboxBody, Sandbox, SandboxList, SandboxState } from '@workspace-manager/protocol'
+import type { SandboxService } from '../services/sandboxes.js'
+import { BoolFlag, COMMON_ERRORS, IdParams, IdString, errorResponses, flag } from './common.js'
+
+/** Create, list, get and delete sandboxes. */
+export function sandboxRoutes(app: FastifyInstance, sandboxes: SandboxService): void {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>()
+  const tags = ['sandboxes']
+
+  typed.post(
+    '/v1/sandboxes',
+    {
+      schema: {
+        tags,
+        summary:
+          'Create a sandbox bound to a workspace; waits until it is running unless wait=false',
+        querystring: Type.Object({ wait: BoolFlag('Wait until running (default true)') }),
+        body: CreateSandboxBody,
+        response: { 201: Sandbox, ...errorResponses(...COMMON_ERRORS, 404, 503) },
+      },
+    },
+    async (request, reply) => {
+      const sandbox = await sandboxes.create(request.body, flag(request.query.wait, true))
+      return reply.status(201).send(sandbox)
+    },
+  )
+
+  typed.get(
+    '/v1/sandboxes',
+    {
+      schema: {
+        tags,
+        summary: 'List sandboxes, oldest first',
+        querystring: Type.Object({
+          workspace_id: Type.Optional(IdString),
+          state: Type.Optional(SandboxState),
+        }),
+        response: { 200: SandboxList, ...errorResponses(...COMMON_ERRORS) },
+      },
+    },
+    async (request) => ({
+      sandboxes: await sandboxes.list({
+        ...(request.query.workspace_id ? { workspaceId: request.query.workspace_id } : {}),
+        ...(request.query.state ? { state: request.query.state } : {}),
+      }),
+    }),
+  )
+
+  typed.get(
+    '/v1/sandboxes/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get a sandbox',
+        params: IdParams,
+        response: { 200: Sandbox, ...errorResponses(...COMMON_ERRORS, 404) },
+      },
+    },
+    async (request) => sandboxes.get(request.params.id),
+  )
+
+  typed.delete(
+    '/v1/sandboxes/:id',
+    {
+      schema: {
+        tags,
+        summary:
+          'Stop and remove a sandbox (force=true kills at once; otherwise SIGTERM and WORKSPACE_STOP_TIMEOUT_SECONDS of grace)',
+        params: IdParams,
+        querystring: Type.Object({ force: BoolFlag('Kill without a grace period') }),
+        response: { 204: Type.Null(), ...errorResponses(...COMMON_ERRORS, 404, 503) },
+      },
+    },
+    async (request, reply) => {
+      await sandboxes.delete(request.params.id, flag(request.query.force, false))
+      return reply.status(204).send(null)
+    },
+  )
+}

@@ -1,0 +1,76 @@
+import type Docker from 'dockerode'
+import { LABELS, type SandboxSpec } from '../types.js'
+
+/**
+ * Capabilities kept after `--cap-drop ALL`: what package managers and
+ * ordinary tools running as root need (chown, setuid to drop privileges,
+ * bypass file modes for root, signal their own processes). No NET_RAW, no
+ * SYS_ADMIN, no MKNOD.
+ */
+export const KEPT_CAPABILITIES = [
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'SETGID',
+  'SETUID',
+  'NET_BIND_SERVICE',
+] as const
+
+/** Where the agent's pieces appear inside the container. */
+export const AGENT_PATHS = {
+  binary: '/opt/wm/wm-agent',
+  runDir: '/run/wm',
+  socket: '/run/wm/agent.sock',
+} as const
+
+/**
+ * The engine's container configuration for a sandbox. Everything that
+ * matters for isolation is decided here and nowhere else: API callers can
+ * choose image, env, limits and network mode, never binds, privileges or
+ * host namespaces.
+ */
+export function containerConfig(
+  spec: SandboxSpec,
+  extra: { instanceLabel: [string, string]; ociRuntime: string | undefined },
+): Docker.ContainerCreateOptions {
+  const env = Object.entries(spec.env).map(([key, value]) => `${key}=${value}`)
+  env.push(`WM_AGENT_TOKEN=${spec.agentToken}`, `WM_SANDBOX_ID=${spec.sandboxId}`)
+  return {
+    name: spec.containerName,
+    Image: spec.image,
+    Entrypoint: [AGENT_PATHS.binary],
+    Cmd: ['--socket', AGENT_PATHS.socket, '--workdir', spec.containerWorkspaceDir],
+    Env: env,
+    WorkingDir: spec.containerWorkspaceDir,
+    Hostname: spec.sandboxId.replace(/_/g, '-').slice(0, 63),
+    Labels: {
+      ...spec.labels,
+      [LABELS.managed]: '1',
+      [LABELS.sandbox]: spec.sandboxId,
+      [LABELS.workspace]: spec.workspaceId,
+      [extra.instanceLabel[0]]: extra.instanceLabel[1],
+    },
+    NetworkDisabled: spec.networkMode === 'none',
+    HostConfig: {
+      Binds: [
+        `${spec.workspaceHostDir}:${spec.containerWorkspaceDir}:rw`,
+        `${spec.agentBinaryHostPath}:${AGENT_PATHS.binary}:ro`,
+        `${spec.runHostDir}:${AGENT_PATHS.runDir}:rw`,
+      ],
+      NetworkMode: spec.networkMode,
+      CapDrop: ['ALL'],
+      CapAdd: [...KEPT_CAPABILITIES],
+      SecurityOpt: ['no-new-privileges:true'],
+      Privileged: false,
+      PidsLimit: spec.pidsLimit,
+      Memory: spec.memoryBytes,
+      MemorySwap: spec.memoryBytes,
+      NanoCpus: spec.nanoCpus,
+      IpcMode: 'private',
+      Ulimits: [{ Name: 'nofile', Soft: 65536, Hard: 65536 }],
+      ...(extra.ociRuntime ? { Runtime: extra.ociRuntime } : {}),
+    },
+  }
+}

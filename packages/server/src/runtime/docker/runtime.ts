@@ -1,0 +1,225 @@
+import type Docker from 'dockerode'
+import type { FastifyBaseLogger } from 'fastify'
+import { ApiError } from '../../errors.js'
+import {
+  LABELS,
+  type ContainerStatus,
+  type RuntimeCapabilities,
+  type RuntimeEvent,
+  type SandboxRuntime,
+  type SandboxSpec,
+} from '../types.js'
+import { containerConfig } from './container-config.js'
+import { engineStatus, isUnreachable } from './connection.js'
+
+/** Label that ties a container to one server's data dir, so servers sharing an engine leave each other alone. */
+export const INSTANCE_LABEL = 'wm.instance'
+
+/** Options of the Docker runtime. */
+export interface DockerRuntimeOptions {
+  docker: Docker
+  /** Identifies this server's containers among others on the same engine. */
+  instanceId: string
+  containerPrefix: string
+  /** DOCKER_PLATFORM, passed when creating containers. */
+  platform: string | null
+  /** OCI runtime to run sandboxes under (`runsc` for gVisor), or null for the engine's default. */
+  ociRuntime: string | null
+  capabilities: RuntimeCapabilities
+  log: FastifyBaseLogger
+}
+
+/** Turns an engine failure into an API error: unreachable engine is 503 code 1006. */
+function engineError(error: unknown, doing: string): never {
+  if (error instanceof ApiError) throw error
+  if (isUnreachable(error)) {
+    throw new ApiError(
+      'RUNTIME_UNAVAILABLE',
+      `Docker engine unavailable while ${doing}: ${(error as Error).message}`,
+    )
+  }
+  throw error
+}
+
+function toStatus(sandboxId: string, info: Docker.ContainerInspectInfo): ContainerStatus {
+  return {
+    sandboxId,
+    containerId: info.Id,
+    running: info.State.Running,
+    exitCode: info.State.Running ? null : info.State.ExitCode,
+    oomKilled: info.State.OOMKilled,
+    error: info.State.Error || null,
+  }
+}
+
+/** Sandboxes as Docker containers, through dockerode: the only module that imports it. */
+export class DockerRuntime implements SandboxRuntime {
+  readonly name = 'docker'
+  readonly capabilities: RuntimeCapabilities
+  readonly #docker: Docker
+  readonly #options: DockerRuntimeOptions
+
+  constructor(options: DockerRuntimeOptions) {
+    this.#options = options
+    this.#docker = options.docker
+    this.capabilities = options.capabilities
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.#docker.ping()
+    } catch (error) {
+      engineError(error, 'checking it answers')
+    }
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    try {
+      await this.#docker.getImage(image).inspect()
+      return true
+    } catch (error) {
+      if (engineStatus(error) === 404) return false
+      engineError(error, `looking up image ${image}`)
+    }
+  }
+
+  async start(spec: SandboxSpec): Promise<{ containerId: string }> {
+    const { instanceId, platform, ociRuntime } = this.#options
+    const config = containerConfig(spec, {
+      instanceLabel: [INSTANCE_LABEL, instanceId],
+      ociRuntime: ociRuntime ?? undefined,
+    })
+    let container: Docker.Container
+    try {
+      container = await this.#docker.createContainer({
+        ...config,
+        ...(platform ? { platform } : {}),
+      })
+    } catch (error) {
+      if (engineStatus(error) === 404) {
+        throw new ApiError('TEMPLATE_NOT_FOUND', `template ${spec.image} not found`, {
+          template: spec.image,
+        })
+      }
+      engineError(error, 'creating the container')
+    }
+    try {
+      await container.start()
+    } catch (error) {
+      // Leave nothing behind: a created-but-unstartable container is removed at once.
+      await container.remove({ force: true }).catch(() => undefined)
+      engineError(error, 'starting the container')
+    }
+    return { containerId: container.id }
+  }
+
+  async inspect(sandboxId: string): Promise<ContainerStatus | undefined> {
+    try {
+      const info = await this.#docker.getContainer(this.#containerName(sandboxId)).inspect()
+      if (info.Config.Labels?.[INSTANCE_LABEL] !== this.#options.instanceId) return undefined
+      return toStatus(sandboxId, info)
+    } catch (error) {
+      if (engineStatus(error) === 404) return undefined
+      engineError(error, 'inspecting a container')
+    }
+  }
+
+  async remove(sandboxId: string, graceSeconds: number): Promise<void> {
+    const container = this.#docker.getContainer(this.#containerName(sandboxId))
+    try {
+      if (graceSeconds > 0) await container.stop({ t: graceSeconds })
+    } catch (error) {
+      const status = engineStatus(error)
+      // 304: already stopped; 404: already gone. Both are fine.
+      if (status !== 304 && status !== 404) engineError(error, 'stopping a container')
+    }
+    try {
+      await container.remove({ force: true, v: true })
+    } catch (error) {
+      const status = engineStatus(error)
+      // 409 "removal already in progress" means another caller is finishing the job.
+      if (status !== 404 && status !== 409) engineError(error, 'removing a container')
+    }
+  }
+
+  async listManaged(): Promise<ContainerStatus[]> {
+    try {
+      const containers = await this.#docker.listContainers({
+        all: true,
+        filters: {
+          label: [`${LABELS.managed}=1`, `${INSTANCE_LABEL}=${this.#options.instanceId}`],
+        },
+      })
+      return containers.map((summary) => ({
+        sandboxId: summary.Labels[LABELS.sandbox] ?? '',
+        containerId: summary.Id,
+        running: summary.State === 'running',
+        exitCode: null,
+        oomKilled: false,
+        error: null,
+      }))
+    } catch (error) {
+      engineError(error, 'listing containers')
+    }
+  }
+
+  watch(listener: (event: RuntimeEvent) => void): () => void {
+    let stopped = false
+    let current: NodeJS.ReadableStream | undefined
+    const filters = {
+      type: ['container' as const],
+      event: ['die', 'oom'],
+      label: [`${LABELS.managed}=1`, `${INSTANCE_LABEL}=${this.#options.instanceId}`],
+    }
+    const connect = () => {
+      if (stopped) return
+      this.#docker.getEvents({ filters }).then(
+        (stream) => {
+          current = stream
+          let buffered = ''
+          stream.on('data', (chunk: Buffer) => {
+            buffered += chunk.toString('utf8')
+            let newline: number
+            while ((newline = buffered.indexOf('\n')) !== -1) {
+              const line = buffered.slice(0, newline)
+              buffered = buffered.slice(newline + 1)
+              const event = parseEvent(line)
+              if (event) listener(event)
+            }
+          })
+          stream.on('close', () => setTimeout(connect, 1000).unref())
+          stream.on('error', () => undefined)
+        },
+        () => setTimeout(connect, 1000).unref(),
+      )
+    }
+    connect()
+    return () => {
+      stopped = true
+      ;(current as unknown as { destroy?: () => void } | undefined)?.destroy?.()
+    }
+  }
+
+  #containerName(sandboxId: string): string {
+    return `${this.#options.containerPrefix}${sandboxId}`
+  }
+}
+
+function parseEvent(line: string): RuntimeEvent | undefined {
+  try {
+    const raw = JSON.parse(line) as {
+      Action?: string
+      Actor?: { Attributes?: Record<string, string> }
+    }
+    const sandboxId = raw.Actor?.Attributes?.[LABELS.sandbox]
+    if (!sandboxId) return undefined
+    if (raw.Action === 'oom') return { type: 'oom', sandboxId, exitCode: null }
+    if (raw.Action === 'die') {
+      const exitCode = Number(raw.Actor?.Attributes?.exitCode ?? NaN)
+      return { type: 'exited', sandboxId, exitCode: Number.isNaN(exitCode) ? null : exitCode }
+    }
+  } catch {
+    // A partial or foreign line: ignore it.
+  }
+  return undefined
+}

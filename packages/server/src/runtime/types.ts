@@ -1,0 +1,82 @@
+/**
+ * The narrow interface between the sandbox service and whatever runs
+ * containers. Docker is the one implementation today; every implementation
+ * must pass `test/runtime-contract.ts`. Optional features are capability
+ * flags, never methods that throw "not supported".
+ */
+
+/** Everything a runtime needs to start one sandbox. */
+export interface SandboxSpec {
+  sandboxId: string
+  workspaceId: string
+  /** Container name: WORKSPACE_CONTAINER_PREFIX + sandbox id. */
+  containerName: string
+  image: string
+  env: Record<string, string>
+  nanoCpus: number
+  memoryBytes: number
+  pidsLimit: number
+  networkMode: string
+  /** Host directory of the workspace, mounted read-write at `containerWorkspaceDir`. */
+  workspaceHostDir: string
+  containerWorkspaceDir: string
+  /** Host path of the static agent binary, mounted read-only and run as PID 1. */
+  agentBinaryHostPath: string
+  /** Per-sandbox host directory mounted at /run/wm, where the agent puts its socket. */
+  runHostDir: string
+  /** Secret the agent proves it holds; passed in its environment only. */
+  agentToken: string
+  /** Extra labels (the runtime adds wm.managed, wm.sandbox, wm.workspace). */
+  labels?: Record<string, string>
+}
+
+/** What a runtime can tell about one sandbox's container. */
+export interface ContainerStatus {
+  sandboxId: string
+  containerId: string
+  running: boolean
+  exitCode: number | null
+  oomKilled: boolean
+  /** The engine's own error text, e.g. why a start failed. */
+  error: string | null
+}
+
+/** An event about a managed container that the sandbox service reacts to. */
+export interface RuntimeEvent {
+  type: 'exited' | 'oom'
+  sandboxId: string
+  exitCode: number | null
+}
+
+/** Optional abilities, detected at start-up. */
+export interface RuntimeCapabilities {
+  /** Process checkpoints (`docker checkpoint`), available with runsc. */
+  processCheckpoints: boolean
+}
+
+/** Starts, inspects and removes sandbox containers. */
+export interface SandboxRuntime {
+  readonly name: string
+  readonly capabilities: RuntimeCapabilities
+  /** Resolves when the engine answers; throws an ApiError 1006 otherwise. */
+  ping(): Promise<void>
+  /** Whether `image` exists locally (images are never pulled). */
+  imageExists(image: string): Promise<boolean>
+  /** Creates and starts the container; throws on failure, leaving nothing behind. */
+  start(spec: SandboxSpec): Promise<{ containerId: string }>
+  /** The container of `sandboxId`, or `undefined` when there is none. */
+  inspect(sandboxId: string): Promise<ContainerStatus | undefined>
+  /** Stops (SIGTERM, then SIGKILL after `graceSeconds`) and removes; idempotent. */
+  remove(sandboxId: string, graceSeconds: number): Promise<void>
+  /** Every container this service manages, running or not. */
+  listManaged(): Promise<ContainerStatus[]>
+  /** Calls `listener` for each event until the returned function is called. */
+  watch(listener: (event: RuntimeEvent) => void): () => void
+}
+
+/** Labels every managed container carries. */
+export const LABELS = {
+  managed: 'wm.managed',
+  sandbox: 'wm.sandbox',
+  workspace: 'wm.workspace',
+} as const

@@ -1,0 +1,269 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import type { CreateSandboxBody, Sandbox } from '@workspace-manager/protocol'
+import { ApiError } from '../errors.js'
+import type { Config } from '../config/index.js'
+import type { MetadataStore, SandboxFilter, SandboxRecord } from '../store/index.js'
+import type { RuntimeEvent, SandboxRuntime } from '../runtime/types.js'
+import { AgentClient } from '../agent/client.js'
+import type { WorkspaceService } from './workspaces.js'
+import { waitForAgentReady } from './agent-ready.js'
+import { requestedMemory, requestedNanoCpus, sandboxToWire } from './sandbox-wire.js'
+
+/** What the sandbox service needs. */
+export interface SandboxServiceOptions {
+  config: Config
+  store: MetadataStore
+  runtime: SandboxRuntime
+  workspaces: WorkspaceService
+  log: FastifyBaseLogger
+}
+
+function newSandboxId(): string {
+  return `sb_${randomBytes(10).toString('hex')}`
+}
+
+/**
+ * Sandbox lifecycle. The row (desired state) is written before the engine is
+ * called, so a crash mid-create leaves a row the reconciler can finish off,
+ * never a container nobody knows about.
+ */
+export class SandboxService {
+  readonly #options: SandboxServiceOptions
+  readonly #agents = new Map<string, AgentClient>()
+  #expiryTimer: NodeJS.Timeout | undefined
+  #stopWatching: (() => void) | undefined
+
+  constructor(options: SandboxServiceOptions) {
+    this.#options = options
+  }
+
+  /** Starts the expiry sweep and the engine event watch. */
+  start(): void {
+    this.#expiryTimer = setInterval(() => void this.#expire(), 1000)
+    this.#expiryTimer.unref()
+    this.#stopWatching = this.#options.runtime.watch((event) => void this.#onRuntimeEvent(event))
+  }
+
+  /** Stops timers, the event watch and every agent connection. */
+  stop(): void {
+    clearInterval(this.#expiryTimer)
+    this.#stopWatching?.()
+    for (const agent of this.#agents.values()) agent.close()
+    this.#agents.clear()
+  }
+
+  /** Creates a sandbox; with `wait` (the default) resolves once its agent answers. */
+  async create(body: CreateSandboxBody, wait = true): Promise<Sandbox> {
+    const { config, store, runtime, workspaces } = this.#options
+    const defaults = config.sandboxDefaults
+    await workspaces.get(body.workspace_id)
+    const template = body.template ?? defaults.image
+    const nanoCpus = requestedNanoCpus(body.cpu, defaults.nanoCpus)
+    const memoryBytes = requestedMemory(body.memory, defaults.memoryBytes)
+    if (!(await runtime.imageExists(template))) {
+      throw new ApiError('TEMPLATE_NOT_FOUND', `template ${template} not found`, { template })
+    }
+    const now = new Date()
+    const record: SandboxRecord = {
+      id: newSandboxId(),
+      workspaceId: body.workspace_id,
+      name: body.name ?? null,
+      template,
+      state: 'starting',
+      env: body.env ?? null,
+      metadata: body.metadata ?? null,
+      timeout: body.timeout ?? null,
+      nanoCpus,
+      memoryBytes,
+      networkMode: body.network_mode ?? defaults.networkMode,
+      applicationKind: body.application_kind ?? defaults.applicationKind,
+      errorMessage: null,
+      agentToken: randomBytes(32).toString('hex'),
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: body.timeout ? new Date(now.getTime() + body.timeout * 1000).toISOString() : null,
+    }
+    try {
+      await store.insertSandbox(record)
+    } catch (error) {
+      // The workspace went away between the check and the insert (foreign key).
+      if (!(await store.getWorkspace(body.workspace_id))) {
+        throw new ApiError('WORKSPACE_NOT_FOUND', `workspace ${body.workspace_id} not found`)
+      }
+      throw error
+    }
+    const boot = this.#boot(record)
+    if (!wait) {
+      boot.catch(() => undefined)
+      return sandboxToWire(record)
+    }
+    return sandboxToWire(await boot)
+  }
+
+  /** The sandbox `id`; 404 code 2001 when there is none. */
+  async get(id: string): Promise<Sandbox> {
+    return sandboxToWire(await this.require(id))
+  }
+
+  /** Sandboxes matching `filter`, oldest first. */
+  async list(filter: SandboxFilter): Promise<Sandbox[]> {
+    return (await this.#options.store.listSandboxes(filter)).map(sandboxToWire)
+  }
+
+  /** Stops and removes the sandbox; `force` skips the grace period. */
+  async delete(id: string, force: boolean): Promise<void> {
+    const record = await this.require(id)
+    const { store, runtime, config } = this.#options
+    await store.updateSandbox(id, { state: 'stopping' })
+    try {
+      await runtime.remove(id, force ? 0 : config.sandboxDefaults.stopTimeoutSeconds)
+    } catch (error) {
+      await store.updateSandbox(id, { state: record.state === 'stopping' ? 'error' : record.state })
+      throw error
+    }
+    await this.#forget(id)
+  }
+
+  /** The row of a sandbox; 404 code 2001 when there is none. */
+  async require(id: string): Promise<SandboxRecord> {
+    const record = await this.#options.store.getSandbox(id)
+    if (!record) throw new ApiError('SANDBOX_NOT_FOUND', `sandbox ${id} not found`, { id })
+    return record
+  }
+
+  /** The agent of a running sandbox; 409 code 2002 when it is not running. */
+  async agentFor(id: string): Promise<AgentClient> {
+    const record = await this.require(id)
+    if (record.state !== 'running') {
+      throw new ApiError('SANDBOX_NOT_RUNNING', `sandbox ${id} is ${record.state}, not running`, {
+        id,
+        state: record.state,
+        ...(record.errorMessage ? { error_message: record.errorMessage } : {}),
+      })
+    }
+    return this.#agent(record)
+  }
+
+  /** Host directory shared with the sandbox at /run/wm. */
+  runDir(id: string): string {
+    return path.join(this.#options.config.dataDir, 'sandboxes', id, 'run')
+  }
+
+  /** Marks a sandbox failed and removes its container, keeping the row so the reason is visible. */
+  async fail(id: string, message: string): Promise<void> {
+    const { store, runtime, log } = this.#options
+    log.warn({ sandboxId: id, reason: message }, 'sandbox failed')
+    await store.updateSandbox(id, { state: 'error', errorMessage: message })
+    this.#agents.get(id)?.close()
+    this.#agents.delete(id)
+    await runtime.remove(id, 0).catch((error: unknown) => {
+      log.warn({ err: error, sandboxId: id }, 'could not remove the container of a failed sandbox')
+    })
+  }
+
+  async #boot(record: SandboxRecord): Promise<SandboxRecord> {
+    const { config, store, runtime, workspaces } = this.#options
+    const runDir = this.runDir(record.id)
+    try {
+      await fs.rm(runDir, { recursive: true, force: true })
+      await fs.mkdir(runDir, { recursive: true, mode: 0o700 })
+      await runtime.start({
+        sandboxId: record.id,
+        workspaceId: record.workspaceId,
+        containerName: `${config.sandboxDefaults.containerPrefix}${record.id}`,
+        image: record.template,
+        env: record.env ?? {},
+        nanoCpus: record.nanoCpus,
+        memoryBytes: record.memoryBytes,
+        pidsLimit: config.sandboxDefaults.pidsLimit,
+        networkMode: record.networkMode,
+        workspaceHostDir: workspaces.hostDir(record.workspaceId),
+        containerWorkspaceDir: config.sandboxDefaults.containerWorkspaceDir,
+        agentBinaryHostPath: config.agent.binaryPath,
+        runHostDir: runDir,
+        agentToken: record.agentToken,
+      })
+      await waitForAgentReady(runDir, config.agent.startTimeoutSeconds * 1000, async () => {
+        const status = await runtime.inspect(record.id)
+        if (!status) return 'the container disappeared while starting'
+        if (!status.running) {
+          return `the container exited while starting (code ${status.exitCode}${status.error ? `: ${status.error}` : ''})`
+        }
+        return null
+      })
+      await this.#agent(record).json({ method: 'GET', path: '/v1/processes', timeoutMs: 5000 })
+    } catch (error) {
+      // Nothing half-made is kept: the container goes, and so does the row.
+      await runtime.remove(record.id, 0).catch(() => undefined)
+      await this.#forget(record.id)
+      if (error instanceof ApiError) throw error
+      throw new ApiError(
+        'AGENT_NOT_CONNECTED',
+        `sandbox could not start: ${(error as Error).message}`,
+        {
+          template: record.template,
+        },
+      )
+    }
+    const running = await store.updateSandbox(record.id, { state: 'running' })
+    if (!running)
+      throw new ApiError('SANDBOX_NOT_FOUND', `sandbox ${record.id} was deleted while starting`)
+    return running
+  }
+
+  #agent(record: SandboxRecord): AgentClient {
+    let agent = this.#agents.get(record.id)
+    if (!agent) {
+      agent = new AgentClient(
+        record.id,
+        path.join(this.runDir(record.id), 'agent.sock'),
+        record.agentToken,
+      )
+      this.#agents.set(record.id, agent)
+    }
+    return agent
+  }
+
+  async #forget(id: string): Promise<void> {
+    this.#agents.get(id)?.close()
+    this.#agents.delete(id)
+    await this.#options.store.deleteSandbox(id)
+    await fs.rm(path.join(this.#options.config.dataDir, 'sandboxes', id), {
+      recursive: true,
+      force: true,
+    })
+  }
+
+  async #expire(): Promise<void> {
+    const now = new Date().toISOString()
+    for (const record of await this.#options.store.listSandboxes()) {
+      if (!record.expiresAt || record.expiresAt > now || record.state === 'stopping') continue
+      this.#options.log.info({ sandboxId: record.id }, 'sandbox timeout reached: stopping it')
+      await this.delete(record.id, false).catch((error: unknown) => {
+        this.#options.log.warn(
+          { err: error, sandboxId: record.id },
+          'could not stop an expired sandbox',
+        )
+      })
+    }
+  }
+
+  async #onRuntimeEvent(event: RuntimeEvent): Promise<void> {
+    const record = await this.#options.store.getSandbox(event.sandboxId)
+    if (!record) return
+    if (event.type === 'oom') {
+      this.#options.log.warn({ sandboxId: record.id }, 'a process in the sandbox ran out of memory')
+      return
+    }
+    if (record.state === 'running') {
+      const status = await this.#options.runtime.inspect(record.id).catch(() => undefined)
+      const reason = status?.oomKilled
+        ? 'the sandbox ran out of memory and its container was killed'
+        : `the container exited unexpectedly (code ${event.exitCode ?? 'unknown'})`
+      await this.fail(record.id, reason)
+    }
+  }
+}

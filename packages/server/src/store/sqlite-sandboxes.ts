@@ -1,0 +1,118 @@
+import type Database from 'better-sqlite3'
+import type { SandboxFilter, SandboxRecord, SandboxUpdate } from './types.js'
+
+interface SandboxRow {
+  id: string
+  workspace_id: string
+  name: string | null
+  template: string
+  state: SandboxRecord['state']
+  env: string | null
+  metadata: string | null
+  timeout: number | null
+  nano_cpus: number
+  memory_bytes: number
+  network_mode: string
+  application_kind: string | null
+  error_message: string | null
+  agent_token: string
+  created_at: string
+  updated_at: string
+  expires_at: string | null
+}
+
+const json = (value: string | null) =>
+  value === null ? null : (JSON.parse(value) as Record<string, string>)
+
+function toRecord(row: SandboxRow): SandboxRecord {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    name: row.name,
+    template: row.template,
+    state: row.state,
+    env: json(row.env),
+    metadata: json(row.metadata),
+    timeout: row.timeout,
+    nanoCpus: row.nano_cpus,
+    memoryBytes: row.memory_bytes,
+    networkMode: row.network_mode,
+    applicationKind: row.application_kind,
+    errorMessage: row.error_message,
+    agentToken: row.agent_token,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+  }
+}
+
+/** Sandbox rows in SQLite; used by SqliteStore. */
+export class SqliteSandboxes {
+  readonly #db: Database.Database
+
+  constructor(db: Database.Database) {
+    this.#db = db
+  }
+
+  insert(record: SandboxRecord): void {
+    this.#db
+      .prepare(
+        `INSERT INTO sandboxes (id, workspace_id, name, template, state, env, metadata, timeout,
+           nano_cpus, memory_bytes, network_mode, application_kind, error_message, agent_token,
+           created_at, updated_at, expires_at)
+         VALUES (@id, @workspaceId, @name, @template, @state, @env, @metadata, @timeout,
+           @nanoCpus, @memoryBytes, @networkMode, @applicationKind, @errorMessage, @agentToken,
+           @createdAt, @updatedAt, @expiresAt)`,
+      )
+      .run({
+        ...record,
+        env: record.env === null ? null : JSON.stringify(record.env),
+        metadata: record.metadata === null ? null : JSON.stringify(record.metadata),
+      })
+  }
+
+  get(id: string): SandboxRecord | undefined {
+    const row = this.#db.prepare('SELECT * FROM sandboxes WHERE id = ?').get(id) as
+      SandboxRow | undefined
+    return row && toRecord(row)
+  }
+
+  list(filter: SandboxFilter = {}): SandboxRecord[] {
+    const clauses: string[] = []
+    const params: string[] = []
+    if (filter.workspaceId !== undefined) {
+      clauses.push('workspace_id = ?')
+      params.push(filter.workspaceId)
+    }
+    if (filter.state !== undefined) {
+      clauses.push('state = ?')
+      params.push(filter.state)
+    }
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''
+    const rows = this.#db
+      .prepare(`SELECT * FROM sandboxes ${where} ORDER BY seq`)
+      .all(...params) as SandboxRow[]
+    return rows.map(toRecord)
+  }
+
+  update(id: string, update: SandboxUpdate): SandboxRecord | undefined {
+    const sets = ['updated_at = @updatedAt']
+    if (update.state !== undefined) sets.push('state = @state')
+    if (update.errorMessage !== undefined) sets.push('error_message = @errorMessage')
+    const changes = this.#db
+      .prepare(`UPDATE sandboxes SET ${sets.join(', ')} WHERE id = @id`)
+      .run({ ...update, id, updatedAt: new Date().toISOString() }).changes
+    return changes ? this.get(id) : undefined
+  }
+
+  delete(id: string): boolean {
+    return this.#db.prepare('DELETE FROM sandboxes WHERE id = ?').run(id).changes > 0
+  }
+
+  countForWorkspace(workspaceId: string): number {
+    const row = this.#db
+      .prepare('SELECT COUNT(*) AS n FROM sandboxes WHERE workspace_id = ?')
+      .get(workspaceId) as { n: number }
+    return row.n
+  }
+}
