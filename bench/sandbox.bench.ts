@@ -1,0 +1,135 @@
+/**
+ * Sandbox benchmarks, ours beside raw Docker in one run:
+ *   1. exec of `echo hi` through our API (agent over a unix socket) vs dockerode exec;
+ *   2. sandbox create -> running through our API vs dockerode create + start.
+ * Run: npm run bench  (needs the Docker engine, the agent binary and workspace-test:latest).
+ * BENCH_RUNS overrides the number of timed runs (default 200 for exec, 50 for create).
+ */
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import fs from 'node:fs/promises'
+import Docker from 'dockerode'
+import pino from 'pino'
+import { buildApp } from '../packages/server/src/app.js'
+import { loadConfig } from '../packages/server/src/config/index.js'
+import { printComparison, timeRuns } from './stats.js'
+
+const TEMPLATE = 'workspace-test:latest'
+const execRuns = Number(process.env.BENCH_RUNS ?? 200)
+const createRuns = Number(process.env.BENCH_RUNS ?? 50)
+const docker = new Docker()
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+
+function request(
+  base: URL,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body)
+    const req = http.request(
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method,
+        path: route,
+        headers: payload
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+          : {},
+      },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (text += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+      },
+    )
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
+
+async function dockerExecEcho(container: Docker.Container): Promise<void> {
+  const exec = await container.exec({ Cmd: ['echo', 'hi'], AttachStdout: true, AttachStderr: true })
+  const stream = await exec.start({ hijack: true, stdin: false })
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve)
+    stream.on('error', reject)
+    stream.resume()
+  })
+  const info = await exec.inspect()
+  if (info.ExitCode !== 0) throw new Error('docker exec failed')
+}
+
+async function main(): Promise<void> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wm-bench-'))
+  const config = loadConfig({
+    ...process.env,
+    WM_DATA_DIR: dataDir,
+    WORKSPACE_DEFAULT_IMAGE: TEMPLATE,
+  })
+  const app = await buildApp(config, { logger: pino({ level: 'warn' }) })
+  const base = new URL(await app.listen({ host: '127.0.0.1', port: 0 }))
+  console.log(
+    `host: ${os.cpus().length} cpus, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
+  )
+  try {
+    const workspace = JSON.parse((await request(base, 'POST', '/v1/workspaces', {})).text)
+    const sandbox = JSON.parse(
+      (await request(base, 'POST', '/v1/sandboxes', { workspace_id: workspace.id })).text,
+    )
+
+    const ours = await timeRuns(execRuns, 20, async () => {
+      const reply = await request(base, 'POST', `/v1/sandboxes/${sandbox.id}/processes`, {
+        cmd: 'echo',
+        args: ['hi'],
+      })
+      if (reply.status !== 200 || !reply.text.includes('"stdout":"hi\\n"'))
+        throw new Error(reply.text)
+    })
+    const container = docker.getContainer(`${config.sandboxDefaults.containerPrefix}${sandbox.id}`)
+    const theirs = await timeRuns(execRuns, 20, () => dockerExecEcho(container))
+    printComparison('exec `echo hi` in a running sandbox', ours, theirs, 'dockerode exec')
+    await request(base, 'DELETE', `/v1/sandboxes/${sandbox.id}?force=true`)
+
+    const ourIds: string[] = []
+    const oursCreate = await timeRuns(createRuns, 2, async () => {
+      const reply = await request(base, 'POST', '/v1/sandboxes', { workspace_id: workspace.id })
+      const created = JSON.parse(reply.text)
+      if (created.state !== 'running') throw new Error(reply.text)
+      ourIds.push(created.id)
+    })
+    for (const id of ourIds) await request(base, 'DELETE', `/v1/sandboxes/${id}?force=true`)
+    const rawIds: string[] = []
+    const rawCreate = await timeRuns(createRuns, 2, async () => {
+      const created = await docker.createContainer({
+        Image: TEMPLATE,
+        Cmd: ['sleep', 'infinity'],
+        HostConfig: { NetworkMode: 'none', Memory: config.sandboxDefaults.memoryBytes },
+        Labels: { 'wm.bench': '1' },
+      })
+      await created.start()
+      rawIds.push(created.id)
+    })
+    await Promise.all(rawIds.map((id) => docker.getContainer(id).remove({ force: true })))
+    printComparison(
+      'sandbox create -> running (ours: until the agent answers)',
+      oursCreate,
+      rawCreate,
+      'dockerode create + start',
+    )
+    await request(base, 'DELETE', `/v1/workspaces/${workspace.id}`)
+  } finally {
+    agent.destroy()
+    await app.close()
+    await fs.rm(dataDir, { recursive: true, force: true })
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})

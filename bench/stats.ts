@@ -1,0 +1,54 @@
+/** Median and 95th percentile of a list of durations in milliseconds. */
+export function summarize(samples: number[]): {
+  n: number
+  p50: number
+  p95: number
+  mean: number
+} {
+  const sorted = [...samples].sort((a, b) => a - b)
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
+  const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length
+  return { n: sorted.length, p50: at(0.5), p95: at(0.95), mean }
+}
+
+/** Times `fn` `runs` times after `warmup` untimed runs. */
+export async function timeRuns(
+  runs: number,
+  warmup: number,
+  fn: () => Promise<void>,
+): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn()
+  const samples: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint()
+    await fn()
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6)
+  }
+  return samples
+}
+
+/** Prints two measurements side by side with their ratio. */
+export function printComparison(
+  title: string,
+  ours: number[],
+  theirs: number[],
+  theirsLabel: string,
+): void {
+  const a = summarize(ours)
+  const b = summarize(theirs)
+  const f = (x: number) => x.toFixed(2).padStart(9)
+  console.log(`\n${title}`)
+  console.log(
+    `${'side'.padEnd(28)}${'runs'.padStart(6)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'mean ms'.padStart(9)}`,
+  )
+  console.log(
+    `${'workspace-manager API'.padEnd(28)}${String(a.n).padStart(6)}${f(a.p50)}${f(a.p95)}${f(a.mean)}`,
+  )
+  console.log(
+    `${theirsLabel.padEnd(28)}${String(b.n).padStart(6)}${f(b.p50)}${f(b.p95)}${f(b.mean)}`,
+  )
+  console.log(
+    `ratio (theirs/ours) p50: ${(b.p50 / a.p50).toFixed(2)}x   p95: ${(b.p95 / a.p95).toFixed(2)}x`,
+  )
+}
