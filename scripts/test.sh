@@ -148,7 +148,11 @@ npm_bin() {
 }
 run_eslint() { npm_bin eslint .; }
 run_prettier() { npm_bin prettier --check .; }
-run_tsc() { npm_bin tsc -b packages/protocol packages/sdk packages/server packages/cli; }
+run_tsc() {
+  npm_bin tsc -b packages/protocol packages/sdk packages/server packages/cli &&
+    # Test files and benchmarks are type-checked too (tsx only strips their types).
+    for pkg in server sdk cli; do npm_bin tsc -p "packages/$pkg/tsconfig.test.json" || return 1; done
+}
 
 run_gofmt() {
   local out

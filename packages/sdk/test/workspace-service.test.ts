@@ -126,7 +126,9 @@ describe('files', () => {
   test('readFile decodes UTF-8 and readFileBytes returns a Uint8Array', async () => {
     reply = () => [200, 'ignored']
     const bytes = Buffer.from([0xe2, 0x82, 0xac, 0x00, 0xff])
-    const raw = await startTestServer((_req, res) => res.end(bytes))
+    const raw = await startTestServer((_req, res) => {
+      res.end(bytes)
+    })
     const rawClient = new WorkspaceClient({ apiUrl: raw.url, env: {} })
     try {
       const read = await rawClient.workspace.readFileBytes('ws1', 'x.bin')

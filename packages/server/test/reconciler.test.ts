@@ -77,7 +77,9 @@ test('kill -9 during 10 concurrent creates leaves nothing orphaned after restart
   const first = startServer(dataDir, port)
   t.after(() => first.kill('SIGKILL'))
   await waitForHealth(url)
-  const workspace = await (await fetch(`${url}/v1/workspaces`, { method: 'POST' })).json()
+  const workspace = (await (await fetch(`${url}/v1/workspaces`, { method: 'POST' })).json()) as {
+    id: string
+  }
   const creates = Array.from({ length: 10 }, () =>
     fetch(`${url}/v1/sandboxes`, {
       method: 'POST',
@@ -91,9 +93,10 @@ test('kill -9 during 10 concurrent creates leaves nothing orphaned after restart
 
   const second = startServer(dataDir, port)
   t.after(async () => {
-    const rows = (await (await fetch(`${url}/v1/sandboxes`)).json()).sandboxes as Array<{
-      id: string
-    }>
+    const listed = (await (await fetch(`${url}/v1/sandboxes`)).json()) as {
+      sandboxes: Array<{ id: string }>
+    }
+    const rows = listed.sandboxes
     await Promise.all(
       rows.map((row) => fetch(`${url}/v1/sandboxes/${row.id}?force=true`, { method: 'DELETE' })),
     )
@@ -101,10 +104,11 @@ test('kill -9 during 10 concurrent creates leaves nothing orphaned after restart
   })
   await waitForHealth(url)
   await sleep(500)
-  const rows = (await (await fetch(`${url}/v1/sandboxes`)).json()).sandboxes as Array<{
-    id: string
-    state: string
-  }>
+  const rows = (
+    (await (await fetch(`${url}/v1/sandboxes`)).json()) as {
+      sandboxes: Array<{ id: string; state: string }>
+    }
+  ).sandboxes
   const containers = await containersOf(loadConfig({ WM_DATA_DIR: dataDir }))
   const running = new Set(rows.filter((row) => row.state === 'running').map((row) => row.id))
   const live = new Set(containers.map((c) => c.Labels['wm.sandbox']))

@@ -56,7 +56,9 @@ export async function run(
 }
 
 /** Parses an SSE body into [event, data] pairs. */
-export function parseSse(body: string): Array<{ event: string; data: any; id?: string }> {
+export function parseSse(
+  body: string,
+): Array<{ event: string | undefined; data: any; id: string | undefined }> {
   return body
     .split('\n\n')
     .filter((frame) => frame.trim() && !frame.startsWith(':'))
@@ -66,7 +68,7 @@ export function parseSse(body: string): Array<{ event: string; data: any; id?: s
           .split('\n')
           .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
       )
-      return { event: fields.event, data: JSON.parse(fields.data), id: fields.id }
+      return { event: fields.event, data: JSON.parse(fields.data ?? 'null'), id: fields.id }
     })
 }
 
