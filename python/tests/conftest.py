@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -77,15 +77,21 @@ def make_client(kind: str, handler: Handler, **options: Any) -> Any:
 
 
 def invoke(kind: str, handler: Handler, method: str, *args: Any, **kwargs: Any) -> Any:
-    """Call ``client.workspace.<method>`` on a fresh sync or async client."""
+    """Call ``client.<service>.<method>`` (``service`` defaults to ``workspace``) on a fresh
+    sync or async client; an iterator result (event streams) is collected into a list."""
     options = kwargs.pop("client_options", {})
+    service = kwargs.pop("service", "workspace")
     if kind == "sync":
         with make_client(kind, handler, **options) as client:
-            return getattr(client.workspace, method)(*args, **kwargs)
+            result = getattr(getattr(client, service), method)(*args, **kwargs)
+            return list(result) if isinstance(result, Iterator) else result
 
     async def main() -> Any:
         async with make_client(kind, handler, **options) as client:
-            return await getattr(client.workspace, method)(*args, **kwargs)
+            result = getattr(getattr(client, service), method)(*args, **kwargs)
+            if isinstance(result, AsyncIterator):
+                return [item async for item in result]
+            return await result
 
     return asyncio.run(main())
 

@@ -1,7 +1,7 @@
 """Settings of the live tests: they run only when WM_TEST_API_URL names a running server.
 
 Why a separate module: the live suites (sync and async) share the server address, the
-skip reason and a 20 MB payload helper, and none of it belongs in unit tests.
+skip reason, the sandbox template and a 20 MB payload helper, and none of it belongs in unit tests.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ LIVE_URL = os.environ.get("WM_TEST_API_URL", "")
 skip_unless_live = pytest.mark.skipif(
     not LIVE_URL, reason="live test: set WM_TEST_API_URL to a running Workspace Manager server"
 )
+TEMPLATE = os.environ.get("WM_TEST_TEMPLATE", "workspace-test:latest")
 BIG_SIZE = 20 * 1024 * 1024
 ALL_BYTES = bytes(range(256)) * 4
 

@@ -2,8 +2,8 @@
 
 Why this shape: a client resolves its configuration once (``_config``), makes one
 HTTP transport for its whole life, and hangs one small service per area of the API
-off itself (``client.workspace`` today; sandbox, process, pty and nfs slot in beside
-it in ``_attach_services``). Both clients share the constructor and the settings
+off itself (``client.workspace``, ``client.sandbox``, ``client.process``; pty and nfs
+slot in beside them in ``_attach_services``). Both clients share the constructor and the settings
 they expose, and differ only in the transport and services they build.
 """
 
@@ -17,6 +17,8 @@ import httpx
 
 from ._config import ClientConfig, resolve_config
 from ._http import AsyncHTTP, SyncHTTP
+from .services.process import AsyncProcessService, ProcessService
+from .services.sandbox import AsyncSandboxService, SandboxService
 from .services.workspace import AsyncWorkspaceService, WorkspaceService
 
 TransportT = TypeVar("TransportT", httpx.BaseTransport, httpx.AsyncBaseTransport)
@@ -125,10 +127,14 @@ class WorkspaceClient(_ClientBase[httpx.BaseTransport]):
     """Blocking client. Use as a context manager, or call ``close()`` when done."""
 
     workspace: WorkspaceService
+    sandbox: SandboxService
+    process: ProcessService
 
     def _attach_services(self, transport: httpx.BaseTransport | None) -> None:
         self._http = SyncHTTP(self.config, transport)
         self.workspace = WorkspaceService(self._http)
+        self.sandbox = SandboxService(self._http)
+        self.process = ProcessService(self._http)
 
     def close(self) -> None:
         """Close the HTTP connections; safe to call more than once."""
@@ -150,10 +156,14 @@ class AsyncWorkspaceClient(_ClientBase[httpx.AsyncBaseTransport]):
     """Asyncio client. Use with ``async with``, or await ``aclose()`` when done."""
 
     workspace: AsyncWorkspaceService
+    sandbox: AsyncSandboxService
+    process: AsyncProcessService
 
     def _attach_services(self, transport: httpx.AsyncBaseTransport | None) -> None:
         self._http = AsyncHTTP(self.config, transport)
         self.workspace = AsyncWorkspaceService(self._http)
+        self.sandbox = AsyncSandboxService(self._http)
+        self.process = AsyncProcessService(self._http)
 
     async def aclose(self) -> None:
         """Close the HTTP connections; safe to call more than once."""

@@ -8,8 +8,16 @@ and response parsing are shared and the sync and async services stay one-liners.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
@@ -34,14 +42,19 @@ _ERROR_BODY_LIMIT = 64 * 1024  # enough for any error envelope; a huge HTML page
 
 @dataclass(frozen=True)
 class Call(Generic[T]):
-    """One API request and how to read its successful reply."""
+    """One API request and how to read its successful reply.
+
+    ``timeout`` names one of the configured timeouts, or gives seconds outright (a
+    command's own timeout plus some slack).
+    """
 
     method: str
     path: str
     parse: Callable[[httpx.Response], T]
     params: Mapping[str, str] | None = None
     json: Any = None
-    timeout: TimeoutKind = "request"
+    timeout: TimeoutKind | float = "request"
+    headers: Mapping[str, str] | None = None
 
 
 def parse_json(response: httpx.Response) -> Any:
@@ -85,7 +98,9 @@ def client_options(config: ClientConfig) -> dict[str, Any]:
     }
 
 
-def _timeout(config: ClientConfig, kind: TimeoutKind) -> httpx.Timeout:
+def _timeout(config: ClientConfig, kind: TimeoutKind | float) -> httpx.Timeout:
+    if not isinstance(kind, str):
+        return httpx.Timeout(float(kind))
     seconds = {
         "request": config.timeout,
         "file": config.file_timeout,
@@ -136,6 +151,7 @@ class SyncHTTP:
                 params=call.params,
                 json=call.json,
                 content=content,
+                headers=call.headers,
                 timeout=_timeout(self.config, call.timeout),
             )
         if response.is_error:
@@ -144,16 +160,20 @@ class SyncHTTP:
             )
         return call.parse(response)
 
-    def download(self, call: Call[Any], sink: Callable[[bytes], object]) -> int:
-        """Stream the reply body of ``call`` into ``sink``; stop and raise past the cap."""
-        limit = self.config.max_file_transfer_bytes
-        total = 0
+    @contextmanager
+    def stream(self, call: Call[Any]) -> Iterator[httpx.Response]:
+        """Send ``call`` and yield the successful response with its body still unread.
+
+        Network failures while the caller reads the body are mapped like any other.
+        """
         with (
             _mapped_errors(call, self.config),
             self._client.stream(
                 call.method,
                 call.path,
                 params=call.params,
+                json=call.json,
+                headers=call.headers,
                 timeout=_timeout(self.config, call.timeout),
             ) as response,
         ):
@@ -164,6 +184,13 @@ class SyncHTTP:
                     if len(body) >= _ERROR_BODY_LIMIT:
                         break
                 raise error_from_response(response.status_code, bytes(body), response.reason_phrase)
+            yield response
+
+    def download(self, call: Call[Any], sink: Callable[[bytes], object]) -> int:
+        """Stream the reply body of ``call`` into ``sink``; stop and raise past the cap."""
+        limit = self.config.max_file_transfer_bytes
+        total = 0
+        with self.stream(call) as response:
             _check_declared_size(response, limit)
             for chunk in response.iter_bytes():
                 total += len(chunk)
@@ -194,6 +221,7 @@ class AsyncHTTP:
                 params=call.params,
                 json=call.json,
                 content=content,
+                headers=call.headers,
                 timeout=_timeout(self.config, call.timeout),
             )
         if response.is_error:
@@ -202,15 +230,16 @@ class AsyncHTTP:
             )
         return call.parse(response)
 
-    async def download(self, call: Call[Any], sink: Callable[[bytes], Awaitable[object]]) -> int:
-        """Stream the reply body of ``call`` into ``sink``; stop and raise past the cap."""
-        limit = self.config.max_file_transfer_bytes
-        total = 0
+    @asynccontextmanager
+    async def stream(self, call: Call[Any]) -> AsyncIterator[httpx.Response]:
+        """See ``SyncHTTP.stream``."""
         with _mapped_errors(call, self.config):
             async with self._client.stream(
                 call.method,
                 call.path,
                 params=call.params,
+                json=call.json,
+                headers=call.headers,
                 timeout=_timeout(self.config, call.timeout),
             ) as response:
                 if response.is_error:
@@ -222,12 +251,19 @@ class AsyncHTTP:
                     raise error_from_response(
                         response.status_code, bytes(body), response.reason_phrase
                     )
-                _check_declared_size(response, limit)
-                async for chunk in response.aiter_bytes():
-                    total += len(chunk)
-                    if total > limit:
-                        raise too_large(limit, "the download")
-                    await sink(chunk)
+                yield response
+
+    async def download(self, call: Call[Any], sink: Callable[[bytes], Awaitable[object]]) -> int:
+        """Stream the reply body of ``call`` into ``sink``; stop and raise past the cap."""
+        limit = self.config.max_file_transfer_bytes
+        total = 0
+        async with self.stream(call) as response:
+            _check_declared_size(response, limit)
+            async for chunk in response.aiter_bytes():
+                total += len(chunk)
+                if total > limit:
+                    raise too_large(limit, "the download")
+                await sink(chunk)
         return total
 
     async def aclose(self) -> None:

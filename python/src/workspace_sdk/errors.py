@@ -15,6 +15,11 @@ which the protocol table does not use:
 - ``9001`` CLIENT_NETWORK_ERROR: the request could not be sent or the connection broke.
 - ``9002`` CLIENT_TIMEOUT: no answer within the configured timeout.
 - ``9003`` CLIENT_BAD_RESPONSE: a successful status whose body is not what the API promises.
+- ``9004`` CLIENT_COMMAND_FAILED: ``client.process.exec`` ran a command that exited non-zero
+  (raised as ``CommandExitError``; ``run`` never raises for an exit code).
+
+Errors about a command that ran (``ProcessTimeoutError``, ``CommandExitError``) carry its
+``pid``, ``exit_code``, ``stdout`` and ``stderr``, so a failure never loses the output.
 
 The transfer cap (``WM_MAX_FILE_TRANSFER_BYTES``) enforced on the client side raises
 code ``1004`` (payload too large), the same code the server uses for its own cap,
@@ -31,6 +36,7 @@ from typing import Any
 
 __all__ = [
     "AgentNotConnectedError",
+    "CommandExitError",
     "ConfigurationError",
     "FileNotFoundError",
     "PermissionDeniedError",
@@ -59,6 +65,7 @@ CLIENT_CONFIG_INVALID = 9000
 CLIENT_NETWORK_ERROR = 9001
 CLIENT_TIMEOUT = 9002
 CLIENT_BAD_RESPONSE = 9003
+CLIENT_COMMAND_FAILED = 9004
 
 
 class WorkspaceError(Exception):
@@ -118,8 +125,46 @@ class TemplateNotFoundError(WorkspaceError):
     """The requested template (image) does not exist (code 2003)."""
 
 
-class ProcessTimeoutError(WorkspaceError):
-    """A command ran past its timeout (code 3002)."""
+class _CommandOutputError(WorkspaceError):
+    """An error about a command that ran: ``pid``, ``exit_code``, ``stdout``, ``stderr``.
+
+    They are read from ``details`` (the server puts them there), so the error pickles
+    and compares like any other; missing values are ``None`` / ``""``.
+    """
+
+    pid: int | None
+    exit_code: int | None
+    stdout: str
+    stderr: str
+
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        details: dict[str, Any] | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(code, message, details, status)
+        self.pid = _int_or_none(self.details.get("pid"))
+        self.exit_code = _int_or_none(self.details.get("exit_code"))
+        stdout, stderr = self.details.get("stdout"), self.details.get("stderr")
+        self.stdout = stdout if isinstance(stdout, str) else ""
+        self.stderr = stderr if isinstance(stderr, str) else ""
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class ProcessTimeoutError(_CommandOutputError):
+    """A command ran past its timeout (code 3002); its process group was killed.
+
+    ``pid``, ``exit_code``, ``stdout`` and ``stderr`` hold what it did before that.
+    """
+
+
+class CommandExitError(_CommandOutputError):
+    """``client.process.exec`` ran a command that exited non-zero (client-side code 9004)."""
 
 
 class AgentNotConnectedError(WorkspaceError):

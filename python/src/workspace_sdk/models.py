@@ -46,6 +46,12 @@ class Sandbox:
     metadata: dict[str, str] | None = None
     timeout: int | None = None  # seconds until the sandbox is stopped and removed
     error_message: str | None = None
+    # Fields the server adds beyond the contract; None when a server does not send them.
+    cpu: float | None = None  # CPU limit in cores
+    memory: int | None = None  # memory limit in bytes (no swap beyond it)
+    network_mode: str | None = None  # "none" or "bridge"
+    application_kind: str | None = None
+    expires_at: str | None = None  # when ``timeout`` stops the sandbox
 
 
 @dataclass
@@ -55,6 +61,8 @@ class CommandResult:
     exit_code: int
     stdout: str
     stderr: str
+    pid: int | None = None
+    truncated: bool = False  # the server kept only the first 16 MiB of a stream
 
 
 @dataclass
@@ -86,21 +94,64 @@ class CreateSandboxParams:
     env: dict[str, str] | None = None
     metadata: dict[str, str] | None = None
     timeout: int | None = None
-    cpu: str | None = None
-    memory: str | None = None
+    cpu: str | float | None = None  # cores, or "1c" / "500m"
+    memory: str | int | None = None  # bytes, or "512m" / "2g"
     network_mode: str | None = None
     application_kind: str | None = None
 
 
 @dataclass
 class RunCommandOptions:
-    """Options of ``client.process.run``; ``timeout`` is in seconds."""
+    """Options of ``client.process.run`` and ``run_stream``.
+
+    ``timeout`` is in seconds (fractions allowed): past it the server kills the whole
+    process group. ``stdin`` is text written then closed, or ``True`` to keep stdin open
+    for ``client.process.send_stdin``.
+    """
 
     args: list[str] | None = None
     env: dict[str, str] | None = None
-    cwd: str | None = None
-    timeout: int | None = None
-    stdin: str | None = None
+    cwd: str | None = None  # default: the workspace directory (/workspace)
+    timeout: float | None = None
+    stdin: str | bool | None = None
+
+
+ProcessState = Literal["running", "exited"]
+
+
+@dataclass
+class ProcessInfo:
+    """A process as ``client.process.list`` reports it (running, or recently ended)."""
+
+    pid: int
+    cmd: str
+    args: list[str]
+    state: ProcessState
+    started_at: str
+    exit_code: int | None = None
+    timed_out: bool = False
+    ended_at: str | None = None
+
+
+@dataclass
+class ProcessEvent:
+    """One event of ``run_stream`` / ``attach``.
+
+    ``type`` is ``"start"`` (``pid``), ``"stdout"`` / ``"stderr"`` (``data``), ``"exit"``
+    (``code``, ``timed_out``) or ``"error"`` (``message``); a type this version does not
+    know is passed through. ``id`` is the event's sequence number (resume with
+    ``attach(..., after=id)``); ``dropped`` counts output bytes lost to the server's
+    bounded buffer just before this event.
+    """
+
+    type: str
+    data: str = ""
+    code: int | None = None
+    message: str | None = None
+    pid: int | None = None
+    timed_out: bool = False
+    dropped: int | None = None
+    id: str | None = None
 
 
 @dataclass

@@ -1,0 +1,134 @@
+"""``client.sandbox``: containers started from a template, each bound to one workspace.
+
+Why two classes over one set of calls: as for workspaces, the blocking and asyncio
+services send the same ``Call`` objects from ``_sandbox_calls``; only ``await`` (and, in
+``wait_for_state``, how to sleep) differs. ``create`` waits until the sandbox runs, so
+it uses ``create_timeout`` (``WM_CREATE_TIMEOUT``), as does ``delete`` (the server may
+grant the container a stop grace period); the rest use the request timeout.
+"""
+
+from __future__ import annotations
+
+import time
+
+from .._http import AsyncHTTP, SyncHTTP
+from ..errors import SandboxNotFoundError
+from ..models import CreateSandboxParams, Sandbox, SandboxState
+from . import _sandbox_calls as calls
+
+# Alias, because inside the classes the name ``list`` is the ``list`` method.
+SandboxList = list[Sandbox]
+
+
+class SandboxService:
+    """Sandboxes, blocking. Reached as ``client.sandbox``."""
+
+    def __init__(self, http: SyncHTTP) -> None:
+        self._http = http
+
+    def create(self, params: CreateSandboxParams) -> Sandbox:
+        """Start a sandbox on ``params.workspace_id``; returns once it is ``running``.
+
+        ``TemplateNotFoundError`` for an unknown template, ``WorkspaceNotFoundError`` for
+        an unknown workspace, ``AgentNotConnectedError`` if its agent never answered.
+        """
+        return self._http.call(calls.create(params))
+
+    def get(self, sandbox_id: str) -> Sandbox:
+        """Fetch one sandbox; ``SandboxNotFoundError`` if there is none."""
+        return self._http.call(calls.get(sandbox_id))
+
+    def list(
+        self, state: SandboxState | None = None, workspace_id: str | None = None
+    ) -> SandboxList:
+        """Every sandbox, oldest first, optionally only those in ``state`` / on ``workspace_id``."""
+        return self._http.call(calls.list_all(state, workspace_id))
+
+    def exists(self, sandbox_id: str) -> bool:
+        """True if the sandbox exists; False only for code 2001, other failures raise."""
+        try:
+            self.get(sandbox_id)
+        except SandboxNotFoundError:
+            return False
+        return True
+
+    def delete(self, sandbox_id: str, force: bool = False) -> None:
+        """Stop and remove a sandbox (SIGTERM and a grace period; ``force`` kills at once).
+
+        The workspace and its files stay.
+        """
+        self._http.call(calls.delete(sandbox_id, force))
+
+    def wait_for_state(
+        self,
+        sandbox_id: str,
+        state: SandboxState,
+        timeout: float | None = None,
+        interval: float = 0.5,
+    ) -> Sandbox:
+        """Poll every ``interval`` seconds until the sandbox is in ``state``; return it.
+
+        Raises ``WorkspaceError`` code 2002 (with ``error_message``) if it enters ``error``
+        instead, code 9002 after ``timeout`` seconds (default: ``create_timeout``), and
+        ``SandboxNotFoundError`` if it is removed meanwhile.
+        """
+        watch = calls.StateWatch(
+            sandbox_id, state, timeout, self._http.config.create_timeout, interval
+        )
+        while True:
+            sandbox = self.get(sandbox_id)
+            if watch.done(sandbox):
+                return sandbox
+            time.sleep(watch.pause(sandbox))
+
+
+class AsyncSandboxService:
+    """Sandboxes, asyncio. Same methods as ``SandboxService``."""
+
+    def __init__(self, http: AsyncHTTP) -> None:
+        self._http = http
+
+    async def create(self, params: CreateSandboxParams) -> Sandbox:
+        """See ``SandboxService.create``."""
+        return await self._http.call(calls.create(params))
+
+    async def get(self, sandbox_id: str) -> Sandbox:
+        """See ``SandboxService.get``."""
+        return await self._http.call(calls.get(sandbox_id))
+
+    async def list(
+        self, state: SandboxState | None = None, workspace_id: str | None = None
+    ) -> SandboxList:
+        """See ``SandboxService.list``."""
+        return await self._http.call(calls.list_all(state, workspace_id))
+
+    async def exists(self, sandbox_id: str) -> bool:
+        """See ``SandboxService.exists``."""
+        try:
+            await self.get(sandbox_id)
+        except SandboxNotFoundError:
+            return False
+        return True
+
+    async def delete(self, sandbox_id: str, force: bool = False) -> None:
+        """See ``SandboxService.delete``."""
+        await self._http.call(calls.delete(sandbox_id, force))
+
+    async def wait_for_state(
+        self,
+        sandbox_id: str,
+        state: SandboxState,
+        timeout: float | None = None,
+        interval: float = 0.5,
+    ) -> Sandbox:
+        """See ``SandboxService.wait_for_state``."""
+        import asyncio  # on first use, not with the SDK (see ``_transfer._in_thread``)
+
+        watch = calls.StateWatch(
+            sandbox_id, state, timeout, self._http.config.create_timeout, interval
+        )
+        while True:
+            sandbox = await self.get(sandbox_id)
+            if watch.done(sandbox):
+                return sandbox
+            await asyncio.sleep(watch.pause(sandbox))
