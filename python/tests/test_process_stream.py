@@ -166,3 +166,29 @@ def test_async_stream_is_an_async_generator_and_can_stop_early() -> None:
 
     assert [e.type for e in asyncio.run(main())] == ["stdout", "stdout"]
     assert len(recorder.requests) == 1
+
+
+def broken(kind: str) -> Recorder:
+    """One event, then the connection drops."""
+    first = b'event: start\ndata: {"pid": 9}\n\n'
+
+    def chunks() -> Iterator[bytes]:
+        yield first
+        raise httpx.ReadError("connection reset")
+
+    async def achunks() -> AsyncIterator[bytes]:
+        yield first
+        raise httpx.ReadError("connection reset")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        content = achunks() if kind == "async" else chunks()
+        return httpx.Response(200, headers=SSE_HEADERS, content=content)
+
+    return Recorder(handler)
+
+
+def test_connection_lost_mid_stream_is_a_network_error(kind: str) -> None:
+    with pytest.raises(WorkspaceError) as info:
+        invoke(kind, broken(kind), "attach", "sb1", 9, service="process")
+    assert info.value.code == 9001 and "ReadError" in info.value.message
+    assert isinstance(info.value.__cause__, httpx.ReadError)

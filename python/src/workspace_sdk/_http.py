@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import (
     AsyncIterable,
-    AsyncIterator,
     Awaitable,
     Callable,
     Iterable,
     Iterator,
     Mapping,
 )
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
@@ -230,28 +229,9 @@ class AsyncHTTP:
             )
         return call.parse(response)
 
-    @asynccontextmanager
-    async def stream(self, call: Call[Any]) -> AsyncIterator[httpx.Response]:
-        """See ``SyncHTTP.stream``."""
-        with _mapped_errors(call, self.config):
-            async with self._client.stream(
-                call.method,
-                call.path,
-                params=call.params,
-                json=call.json,
-                headers=call.headers,
-                timeout=_timeout(self.config, call.timeout),
-            ) as response:
-                if response.is_error:
-                    body = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) >= _ERROR_BODY_LIMIT:
-                            break
-                    raise error_from_response(
-                        response.status_code, bytes(body), response.reason_phrase
-                    )
-                yield response
+    def stream(self, call: Call[Any]) -> _AsyncStream:
+        """See ``SyncHTTP.stream``; use with ``async with``."""
+        return _AsyncStream(self, call)
 
     async def download(self, call: Call[Any], sink: Callable[[bytes], Awaitable[object]]) -> int:
         """Stream the reply body of ``call`` into ``sink``; stop and raise past the cap."""
@@ -268,3 +248,52 @@ class AsyncHTTP:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+class _AsyncStream:
+    """``AsyncHTTP.stream``: a class, not an ``asynccontextmanager``, on purpose.
+
+    Why: an event stream left unfinished is an async generator that asyncio closes at
+    shutdown together with every other pending async generator, in no set order. Had
+    this (and httpx's ``AsyncClient.stream``) been async generators too, the inner one
+    could be closed before the outer one leaves it, and asyncio would log "generator
+    didn't stop after athrow()". Here the only async generator is the caller's.
+    """
+
+    def __init__(self, http: AsyncHTTP, call: Call[Any]) -> None:
+        self._http, self._call = http, call
+        self._response: httpx.Response | None = None
+
+    async def __aenter__(self) -> httpx.Response:
+        call, client = self._call, self._http._client
+        request = client.build_request(
+            call.method,
+            call.path,
+            params=call.params,
+            json=call.json,
+            headers=call.headers,
+            timeout=_timeout(self._http.config, call.timeout),
+        )
+        with _mapped_errors(call, self._http.config):
+            response = await client.send(request, stream=True)
+            if response.is_error:
+                body = bytearray()
+                try:
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) >= _ERROR_BODY_LIMIT:
+                            break
+                finally:
+                    await response.aclose()
+                raise error_from_response(response.status_code, bytes(body), response.reason_phrase)
+        self._response = response
+        return response
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if self._response is not None:
+            await self._response.aclose()
+        if isinstance(exc, httpx.TransportError):  # a failure while the caller read the body
+            with _mapped_errors(self._call, self._http.config):
+                raise exc
