@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import signal
 from typing import Any
 
@@ -171,3 +172,11 @@ def test_process_errors(kind: str) -> None:
     with pytest.raises(WorkspaceError) as info:
         invoke(kind, error_reply(3001, 404), "kill", "sb1", 5, service="process")
     assert info.value.code == 3001
+
+
+def test_output_errors_pickle_with_their_output() -> None:
+    details = {"pid": 7, "exit_code": 1, "stdout": "o", "stderr": "e"}
+    for cls, code in ((ProcessTimeoutError, 3002), (CommandExitError, 9004)):
+        error = pickle.loads(pickle.dumps(cls(code, "m", details, 408)))
+        assert type(error) is cls
+        assert (error.pid, error.exit_code, error.stdout, error.stderr) == (7, 1, "o", "e")

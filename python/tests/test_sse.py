@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from workspace_sdk import ProcessEvent, WorkspaceError
@@ -127,3 +129,22 @@ def test_reader_refuses_other_content_types() -> None:
     with pytest.raises(WorkspaceError) as info:
         ProcessEventReader.check("application/json", "x")
     assert info.value.code == 9003
+
+
+def test_a_long_line_in_many_chunks_is_joined_once() -> None:
+    payload = "x" * (16 * 1024 * 1024)
+    data = f'event: stdout\ndata: {{"data": "{payload}"}}\n\n'.encode()
+    parser = SSEParser()
+    started = time.monotonic()
+    events = []
+    for i in range(0, len(data), 65536):
+        events += parser.feed(data[i : i + 65536])
+    assert time.monotonic() - started < 5
+    assert len(events) == 1 and len(events[0].data) == len(payload) + 12
+
+
+def test_lone_cr_then_a_chunk_without_line_end() -> None:
+    assert parse(b"data: a\r", b"\rdata: b", b"\n\n") == [
+        ServerSentEvent("message", "a"),
+        ServerSentEvent("message", "b"),
+    ]

@@ -37,7 +37,7 @@ class SSEParser:
 
     def __init__(self) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._pending = ""
+        self._pending: list[str] = []  # the unfinished line, in pieces (see ``_parse``)
         self._started = False
         self._event = ""
         self._data: list[str] = []
@@ -56,7 +56,11 @@ class SSEParser:
         if not self._started and text:
             self._started = True
             text = text.removeprefix("\ufeff")
-        buffer = self._pending + text
+        pending_cr = bool(self._pending) and self._pending[-1].endswith("\r")
+        if not final and not pending_cr and "\n" not in text and "\r" not in text:
+            self._pending.append(text)  # a long line in many chunks: join it once, at its end
+            return []
+        buffer = "".join(self._pending) + text
         events: list[ServerSentEvent] = []
         start = 0
         size = len(buffer)
@@ -72,9 +76,7 @@ class SSEParser:
             event = self._line(line)
             if event is not None:
                 events.append(event)
-        self._pending = buffer[start:]
-        if final:
-            self._pending = ""
+        self._pending = [buffer[start:]] if start < size and not final else []
         return events
 
     def _line(self, line: str) -> ServerSentEvent | None:
