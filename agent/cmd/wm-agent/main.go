@@ -1,0 +1,207 @@
+// Command wm-agent is the in-sandbox agent of Workspace Manager: PID 1 of
+// every sandbox container, it reaps zombies, forwards signals and serves
+// the process API of docs/agent-protocol.md on a unix socket (and
+// optionally TCP).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/workspace-manager/agent/internal/process"
+	"github.com/workspace-manager/agent/internal/reaper"
+	"github.com/workspace-manager/agent/internal/server"
+)
+
+// version is set at build time: -ldflags "-X main.version=1.2.3".
+var version = "dev"
+
+const (
+	tokenEnv      = "WM_AGENT_TOKEN"
+	minTokenBytes = 32
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole agent; it returns the exit status (0 after a clean
+// shutdown, 2 for a bad command line or environment, 1 otherwise).
+func run(args []string, stdout, stderr io.Writer) int {
+	opts, err := parseOptions(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "wm-agent:", err)
+		return 2
+	}
+	if opts.showVersion {
+		fmt.Fprintln(stdout, version)
+		return 0
+	}
+	token, err := takeToken()
+	if err != nil {
+		fmt.Fprintln(stderr, "wm-agent:", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil)).With("component", "wm-agent")
+	if err := serve(opts, token, log); err != nil {
+		log.Error("agent failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// takeToken reads the token once and removes it from the environment so
+// that no process the agent starts inherits it.
+func takeToken() (string, error) {
+	token := os.Getenv(tokenEnv)
+	if err := os.Unsetenv(tokenEnv); err != nil {
+		return "", fmt.Errorf("unset %s: %w", tokenEnv, err)
+	}
+	if len(token) < minTokenBytes {
+		return "", fmt.Errorf("%s must be set to at least %d characters", tokenEnv, minTokenBytes)
+	}
+	return token, nil
+}
+
+func serve(opts options, token string, log *slog.Logger) error {
+	// Subscribe before anything can send them: as PID 1, an unhandled
+	// SIGHUP or SIGQUIT would otherwise end the agent (and the sandbox).
+	stop := make(chan os.Signal, 2)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	forward := make(chan os.Signal, 8)
+	signal.Notify(forward, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+
+	r := reaper.New(reaper.Options{OnOrphan: func(pid int, _ syscall.WaitStatus) {
+		log.Debug("reaped orphan", "pid", pid)
+	}})
+	if err := r.Start(); err != nil {
+		return err
+	}
+	m, err := process.NewManager(process.Config{
+		Reaper:    r,
+		Workdir:   opts.workdir,
+		Env:       os.Environ(),
+		RingBytes: opts.ringBytes,
+		Logger:    log,
+	})
+	if err != nil {
+		return err
+	}
+	handler, err := server.New(server.Config{Manager: m, Token: token, Version: version, Logger: log})
+	if err != nil {
+		return err
+	}
+
+	listeners, err := listenAll(opts)
+	if err != nil {
+		return err
+	}
+	servers := make([]*http.Server, len(listeners))
+	errc := make(chan error, len(listeners))
+	for i, ln := range listeners {
+		servers[i] = &http.Server{
+			Handler:           handler,
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		go func(srv *http.Server, ln net.Listener) {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("serve %s: %w", ln.Addr(), err)
+			}
+		}(servers[i], ln)
+		log.Info("listening", "addr", ln.Addr().String())
+	}
+	if opts.socket != "" {
+		if err := writeReady(readyPath(opts.socket), version); err != nil {
+			return err
+		}
+		defer os.Remove(readyPath(opts.socket))
+	}
+	log.Info("ready", "version", version, "pid", os.Getpid())
+
+	mainProc := startMain(m, opts.command, log)
+	for {
+		select {
+		case sig := <-stop:
+			log.Info("received signal", "signal", sig.String())
+			shutdown(m, servers, opts.shutdownGrace, stop, log)
+			return nil
+		case sig := <-forward:
+			forwardSignal(mainProc, sig.(syscall.Signal), log)
+		case err := <-errc:
+			shutdown(m, servers, 0, nil, log)
+			return err
+		}
+	}
+}
+
+// listenAll opens the unix socket (after removing a stale ready file) and
+// the TCP listener, as configured.
+func listenAll(opts options) ([]net.Listener, error) {
+	var lns []net.Listener
+	if opts.socket != "" {
+		if err := os.Remove(readyPath(opts.socket)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("remove stale ready file: %w", err)
+		}
+		ln, err := listenUnix(opts.socket)
+		if err != nil {
+			return nil, err
+		}
+		lns = append(lns, ln)
+	}
+	if opts.listen != "" {
+		ln, err := listenTCP(opts.listen)
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, err
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
+
+// startMain runs the image's own command, if any, as a process tagged
+// "main". Failing to start it is logged; the agent keeps serving.
+func startMain(m *process.Manager, command []string, log *slog.Logger) *process.Process {
+	if len(command) == 0 {
+		return nil
+	}
+	p, err := m.Start(process.Spec{Cmd: command[0], Args: command[1:], Tag: "main"}, process.StartOptions{})
+	if err != nil {
+		log.Error("main command did not start", "cmd", command, "err", err)
+		return nil
+	}
+	log.Info("main command started", "pid", p.Pid(), "cmd", command)
+	go func() {
+		<-p.Done()
+		info := p.Info()
+		log.Info("main command exited", "pid", p.Pid(), "exit_code", *info.ExitCode)
+	}()
+	return p
+}
+
+// forwardSignal passes a signal the agent received on to the main
+// command's process group; without a main command it is ignored.
+func forwardSignal(main *process.Process, sig syscall.Signal, log *slog.Logger) {
+	if main == nil {
+		log.Info("ignoring signal: no main command", "signal", sig.String())
+		return
+	}
+	if err := main.Signal(sig); err != nil {
+		log.Warn("forward signal", "signal", sig.String(), "err", err)
+	}
+}

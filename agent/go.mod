@@ -1,0 +1,3 @@
+module github.com/workspace-manager/agent
+
+go 1.22

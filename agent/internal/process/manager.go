@@ -1,0 +1,141 @@
+// Package process starts and supervises the commands the agent runs: each in
+// its own process group, with output kept in a bounded event ring that any
+// number of readers can replay and follow.
+package process
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+	"syscall"
+
+	"github.com/workspace-manager/agent/internal/reaper"
+)
+
+// Config configures a Manager.
+type Config struct {
+	Reaper    *reaper.Reaper // required, already started
+	Workdir   string         // default cwd
+	Env       []string       // base environment ("K=V") for every process
+	RingBytes int            // per-process output kept for replay
+	KeepEnded int            // ended processes still listed (default 100)
+	Logger    *slog.Logger
+}
+
+// Manager owns every process the agent started.
+type Manager struct {
+	cfg     Config
+	devNull int // O_RDONLY /dev/null, the stdin of processes without one
+
+	mu      sync.Mutex
+	procs   map[int]*Process
+	ended   []*Process // oldest first, at most cfg.KeepEnded
+	closing bool
+}
+
+// NewManager checks cfg and opens what every spawn shares.
+func NewManager(cfg Config) (*Manager, error) {
+	if cfg.Reaper == nil {
+		return nil, errors.New("process: Config.Reaper is required")
+	}
+	if cfg.RingBytes <= 0 {
+		return nil, fmt.Errorf("process: ring size %d must be positive", cfg.RingBytes)
+	}
+	if cfg.KeepEnded <= 0 {
+		cfg.KeepEnded = 100
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	fd, err := syscall.Open("/dev/null", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("process: open /dev/null: %w", err)
+	}
+	return &Manager{cfg: cfg, devNull: fd, procs: make(map[int]*Process)}, nil
+}
+
+// Get returns the process with pid, running or recently ended.
+func (m *Manager) Get(pid int) (*Process, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.procs[pid]
+	return p, ok
+}
+
+// List describes running and recently ended processes, oldest first.
+func (m *Manager) List() []Info {
+	m.mu.Lock()
+	procs := make([]*Process, 0, len(m.procs))
+	for _, p := range m.procs {
+		procs = append(procs, p)
+	}
+	m.mu.Unlock()
+	sort.Slice(procs, func(i, j int) bool {
+		if !procs[i].startedAt.Equal(procs[j].startedAt) {
+			return procs[i].startedAt.Before(procs[j].startedAt)
+		}
+		return procs[i].pid < procs[j].pid
+	})
+	infos := make([]Info, len(procs))
+	for i, p := range procs {
+		infos[i] = p.Info()
+	}
+	return infos
+}
+
+// Running returns the processes that have not exited yet.
+func (m *Manager) Running() []*Process {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*Process
+	for _, p := range m.procs {
+		select {
+		case <-p.done:
+		default:
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// SignalAll sends sig to the process group of every running process.
+func (m *Manager) SignalAll(sig syscall.Signal) {
+	for _, p := range m.Running() {
+		_ = p.Signal(sig) // a group that is already gone is fine
+	}
+}
+
+// Close makes Start refuse new processes (running ones are untouched).
+func (m *Manager) Close() {
+	m.mu.Lock()
+	m.closing = true
+	m.mu.Unlock()
+}
+
+func (m *Manager) add(p *Process) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closing {
+		return ErrShuttingDown
+	}
+	m.procs[p.pid] = p
+	return nil
+}
+
+// retire moves p to the ended list, forgetting the oldest beyond KeepEnded.
+func (m *Manager) retire(p *Process) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ended = append(m.ended, p)
+	for len(m.ended) > m.cfg.KeepEnded {
+		old := m.ended[0]
+		m.ended[0] = nil
+		m.ended = m.ended[1:]
+		if m.procs[old.pid] == old {
+			delete(m.procs, old.pid)
+		}
+	}
+}
