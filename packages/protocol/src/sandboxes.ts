@@ -43,7 +43,8 @@ export type Sandbox = Static<typeof Sandbox>
 const EnvMap = Type.Record(
   Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 256 }),
   Type.String({ maxLength: 32768 }),
-  { maxProperties: 256 },
+  // TypeBox leaves keys that miss the pattern unchecked unless told otherwise.
+  { maxProperties: 256, additionalProperties: false },
 )
 
 /** Body of `POST /v1/sandboxes`. Unknown fields (privileged, binds, cap_add...) are refused. */

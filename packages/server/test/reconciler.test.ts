@@ -17,12 +17,14 @@ import { loadConfig } from '../src/config/index.js'
 
 test('a labelled container with no row is removed; a row whose container vanished becomes error', async (t) => {
   const { app, config } = await sandboxApp(t, { WM_RECONCILE_INTERVAL_SECONDS: '1' })
+  const orphanId = `sb_orphan${Date.now()}`
   const orphan = await docker.createContainer({
+    name: `wm_ws_${orphanId}`,
     Image: TEST_TEMPLATE,
     Cmd: ['sleep', '60'],
     Labels: {
       'wm.managed': '1',
-      'wm.sandbox': 'sb_orphan',
+      'wm.sandbox': orphanId,
       'wm.instance': instanceId(config.dataDir),
     },
   })

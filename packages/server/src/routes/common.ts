@@ -43,3 +43,9 @@ export function BoolFlag(description: string) {
 export function flag(value: string | undefined, fallback: boolean): boolean {
   return value === undefined ? fallback : value === 'true' || value === '1'
 }
+
+/** `{id}/{pid}` path parameters; `pid` is digits (path parameters are never type-coerced). */
+export const PidParams = Type.Object({
+  id: IdString,
+  pid: Type.String({ pattern: '^[1-9][0-9]{0,9}$', description: 'Process id inside the sandbox' }),
+})

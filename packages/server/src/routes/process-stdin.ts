@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { ProcessService } from '../services/processes.js'
-import { BoolFlag, COMMON_ERRORS, IdString, errorResponses, flag } from './common.js'
+import { BoolFlag, COMMON_ERRORS, PidParams, errorResponses, flag } from './common.js'
 
 /** `POST .../stdin`: a raw body of any type, streamed to the process; in a scope of its own for the parser. */
 export async function processStdinRoutes(
@@ -18,7 +18,7 @@ export async function processStdinRoutes(
       schema: {
         tags: ['processes'],
         summary: 'Write the raw body to the stdin of a process; eof=true closes stdin afterwards',
-        params: Type.Object({ id: IdString, pid: Type.Integer({ minimum: 1 }) }),
+        params: PidParams,
         querystring: Type.Object({ eof: BoolFlag('Close stdin after writing (default false)') }),
         response: { 204: Type.Null(), ...errorResponses(...COMMON_ERRORS, 404, 409, 503) },
       },
@@ -26,7 +26,7 @@ export async function processStdinRoutes(
     async (request, reply) => {
       const body = request.body instanceof Readable ? request.body : Readable.from([])
       const { id, pid } = request.params
-      await opts.processes.writeStdin(id, pid, body, flag(request.query.eof, false))
+      await opts.processes.writeStdin(id, Number(pid), body, flag(request.query.eof, false))
       return reply.status(204).send(null)
     },
   )

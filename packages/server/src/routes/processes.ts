@@ -5,10 +5,9 @@ import { CommandResult, ProcessList, RunProcessBody, SignalBody } from '@workspa
 import { ApiError } from '../errors.js'
 import type { ProcessService } from '../services/processes.js'
 import { relayEvents, sseFrame, startSse } from '../sse/agent-events.js'
-import { COMMON_ERRORS, IdString, errorResponses } from './common.js'
+import { COMMON_ERRORS, IdString, PidParams, errorResponses } from './common.js'
 
 const PROCESS_ERRORS = [...COMMON_ERRORS, 404, 408, 409, 503] as const
-const PidParams = Type.Object({ id: IdString, pid: Type.Integer({ minimum: 1 }) })
 
 function wantsEventStream(accept: string | undefined): boolean {
   return accept?.split(',').some((type) => type.trim().startsWith('text/event-stream')) ?? false
@@ -81,7 +80,7 @@ export function processRoutes(app: FastifyInstance, processes: ProcessService): 
       const lastEventId = request.headers['last-event-id']
       const after =
         Number(request.query.after ?? (typeof lastEventId === 'string' ? lastEventId : 0)) || 0
-      const events = await processes.events(request.params.id, request.params.pid, after)
+      const events = await processes.events(request.params.id, Number(request.params.pid), after)
       reply.hijack()
       startSse(reply.raw, request.id)
       await relayEvents(events, reply.raw)
@@ -101,7 +100,7 @@ export function processRoutes(app: FastifyInstance, processes: ProcessService): 
       },
     },
     async (request, reply) => {
-      await processes.signal(request.params.id, request.params.pid, request.body.signal)
+      await processes.signal(request.params.id, Number(request.params.pid), request.body.signal)
       return reply.status(204).send(null)
     },
   )

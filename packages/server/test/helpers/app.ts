@@ -14,6 +14,17 @@ export async function tempDir(t: TestContext, prefix = 'wm-test-'): Promise<stri
   return dir
 }
 
+const cleanups = new WeakMap<FastifyInstance, Array<() => Promise<unknown>>>()
+
+/**
+ * Runs `cleanup` after the test, before the app closes (node:test runs
+ * `t.after` hooks in the order they were added, so they cannot express this).
+ * Cleanups run last-added first; their failures are ignored.
+ */
+export function beforeClose(app: FastifyInstance, cleanup: () => Promise<unknown>): void {
+  cleanups.get(app)?.push(cleanup)
+}
+
 /** Builds a ready app on a fresh data dir with `env` over the defaults; closed after the test. */
 export async function testApp(
   t: TestContext,
@@ -22,7 +33,12 @@ export async function testApp(
   const dataDir = await tempDir(t)
   const config = loadConfig({ WM_DATA_DIR: dataDir, ...env })
   const app = await buildApp(config, { logger: pino({ level: 'silent' }) })
-  t.after(() => app.close())
+  const pending: Array<() => Promise<unknown>> = []
+  cleanups.set(app, pending)
+  t.after(async () => {
+    for (const cleanup of pending.reverse()) await cleanup().catch(() => undefined)
+    await app.close()
+  })
   await app.ready()
   return { app, config }
 }

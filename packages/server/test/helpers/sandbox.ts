@@ -1,7 +1,7 @@
 import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import Docker from 'dockerode'
-import { createWorkspace, testApp } from './app.js'
+import { beforeClose, createWorkspace, testApp } from './app.js'
 import type { Config } from '../../src/config/index.js'
 
 /** The template the bootstrap builds offline (Debian with bash and python3). */
@@ -25,7 +25,7 @@ export async function sandboxApp(
 
 /** Creates a workspace and a running sandbox in it; the sandbox is force-deleted after the test. */
 export async function createSandbox(
-  t: TestContext,
+  _t: TestContext,
   app: FastifyInstance,
   body: Record<string, unknown> = {},
 ): Promise<{ workspaceId: string; sandboxId: string; sandbox: Record<string, unknown> }> {
@@ -37,7 +37,9 @@ export async function createSandbox(
   })
   if (response.statusCode !== 201) throw new Error(`sandbox create failed: ${response.body}`)
   const sandbox = response.json()
-  t.after(() => app.inject({ method: 'DELETE', url: `/v1/sandboxes/${sandbox.id}?force=true` }))
+  beforeClose(app, () =>
+    app.inject({ method: 'DELETE', url: `/v1/sandboxes/${sandbox.id}?force=true` }),
+  )
   return { workspaceId, sandboxId: sandbox.id, sandbox }
 }
 

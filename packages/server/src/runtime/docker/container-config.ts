@@ -69,7 +69,6 @@ export function containerConfig(
       MemorySwap: spec.memoryBytes,
       NanoCpus: spec.nanoCpus,
       IpcMode: 'private',
-      Ulimits: [{ Name: 'nofile', Soft: 65536, Hard: 65536 }],
       ...(extra.ociRuntime ? { Runtime: extra.ociRuntime } : {}),
     },
   }

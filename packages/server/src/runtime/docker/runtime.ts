@@ -108,7 +108,14 @@ export class DockerRuntime implements SandboxRuntime {
     } catch (error) {
       // Leave nothing behind: a created-but-unstartable container is removed at once.
       await container.remove({ force: true }).catch(() => undefined)
-      engineError(error, 'starting the container')
+      if (isUnreachable(error)) engineError(error, 'starting the container')
+      throw new ApiError(
+        'INTERNAL',
+        `the engine could not start the container: ${(error as Error).message.trim()}`,
+        {
+          template: spec.image,
+        },
+      )
     }
     return { containerId: container.id }
   }
