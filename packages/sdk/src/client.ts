@@ -4,6 +4,8 @@ import {
   type ResolvedClientConfig,
   type WorkspaceClientOptions,
 } from './config.js'
+import { ProcessService } from './services/process.js'
+import { SandboxService } from './services/sandbox.js'
 import { WorkspaceService } from './services/workspace.js'
 import { Transport } from './transport.js'
 
@@ -15,12 +17,17 @@ import { Transport } from './transport.js'
  * const client = new WorkspaceClient({ apiUrl: 'http://127.0.0.1:8080' })
  * const ws = await client.workspace.create({ name: 'demo' })
  * await client.workspace.writeFile(ws.id, 'hello.txt', 'Hello, World!')
- * console.log(await client.workspace.readFile(ws.id, 'hello.txt'))
+ * const sandbox = await client.sandbox.create({ workspaceId: ws.id })
+ * console.log(await client.process.exec(sandbox.id, 'cat', 'hello.txt'))
  * ```
  */
 export class WorkspaceClient {
   /** Workspaces and their files. */
   readonly workspace: WorkspaceService
+  /** Sandboxes bound to workspaces. */
+  readonly sandbox: SandboxService
+  /** Commands and processes inside sandboxes. */
+  readonly process: ProcessService
   readonly #config: ResolvedClientConfig
   readonly #transport: Transport
 
@@ -33,6 +40,8 @@ export class WorkspaceClient {
     this.#config = resolveClientConfig(options)
     this.#transport = new Transport(this.#config)
     this.workspace = new WorkspaceService(this.#transport)
+    this.sandbox = new SandboxService(this.#transport)
+    this.process = new ProcessService(this.#transport)
   }
 
   /** The resolved configuration. */

@@ -10,7 +10,14 @@ import { ErrorCodes, errorInfoForCode, type SdkErrorName } from '@workspace-mana
  * whose `status` is `0`.
  */
 export type ClientFailureReason =
-  'config' | 'network' | 'timeout' | 'aborted' | 'invalid-response' | 'upload-source' | 'local-file'
+  | 'config'
+  | 'network'
+  | 'timeout'
+  | 'aborted'
+  | 'invalid-response'
+  | 'upload-source'
+  | 'local-file'
+  | 'command-failed'
 
 /** Fields every {@link WorkspaceError} is built from. */
 export interface WorkspaceErrorInit {
@@ -90,12 +97,77 @@ export class PermissionDeniedError extends WorkspaceError {
   }
 }
 
-/** A process ran past its timeout (code 3002). */
-export class ProcessTimeoutError extends WorkspaceError {
+/** What a command did before it failed: carried by {@link ProcessTimeoutError} and {@link CommandExitError}. */
+export interface CommandOutput {
+  /** Process id inside the sandbox (`-1` when the reply did not say). */
+  readonly pid: number
+  /** Exit code (`137` for a command killed at its timeout; `-1` when the reply did not say). */
+  readonly exitCode: number
+  /** Everything the command printed on stdout. */
+  readonly stdout: string
+  /** Everything the command printed on stderr. */
+  readonly stderr: string
+}
+
+function outputFrom(details: Record<string, unknown>): CommandOutput {
+  const number = (value: unknown) => (typeof value === 'number' ? value : -1)
+  const text = (value: unknown) => (typeof value === 'string' ? value : '')
+  return {
+    pid: number(details.pid),
+    exitCode: number(details.exit_code ?? details.exitCode),
+    stdout: text(details.stdout),
+    stderr: text(details.stderr),
+  }
+}
+
+/**
+ * A process ran past its timeout (code 3002) and its process group was killed.
+ * `pid`, `exitCode`, `stdout` and `stderr` hold what it did before that.
+ */
+export class ProcessTimeoutError extends WorkspaceError implements CommandOutput {
+  readonly pid: number
+  readonly exitCode: number
+  readonly stdout: string
+  readonly stderr: string
+
   /** @inheritDoc */
   constructor(init: WorkspaceErrorInit) {
     super(init)
     this.name = 'ProcessTimeoutError'
+    ;({
+      pid: this.pid,
+      exitCode: this.exitCode,
+      stdout: this.stdout,
+      stderr: this.stderr,
+    } = outputFrom(this.details))
+  }
+}
+
+/**
+ * `client.process.exec` ran a command that exited non-zero. A client-side
+ * failure (`code` 0, `details.reason` `'command-failed'`) that still carries
+ * the command's output and exit code.
+ */
+export class CommandExitError extends WorkspaceError implements CommandOutput {
+  readonly pid: number
+  readonly exitCode: number
+  readonly stdout: string
+  readonly stderr: string
+
+  /** Builds the error for a finished command; the message names it and ends with its stderr. */
+  constructor(command: string, output: CommandOutput) {
+    const tail = output.stderr.trim().slice(-500)
+    super({
+      code: 0,
+      status: 0,
+      message: `${command} exited with code ${output.exitCode}${tail ? `: ${tail}` : ''}`,
+      details: { reason: 'command-failed', ...output },
+    })
+    this.name = 'CommandExitError'
+    this.pid = output.pid
+    this.exitCode = output.exitCode
+    this.stdout = output.stdout
+    this.stderr = output.stderr
   }
 }
 

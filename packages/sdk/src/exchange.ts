@@ -37,6 +37,8 @@ export class Exchange {
   touch(): void {
     if (this.#failure) return
     clearTimeout(this.#timer)
+    // `Infinity` means no inactivity limit (a stdin pipe may stay silent for hours).
+    if (!Number.isFinite(this.#timeoutMs)) return
     // Unref'd: an open socket keeps the process alive while a request is in flight.
     this.#timer = setTimeout(() => this.#onTimeout(), this.#timeoutMs).unref()
   }

@@ -14,6 +14,7 @@ export {
 } from './config.js'
 export {
   AgentNotConnectedError,
+  CommandExitError,
   FileNotFoundError,
   PermissionDeniedError,
   ProcessTimeoutError,
@@ -24,9 +25,12 @@ export {
   WorkspaceNotFoundError,
   sdkError,
   type ClientFailureReason,
+  type CommandOutput,
   type WorkspaceErrorInit,
 } from './errors.js'
 export { WorkspaceService } from './services/workspace.js'
+export { SandboxService } from './services/sandbox.js'
+export { ProcessService } from './services/process.js'
 export type { UploadContent } from './request-body.js'
 export type {
   CallOptions,
@@ -39,3 +43,26 @@ export type {
   Workspace,
   WriteFileOptions,
 } from './types.js'
+export type {
+  CreateSandboxOptions,
+  CreateSandboxParams,
+  DeleteSandboxOptions,
+  ListSandboxesOptions,
+  NetworkMode,
+  Sandbox,
+  SandboxState,
+  WaitForStateOptions,
+} from './sandbox-types.js'
+export type {
+  AttachOptions,
+  CommandOptions,
+  CommandResult,
+  ProcessEvent,
+  ProcessHandle,
+  ProcessInfo,
+  RunOptions,
+  SendStdinOptions,
+  ShellOptions,
+  StartOptions,
+  StreamOptions,
+} from './process-types.js'

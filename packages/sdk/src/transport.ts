@@ -33,7 +33,9 @@ export interface TransportRequest {
   bodyLength?: number
   /** Cap on a raw body, enforced before and while sending. */
   bodyLimitBytes?: number
-  /** Inactivity timeout; default `timeoutMs` of the configuration. */
+  /** `Accept` header; by default JSON is preferred and anything accepted. */
+  accept?: string
+  /** Inactivity timeout; default `timeoutMs` of the configuration; `Infinity` for none. */
   timeoutMs?: number
   signal?: AbortSignal
 }
@@ -121,7 +123,7 @@ export class Transport {
   }
 
   #headers(request: TransportRequest, body: PreparedBody | undefined): http.OutgoingHttpHeaders {
-    const headers: http.OutgoingHttpHeaders = { accept: 'application/json, */*' }
+    const headers: http.OutgoingHttpHeaders = { accept: request.accept ?? 'application/json, */*' }
     if (this.#config.apiKey !== undefined) headers[this.#config.apiKeyHeader] = this.#config.apiKey
     if (body?.kind === 'bytes') headers['content-length'] = body.bytes.byteLength
     if (body?.kind === 'stream' && body.length !== undefined)

@@ -14,3 +14,6 @@ export function liveClient(): WorkspaceClient {
     env: {},
   })
 }
+
+/** Image of the live sandboxes (built by the bootstrap); WM_TEST_TEMPLATE overrides it. */
+export const LIVE_TEMPLATE = process.env.WM_TEST_TEMPLATE ?? 'workspace-test:latest'

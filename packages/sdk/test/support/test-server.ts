@@ -94,3 +94,36 @@ export function wireFileInfo(path = 'a.txt', size = 3) {
     modified_at: '2026-11-24T10:00:00.000Z',
   }
 }
+
+/** A wire-format sandbox for canned replies. */
+export function wireSandbox(id = 'sb1', extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    workspace_id: 'ws1',
+    template: 'workspace-test:latest',
+    state: 'running',
+    created_at: '2026-11-24T10:00:00.000Z',
+    updated_at: '2026-11-24T10:00:01.000Z',
+    name: 'demo',
+    env: { MY_VAR: '1' },
+    metadata: { owner_name: 'ann' },
+    timeout: 600,
+    error_message: null,
+    cpu: 0.5,
+    memory: 268435456,
+    network_mode: 'none',
+    application_kind: null,
+    expires_at: '2026-11-24T10:10:00.000Z',
+    ...extra,
+  }
+}
+
+/** Writes the head of an SSE reply. */
+export function startEventStream(response: ServerResponse): void {
+  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' })
+}
+
+/** One SSE frame as the server formats it. */
+export function sseFrame(event: string, data: unknown, id?: number): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+}

@@ -1,0 +1,102 @@
+/** Public data types of `client.sandbox` (camelCase mirrors of the protocol's wire types). */
+import type { CallOptions } from './types.js'
+
+/** Lifecycle of a sandbox: `starting → running → stopping → (removed)`, or `error`. */
+export type SandboxState = 'starting' | 'running' | 'stopping' | 'stopped' | 'error'
+
+/** Network of a sandbox: `none` (no network at all) or `bridge`. */
+export type NetworkMode = 'none' | 'bridge'
+
+/** A sandbox: one isolated container bound to one workspace. */
+export interface Sandbox {
+  /** Sandbox id. */
+  id: string
+  /** The workspace mounted inside it. */
+  workspaceId: string
+  /** Image it runs. */
+  template: string
+  /** Current state. */
+  state: SandboxState
+  /** Creation time, ISO 8601 UTC. */
+  createdAt: string
+  /** Last state change, ISO 8601 UTC. */
+  updatedAt: string
+  /** Optional human-readable name. */
+  name: string | null
+  /** Environment given at creation. */
+  env: Record<string, string> | null
+  /** Free-form string metadata given at creation. */
+  metadata: Record<string, string> | null
+  /** Lifetime in seconds (as on the wire): the sandbox is removed this long after creation. */
+  timeout: number | null
+  /** Why the sandbox is in state `error` (e.g. `out of memory`). */
+  errorMessage: string | null
+  /** CPU limit, in cores. */
+  cpu: number
+  /** Memory limit, in bytes (no swap beyond it). */
+  memory: number
+  /** `none` or `bridge`. */
+  networkMode: string
+  /** Free-form kind of application, if given. */
+  applicationKind: string | null
+  /** When `timeout` removes the sandbox, ISO 8601 UTC. */
+  expiresAt: string | null
+}
+
+/** Parameters of `client.sandbox.create`. */
+export interface CreateSandboxParams {
+  /** The workspace to mount at `/workspace` (required). */
+  workspaceId: string
+  /** Image to run; default the server's `WORKSPACE_DEFAULT_IMAGE`. */
+  template?: string
+  /** Optional human-readable name. */
+  name?: string
+  /** Environment of every process in the sandbox. */
+  env?: Record<string, string>
+  /** Optional string metadata. */
+  metadata?: Record<string, string>
+  /** Lifetime in seconds, a whole number as on the wire; default none. */
+  timeout?: number
+  /** CPU limit: cores as a number, or `"1c"` / `"500m"`. */
+  cpu?: number | string
+  /** Memory limit: bytes as a number, or `"512m"` / `"2g"`. */
+  memory?: number | string
+  /** Default `none` (the server's `WORKSPACE_NETWORK_MODE`). */
+  networkMode?: NetworkMode
+  /** Free-form kind of application. */
+  applicationKind?: string
+}
+
+/** Options of `client.sandbox.create`. */
+export interface CreateSandboxOptions extends CallOptions {
+  /**
+   * Wait until the sandbox is running (default `true`); the wait is bounded by
+   * `timeoutMs`, default `createTimeoutMs`. With `false` the reply comes at
+   * once in state `starting`: follow it with `waitForState`.
+   */
+  wait?: boolean
+}
+
+/** Options of `client.sandbox.list`. */
+export interface ListSandboxesOptions extends CallOptions {
+  /** Only sandboxes in this state. */
+  state?: SandboxState
+  /** Only sandboxes bound to this workspace. */
+  workspaceId?: string
+}
+
+/** Options of `client.sandbox.delete`. */
+export interface DeleteSandboxOptions extends CallOptions {
+  /** Kill at once instead of SIGTERM and a grace period; default `false`. */
+  force?: boolean
+}
+
+/** Options of `client.sandbox.waitForState`. */
+export interface WaitForStateOptions {
+  /** Longest wait, in ms; default `createTimeoutMs` (env `WM_CREATE_TIMEOUT`). */
+  timeoutMs?: number
+  /** Pause between polls, in ms; default 500. */
+  intervalMs?: number
+  /** Aborts the wait. */
+  signal?: AbortSignal
+}

@@ -1,0 +1,154 @@
+/** `client.sandbox`: sandboxes bound to workspaces. */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ErrorCodes } from '@workspace-manager/protocol'
+import type {
+  Sandbox as WireSandbox,
+  SandboxList as WireSandboxList,
+} from '@workspace-manager/protocol'
+import { clientError, SandboxNotFoundError, sdkError } from '../errors.js'
+import type {
+  CreateSandboxOptions,
+  CreateSandboxParams,
+  DeleteSandboxOptions,
+  ListSandboxesOptions,
+  Sandbox,
+  SandboxState,
+  WaitForStateOptions,
+} from '../sandbox-types.js'
+import type { Transport } from '../transport.js'
+import type { CallOptions } from '../types.js'
+
+/** Path of one sandbox (the id encoded). */
+export function sandboxUrl(id: string, suffix = ''): string {
+  return `/v1/sandboxes/${encodeURIComponent(id)}${suffix}`
+}
+
+function callFields(options: CallOptions): CallOptions {
+  return { signal: options.signal, timeoutMs: options.timeoutMs }
+}
+
+/** The create body: only the fields the API knows (it refuses any other). */
+function createBody(params: CreateSandboxParams) {
+  return {
+    workspaceId: params.workspaceId,
+    template: params.template,
+    name: params.name,
+    env: params.env,
+    metadata: params.metadata,
+    timeout: params.timeout,
+    cpu: params.cpu,
+    memory: params.memory,
+    networkMode: params.networkMode,
+    applicationKind: params.applicationKind,
+  }
+}
+
+/** Sandbox operations. Reached as `client.sandbox`. */
+export class SandboxService {
+  readonly #transport: Transport
+
+  /** Built by {@link WorkspaceClient}; not meant to be constructed directly. */
+  constructor(transport: Transport) {
+    this.#transport = transport
+  }
+
+  /**
+   * Creates a sandbox bound to a workspace. The server answers once the
+   * sandbox is running, so the call may take a while: its timeout defaults to
+   * `createTimeoutMs` (env `WM_CREATE_TIMEOUT`). Throws `WorkspaceNotFoundError`
+   * (7001) or `TemplateNotFoundError` (2003) and creates nothing in that case.
+   */
+  async create(params: CreateSandboxParams, options: CreateSandboxOptions = {}): Promise<Sandbox> {
+    return this.#transport.json<WireSandbox>({
+      method: 'POST',
+      path: '/v1/sandboxes',
+      query: { wait: options.wait === false ? false : undefined },
+      json: createBody(params),
+      timeoutMs: options.timeoutMs ?? this.#transport.config.createTimeoutMs,
+      signal: options.signal,
+    })
+  }
+
+  /** Gets a sandbox by id; throws `SandboxNotFoundError` (2001) when it does not exist. */
+  async get(id: string, options: CallOptions = {}): Promise<Sandbox> {
+    const request = { method: 'GET', path: sandboxUrl(id) } as const
+    return this.#transport.json<WireSandbox>({ ...request, ...callFields(options) })
+  }
+
+  /** Lists sandboxes, oldest first, optionally only those in one state or of one workspace. */
+  async list(options: ListSandboxesOptions = {}): Promise<Sandbox[]> {
+    const query = { workspace_id: options.workspaceId, state: options.state }
+    const request = { method: 'GET', path: '/v1/sandboxes', query } as const
+    const reply = await this.#transport.json<WireSandboxList>({
+      ...request,
+      ...callFields(options),
+    })
+    return reply.sandboxes
+  }
+
+  /** True when the sandbox exists; `false` on code 2001 (other errors still throw). */
+  async exists(id: string, options: CallOptions = {}): Promise<boolean> {
+    try {
+      await this.get(id, options)
+      return true
+    } catch (error) {
+      if (error instanceof SandboxNotFoundError) return false
+      throw error
+    }
+  }
+
+  /**
+   * Stops and removes a sandbox; resolves once its container is gone. Without
+   * `force` its processes get SIGTERM and the server's grace period first.
+   */
+  async delete(id: string, options: DeleteSandboxOptions = {}): Promise<void> {
+    const query = { force: options.force ?? false }
+    const request = { method: 'DELETE', path: sandboxUrl(id), query } as const
+    await this.#transport.call({ ...request, ...callFields(options) })
+  }
+
+  /**
+   * Polls until the sandbox is in `state` and returns it. Throws a
+   * `WorkspaceError` with code 2002 and the sandbox's `errorMessage` if it
+   * lands in `error` while waiting for another state, a timeout error
+   * (`details.reason === 'timeout'`) after `timeoutMs`, and
+   * `SandboxNotFoundError` if it is removed meanwhile.
+   */
+  async waitForState(
+    id: string,
+    state: SandboxState,
+    options: WaitForStateOptions = {},
+  ): Promise<Sandbox> {
+    const timeoutMs = options.timeoutMs ?? this.#transport.config.createTimeoutMs
+    const intervalMs = options.intervalMs ?? 500
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const sandbox = await this.get(id, { signal: options.signal })
+      if (sandbox.state === state) return sandbox
+      if (sandbox.state === 'error') throw landedInError(sandbox, state)
+      const left = deadline - Date.now()
+      if (left <= 0) {
+        throw clientError(
+          'timeout',
+          `sandbox ${id} is still ${sandbox.state} after ${timeoutMs / 1000}s of waiting for ${state}`,
+          { details: { sandboxId: id, state: sandbox.state, wanted: state } },
+        )
+      }
+      await sleep(Math.min(intervalMs, left), undefined, { signal: options.signal }).catch(
+        (error: unknown) => {
+          throw clientError('aborted', `waiting for sandbox ${id} was aborted`, { cause: error })
+        },
+      )
+    }
+  }
+}
+
+function landedInError(sandbox: Sandbox, wanted: SandboxState) {
+  const reason = sandbox.errorMessage ?? 'no reason given'
+  return sdkError({
+    code: ErrorCodes.SANDBOX_NOT_RUNNING.code,
+    status: 0,
+    message: `sandbox ${sandbox.id} entered state error while waiting for ${wanted}: ${reason}`,
+    details: { sandboxId: sandbox.id, state: 'error', errorMessage: sandbox.errorMessage },
+  })
+}
