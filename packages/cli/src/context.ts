@@ -1,6 +1,7 @@
 /** What every command needs: the global options, a client made on first use, and the output streams. */
 import type { Command } from 'commander'
 import { WorkspaceClient } from 'workspace-sdk'
+import { ExitCode } from './exit-codes.js'
 import { formatJson } from './output.js'
 
 /** Options accepted before or after any command. */
@@ -17,6 +18,8 @@ export interface GlobalOptions {
 export class CliContext {
   readonly #program: Command
   #client: WorkspaceClient | undefined
+  /** Exit code of a command that succeeded as far as `wm` is concerned (`wm exec` passes its command's). */
+  exitCode: number = ExitCode.OK
 
   /** Binds the context to the root command, whose options are the global ones. */
   constructor(program: Command) {

@@ -1,6 +1,6 @@
 /** Exit codes scripts can rely on, and the mapping from errors to them. */
 import { CommanderError } from 'commander'
-import { WorkspaceError } from 'workspace-sdk'
+import { ProcessTimeoutError, WorkspaceError } from 'workspace-sdk'
 
 /** Process exit codes of `wm`. */
 export const ExitCode = {
@@ -18,6 +18,14 @@ export const ExitCode = {
   CONFLICT: 5,
   /** The server or network is unavailable (no reply, timeout, 502/503/504). */
   UNAVAILABLE: 6,
+  /** `wm exec`: the command ran past `--timeout` and was killed (as coreutils `timeout`). */
+  TIMED_OUT: 124,
+  /** `wm exec`: the command could not be executed (found but not executable). */
+  CANNOT_EXECUTE: 126,
+  /** `wm exec`: the command (or its working directory) was not found. */
+  COMMAND_NOT_FOUND: 127,
+  /** Interrupted by Ctrl-C (SIGINT), as shells report it. */
+  INTERRUPTED: 130,
 } as const
 
 /** One of the values of {@link ExitCode}. */
@@ -39,6 +47,7 @@ export class UsageError extends Error {
 export function exitCodeFor(error: unknown): ExitCodeValue {
   if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE
   if (error instanceof UsageError) return ExitCode.USAGE
+  if (error instanceof ProcessTimeoutError) return ExitCode.TIMED_OUT
   if (!(error instanceof WorkspaceError)) return ExitCode.ERROR
   const reason = error.details.reason
   if (reason === 'config') return ExitCode.USAGE
@@ -59,4 +68,6 @@ Exit codes:
   3  not found (workspace, file, ...: any 404)
   4  authentication failed (codes 1002, 1003, 6001, 6002)
   5  conflict (already exists, not empty, in use: any 409)
-  6  server or network unavailable (no reply, timeout, 502/503/504)`
+  6  server or network unavailable (no reply, timeout, 502/503/504)
+  wm exec exits with the command's own code, or: 124 timed out (--timeout),
+  126 not executable, 127 not found, 130 interrupted (Ctrl-C)`

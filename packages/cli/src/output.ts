@@ -1,5 +1,5 @@
 /** Everything `wm` prints: tables, sizes, times, JSON, and error lines. */
-import { WorkspaceError, type FileInfo, type Workspace } from 'workspace-sdk'
+import { WorkspaceError, type FileInfo, type Sandbox, type Workspace } from 'workspace-sdk'
 
 /** Column alignment in {@link formatTable}. */
 export type Align = 'left' | 'right'
@@ -108,6 +108,40 @@ export function formatFileTable(files: FileInfo[]): string {
     file.type === 'directory' ? `${file.name}/` : file.name,
   ])
   return formatTable(['TYPE', 'SIZE', 'MODIFIED (UTC)', 'NAME'], rows, ['left', 'right'])
+}
+
+/** The table of `wm sandbox list`. */
+export function formatSandboxTable(sandboxes: Sandbox[]): string {
+  const rows = sandboxes.map((sb) => [
+    sb.id,
+    sb.state,
+    sb.workspaceId,
+    sb.template,
+    sb.name ?? '-',
+    formatTime(sb.createdAt),
+  ])
+  return formatTable(['ID', 'STATE', 'WORKSPACE', 'TEMPLATE', 'NAME', 'CREATED (UTC)'], rows)
+}
+
+/** The key/value view of `wm sandbox get`. */
+export function formatSandboxDetails(sb: Sandbox): string {
+  const pairs: [string, string][] = [
+    ['id', sb.id],
+    ['state', sb.errorMessage ? `${sb.state} (${sb.errorMessage})` : sb.state],
+    ['workspace', sb.workspaceId],
+    ['template', sb.template],
+    ['name', sb.name ?? '-'],
+    ['created', `${formatTime(sb.createdAt)} UTC`],
+    ['updated', `${formatTime(sb.updatedAt)} UTC`],
+    ['expires', sb.expiresAt ? `${formatTime(sb.expiresAt)} UTC` : '-'],
+    ['cpu', `${sb.cpu} cores`],
+    ['memory', formatSize(sb.memory)],
+    ['network', sb.networkMode],
+    // Names only: values may be secrets (`--json` has them).
+    ['env', Object.keys(sb.env ?? {}).join(', ') || '-'],
+    ['metadata', formatMetadata(sb.metadata)],
+  ]
+  return formatDetails(pairs)
 }
 
 /** Message text of any thrown value. */

@@ -1,7 +1,9 @@
 /** The `wm` command tree and the run loop that turns failures into exit codes. */
 import { createRequire } from 'node:module'
 import { Command, CommanderError } from 'commander'
+import { registerExecCommand } from './commands/exec.js'
 import { registerFileCommands } from './commands/files.js'
+import { registerSandboxCommands } from './commands/sandbox.js'
 import { registerWorkspaceCommands } from './commands/workspace.js'
 import { CliContext } from './context.js'
 import { EXIT_CODES_HELP, ExitCode, exitCodeFor } from './exit-codes.js'
@@ -11,15 +13,16 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 
 const ENVIRONMENT_HELP = `
 Environment: WORKSPACE_API_URL (or WM_BASE_URL), WORKSPACE_API_KEY, WORKSPACE_API_KEY_HEADER,
-WM_REQUEST_TIMEOUT, WM_FILE_TIMEOUT, WM_MAX_FILE_TRANSFER_BYTES, WM_VERIFY_TLS,
-WM_ALLOW_INSECURE_TLS, WM_ALLOW_INSECURE_HTTP (see the README for defaults).`
+WM_REQUEST_TIMEOUT, WM_FILE_TIMEOUT, WM_EXEC_TIMEOUT, WM_CREATE_TIMEOUT,
+WM_MAX_FILE_TRANSFER_BYTES, WM_VERIFY_TLS, WM_ALLOW_INSECURE_TLS, WM_ALLOW_INSECURE_HTTP
+(see the README for defaults).`
 
 /** Builds the command tree; failures surface as thrown errors (commander's included). */
 export function buildProgram(): { program: Command; context: CliContext } {
   const program = new Command('wm')
   const context = new CliContext(program)
   program
-    .description('Workspace Manager command line: workspaces and their files')
+    .description('Workspace Manager command line: workspaces, their files, sandboxes and commands')
     .version(version)
     .option(
       '--api-url <url>',
@@ -32,6 +35,8 @@ export function buildProgram(): { program: Command; context: CliContext } {
     .exitOverride()
   registerWorkspaceCommands(program, context)
   registerFileCommands(program, context)
+  registerSandboxCommands(program, context)
+  registerExecCommand(program, context)
   return { program, context }
 }
 
@@ -40,7 +45,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const { program, context } = buildProgram()
   try {
     await program.parseAsync(argv)
-    return ExitCode.OK
+    return context.exitCode
   } catch (error) {
     return reportFailure(error, context)
   } finally {

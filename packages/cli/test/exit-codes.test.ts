@@ -8,6 +8,7 @@ import { parseMetaEntry } from '../src/commands/workspace.js'
 import { ExitCode, exitCodeFor, UsageError } from '../src/exit-codes.js'
 
 function expectedFor(code: number, status: number): number {
+  if (code === 3002) return ExitCode.TIMED_OUT
   if ([1002, 1003, 6001, 6002].includes(code)) return ExitCode.AUTH
   if (status === 404) return ExitCode.NOT_FOUND
   if (status === 409) return ExitCode.CONFLICT
@@ -35,6 +36,7 @@ describe('every protocol error code maps to a documented exit code', () => {
     assert.equal(exit(1006), 6)
     assert.equal(exit(5006), 1)
     assert.equal(exit(1000), 1)
+    assert.equal(exit(3002), 124)
   })
 })
 

@@ -65,3 +65,6 @@ export function liveEnv(): Record<string, string> {
   if (process.env.WM_TEST_API_KEY) env.WORKSPACE_API_KEY = process.env.WM_TEST_API_KEY
   return env
 }
+
+/** Image of the live sandboxes (built by the bootstrap); WM_TEST_TEMPLATE overrides it. */
+export const LIVE_TEMPLATE = process.env.WM_TEST_TEMPLATE ?? 'workspace-test:latest'

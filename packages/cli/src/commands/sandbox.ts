@@ -1,0 +1,111 @@
+/** `wm sandbox create|list|get|rm|wait`. */
+import { Option, type Command } from 'commander'
+import type { CreateSandboxParams, NetworkMode, SandboxState } from 'workspace-sdk'
+import type { CliContext } from '../context.js'
+import { parseCpu, parseMemory, parseSeconds, parseWholeSeconds } from '../option-values.js'
+import { formatSandboxDetails, formatSandboxTable } from '../output.js'
+import { parseMetaEntry } from './workspace.js'
+
+const STATES: SandboxState[] = ['starting', 'running', 'stopping', 'stopped', 'error']
+const NETWORK_MODES: NetworkMode[] = ['none', 'bridge']
+
+/** Options of `wm sandbox create`, as commander parses them. */
+export interface CreateSandboxFlags {
+  workspace: string
+  template?: string
+  name?: string
+  env?: Record<string, string>
+  meta?: Record<string, string>
+  timeout?: number
+  cpu?: number | string
+  memory?: number | string
+  network?: NetworkMode
+}
+
+/** The SDK parameters for `wm sandbox create` flags. */
+export function createParams(flags: CreateSandboxFlags): CreateSandboxParams {
+  return {
+    workspaceId: flags.workspace,
+    template: flags.template,
+    name: flags.name,
+    env: flags.env,
+    metadata: flags.meta,
+    timeout: flags.timeout,
+    cpu: flags.cpu,
+    memory: flags.memory,
+    networkMode: flags.network,
+  }
+}
+
+/** Adds the `sandbox` command group to the program. */
+export function registerSandboxCommands(program: Command, context: CliContext): void {
+  const sandbox = program
+    .command('sandbox')
+    .alias('sb')
+    .description('create, list, inspect, wait for and delete sandboxes')
+  const service = () => context.client().sandbox
+
+  sandbox
+    .command('create')
+    .description('create a sandbox bound to a workspace, wait until it runs, print its id')
+    .requiredOption('--workspace <id>', 'workspace to mount at /workspace')
+    .option('--template <image>', 'image to run (default: the server default)')
+    .option('--name <name>', 'human-readable name')
+    .option('--env <key=value...>', 'environment entry (repeatable)', parseMetaEntry)
+    .option('--meta <key=value...>', 'metadata entry (repeatable)', parseMetaEntry)
+    .option('--timeout <seconds>', 'remove the sandbox this long after creation', parseWholeSeconds)
+    .option('--cpu <cores>', 'CPU limit: 0.5, 1c or 500m', parseCpu)
+    .option('--memory <size>', 'memory limit: bytes, 512m or 2g', parseMemory)
+    .addOption(new Option('--network <mode>', 'network (default: none)').choices(NETWORK_MODES))
+    .action(async (flags: CreateSandboxFlags) => {
+      context.result(await service().create(createParams(flags)), (sb) => `${sb.id}\n`)
+    })
+
+  sandbox
+    .command('list')
+    .alias('ls')
+    .description('list sandboxes, oldest first')
+    .option('--workspace <id>', 'only sandboxes of this workspace')
+    .addOption(new Option('--state <state>', 'only sandboxes in this state').choices(STATES))
+    .action(async (flags: { workspace?: string; state?: SandboxState }) => {
+      const sandboxes = await service().list({ workspaceId: flags.workspace, state: flags.state })
+      context.result(sandboxes, formatSandboxTable)
+    })
+
+  sandbox
+    .command('get')
+    .argument('<id>', 'sandbox id')
+    .description('show one sandbox')
+    .action(async (id: string) => {
+      context.result(await service().get(id), formatSandboxDetails)
+    })
+
+  sandbox
+    .command('rm')
+    .alias('delete')
+    .argument('<id>', 'sandbox id')
+    .option('--force', 'kill at once instead of SIGTERM and a grace period')
+    .description('stop and remove a sandbox (the workspace is kept)')
+    .action(async (id: string, flags: { force?: boolean }) => {
+      await service().delete(id, { force: flags.force === true })
+      context.result({ id, deleted: true }, () => '')
+    })
+
+  sandbox
+    .command('wait')
+    .argument('<id>', 'sandbox id')
+    .addOption(
+      new Option('--state <state>', 'state to wait for').choices(STATES).default('running'),
+    )
+    .option(
+      '--timeout <seconds>',
+      'give up after this long (default: $WM_CREATE_TIMEOUT)',
+      parseSeconds,
+    )
+    .description('wait until a sandbox is in a state (fails if it lands in error instead)')
+    .action(async (id: string, flags: { state: SandboxState; timeout?: number }) => {
+      const timeoutMs = flags.timeout === undefined ? undefined : flags.timeout * 1000
+      const sb = await service().waitForState(id, flags.state, { timeoutMs })
+      context.result(sb, () => '')
+    })
+}

@@ -1,0 +1,35 @@
+/** Parsers of option values: each turns the text after a flag into what the SDK takes, or says what is wrong. */
+import { InvalidArgumentError } from 'commander'
+
+/** A positive number of seconds, fractions allowed (`--timeout 1.5` of `wm exec`). */
+export function parseSeconds(value: string): number {
+  const seconds = Number(value)
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidArgumentError('expected a positive number of seconds')
+  }
+  return seconds
+}
+
+/** A positive whole number of seconds (the lifetime of a sandbox). */
+export function parseWholeSeconds(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) <= 0) {
+    throw new InvalidArgumentError('expected a positive whole number of seconds')
+  }
+  return Number(value)
+}
+
+/** CPU limit: cores as a number (`0.5`), or `1c` / `500m`, passed through for the server to check. */
+export function parseCpu(value: string): number | string {
+  const text = value.trim()
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text)
+  if (/^\d+(\.\d+)?[cm]$/i.test(text)) return text
+  throw new InvalidArgumentError('expected cores (0.5), or 1c / 500m')
+}
+
+/** Memory limit: bytes as a whole number, or a size such as `512m` / `2g`. */
+export function parseMemory(value: string): number | string {
+  const text = value.trim()
+  if (/^\d+$/.test(text)) return Number(text)
+  if (/^\d+(\.\d+)?[kmgt]i?b?$/i.test(text)) return text
+  throw new InvalidArgumentError('expected bytes, or a size such as 512m or 2g')
+}
