@@ -13,6 +13,7 @@ import Docker from 'dockerode'
 import pino from 'pino'
 import { buildApp } from '../packages/server/src/app.js'
 import { loadConfig } from '../packages/server/src/config/index.js'
+import { containerConfig } from '../packages/server/src/runtime/docker/container-config.js'
 import { printComparison, timeRuns } from './stats.js'
 
 const TEMPLATE = 'workspace-test:latest'
@@ -104,12 +105,34 @@ async function main(): Promise<void> {
     })
     for (const id of ourIds) await request(base, 'DELETE', `/v1/sandboxes/${id}?force=true`)
     const rawIds: string[] = []
+    const rawRunDir = await fs.mkdtemp(path.join(dataDir, 'raw-run-'))
     const rawCreate = await timeRuns(createRuns, 2, async () => {
+      // The very container configuration ours uses (limits, caps, mounts, network off),
+      // with `sleep` in place of the agent: the raw engine cost of the same sandbox.
+      const name = `wm-bench-raw-${rawIds.length}-${process.pid}`
+      const spec = containerConfig(
+        {
+          sandboxId: name,
+          workspaceId: workspace.id,
+          containerName: name,
+          image: TEMPLATE,
+          env: {},
+          nanoCpus: config.sandboxDefaults.nanoCpus,
+          memoryBytes: config.sandboxDefaults.memoryBytes,
+          pidsLimit: config.sandboxDefaults.pidsLimit,
+          networkMode: config.sandboxDefaults.networkMode,
+          workspaceHostDir: path.join(dataDir, 'workspaces', workspace.id),
+          containerWorkspaceDir: config.sandboxDefaults.containerWorkspaceDir,
+          agentBinaryHostPath: config.agent.binaryPath,
+          runHostDir: rawRunDir,
+          agentToken: 'unused',
+        },
+        { instanceLabel: ['wm.bench', '1'], ociRuntime: undefined },
+      )
       const created = await docker.createContainer({
-        Image: TEMPLATE,
-        Cmd: ['sleep', 'infinity'],
-        HostConfig: { NetworkMode: 'none', Memory: config.sandboxDefaults.memoryBytes },
-        Labels: { 'wm.bench': '1' },
+        ...spec,
+        Entrypoint: ['sleep'],
+        Cmd: ['infinity'],
       })
       await created.start()
       rawIds.push(created.id)
@@ -119,7 +142,7 @@ async function main(): Promise<void> {
       'sandbox create -> running (ours: until the agent answers)',
       oursCreate,
       rawCreate,
-      'dockerode create + start',
+      'dockerode create + start (same config)',
     )
     await request(base, 'DELETE', `/v1/workspaces/${workspace.id}`)
   } finally {
