@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events'
 import type { Readable, Writable } from 'node:stream'
-import type { WorkspaceClient } from 'workspace-sdk'
+import { WorkspaceError, type WorkspaceClient } from 'workspace-sdk'
 import { ExitCode } from './exit-codes.js'
 import { printable } from './output.js'
 
@@ -71,6 +71,7 @@ class ExecSession {
   readonly #io: ExecIo
   readonly #controller = new AbortController()
   #pid: number | undefined
+  #dropped = 0
   #interrupts = 0
   #finish: (code: number) => void = () => undefined
 
@@ -110,6 +111,8 @@ class ExecSession {
       signal: this.#controller.signal,
     })
     for await (const event of events) {
+      this.#dropped += event.dropped ?? 0
+      if (event.type === 'exit' || event.type === 'error') this.#reportDropped()
       switch (event.type) {
         case 'start':
           this.#started(event.pid)
@@ -139,11 +142,18 @@ class ExecSession {
     // Silence on our stdin is not a failure: no inactivity limit on this upload.
     const options = { eof: true, timeoutMs: Infinity, signal: this.#controller.signal }
     this.#client.process.sendStdin(sandboxId, pid, stdin, options).catch((error: unknown) => {
-      if (this.#controller.signal.aborted) return
+      if (this.#controller.signal.aborted || refusedInput(error)) return
       this.#say(
         `forwarding stdin failed: ${error instanceof Error ? error.message : String(error)}`,
       )
     })
+  }
+
+  #reportDropped(): void {
+    if (this.#dropped === 0) return
+    this.#say(
+      `${this.#dropped} bytes of output were lost: the server buffers a bounded amount per process and the output outran this connection`,
+    )
   }
 
   /** Ctrl-C: SIGINT to the remote process group, then exit 130; a second Ctrl-C exits at once. */
@@ -165,6 +175,15 @@ class ExecSession {
   #say(message: string): void {
     void write(this.#io.stderr, `wm: ${printable(message)}\n`)
   }
+}
+
+/**
+ * A 4xx answer to a stdin upload means the process takes no more input (it
+ * exited or closed its stdin, maybe before our upload arrived): not worth a
+ * warning, as a shell does not warn when a pipe's reader is gone.
+ */
+function refusedInput(error: unknown): boolean {
+  return error instanceof WorkspaceError && error.status >= 400 && error.status < 500
 }
 
 /**

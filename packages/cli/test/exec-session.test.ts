@@ -19,6 +19,7 @@ let seen: Seen[] = []
 let answer: (res: ServerResponse) => void
 let streamClosed: Promise<void> = Promise.resolve()
 let onStdin: () => void = () => undefined
+let stdinReply: [number, string] | undefined
 let url = ''
 const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   const chunks: Buffer[] = []
@@ -29,7 +30,10 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       url: req.url ?? '',
       body: Buffer.concat(chunks).toString(),
     })
-    if (req.url?.includes('/stdin')) onStdin()
+    if (req.url?.includes('/stdin')) {
+      onStdin()
+      if (stdinReply) return void res.writeHead(stdinReply[0]).end(stdinReply[1])
+    }
     if (!req.url?.endsWith('/processes')) return void res.writeHead(204).end()
     streamClosed = new Promise((resolve) => res.on('close', () => resolve()))
     res.writeHead(200, { 'content-type': 'text/event-stream' })
@@ -93,6 +97,19 @@ describe('wm exec session', () => {
     assert.deepEqual(JSON.parse(seen[0]?.body ?? ''), { cmd: 'sh', args: ['-c', 'x'] })
   })
 
+  test('output the server dropped is reported on stderr', async () => {
+    answer = (res) =>
+      res.end(
+        frame('start', { pid: 7 }, 1) +
+          frame('stdout', { data: 'end\n', dropped: 5000 }, 9) +
+          frame('exit', { code: 0, timed_out: false }, 10),
+      )
+    const { io, text } = fakeIo()
+    assert.equal(await exec(io), 0)
+    assert.equal(text.stdout, 'end\n')
+    assert.match(text.stderr, /^wm: 5000 bytes of output were lost: /)
+  })
+
   test('a piped stdin starts the command with stdin open and is forwarded with eof', async () => {
     answer = (res) => {
       res.write(frame('start', { pid: 7 }, 1))
@@ -111,6 +128,21 @@ describe('wm exec session', () => {
       url: '/v1/sandboxes/sb1/processes/7/stdin?eof=true',
       body: 'hi\nthere\n',
     })
+  })
+
+  test('a process that exits before taking its stdin is not an error', async () => {
+    answer = (res) => {
+      res.write(frame('start', { pid: 7 }, 1))
+      onStdin = () => setTimeout(() => res.end(frame('exit', { code: 0, timed_out: false }, 2)), 50)
+    }
+    stdinReply = [400, '{"error":{"code":1001,"message":"stdin is not open"}}']
+    const { io, text } = fakeIo(Readable.from([Buffer.from('unread')]))
+    try {
+      assert.equal(await exec(io, 'true'), 0)
+    } finally {
+      stdinReply = undefined
+    }
+    assert.equal(text.stderr, '')
   })
 
   test('a timed-out command exits 124 with a note on stderr', async () => {

@@ -90,7 +90,11 @@ export interface SendStdinOptions extends CallOptions {
 interface EventFields {
   /** Sequence number of the event (resume after it with `attach({ after })`). */
   seq?: number
-  /** Output bytes lost to the server's bounded buffer just before this event. */
+  /**
+   * Output bytes lost just before this event: the server keeps a bounded
+   * buffer per process (1 MiB) and drops the oldest output a slow reader has
+   * not taken yet.
+   */
   dropped?: number
 }
 
@@ -107,8 +111,9 @@ export interface ProcessHandle {
   readonly pid: number
   /**
    * Resolves when the process exits, with its output (each stream kept up to
-   * 16 MiB). Rejects with `ProcessTimeoutError` (output attached) past its
-   * timeout, or with the error that ended the stream.
+   * 16 MiB; `truncated` also when the server dropped output it could not
+   * deliver in time). Rejects with `ProcessTimeoutError` (output attached)
+   * past its timeout, or with the error that ended the stream.
    */
   wait(): Promise<CommandResult>
   /** Sends a signal to its process group; default 15 (SIGTERM). */

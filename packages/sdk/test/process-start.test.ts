@@ -67,6 +67,18 @@ describe('start', () => {
     })
   })
 
+  test('output the server dropped marks the result truncated', async () => {
+    const frames =
+      sseFrame('start', { pid: 7 }, 1) +
+      sseFrame('stdout', { data: 'tail', dropped: 4096 }, 9) +
+      sseFrame('exit', { code: 0, timed_out: false }, 10)
+    await withServer(processServer(frames), async (client) => {
+      const handle = await client.process.start('sb1', 'yes')
+      const result = await handle.wait()
+      assert.deepEqual([result.stdout, result.truncated], ['tail', true])
+    })
+  })
+
   test('a timed-out exit rejects wait() with ProcessTimeoutError carrying the output', async () => {
     const frames =
       sseFrame('start', { pid: 7 }, 1) +

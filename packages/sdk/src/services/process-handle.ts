@@ -20,7 +20,7 @@ export interface HandleHooks {
   sendStdin(pid: number, data: UploadContent, options?: SendStdinOptions): Promise<void>
 }
 
-/** Output kept for the result, up to {@link KEPT_CHARS} per stream. */
+/** Output kept for the result, up to {@link KEPT_CHARS} per stream; `truncated` if any was lost. */
 class KeptOutput {
   stdout = ''
   stderr = ''
@@ -74,6 +74,8 @@ async function follow(
 ): Promise<CommandResult> {
   const kept = new KeptOutput()
   for await (const event of events) {
+    // The server's buffer overflowed before we read it: the kept output has a gap.
+    if (event.dropped) kept.truncated = true
     if (event.type === 'stdout' || event.type === 'stderr') {
       kept.add(event.type, event.data)
       ;(event.type === 'stdout' ? hooks.onStdout : hooks.onStderr)?.(event.data)
