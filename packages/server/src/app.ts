@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import cors from '@fastify/cors'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import websocket from '@fastify/websocket'
 import type { Logger } from 'pino'
 import type { Config } from './config/index.js'
 import { createLogger } from './logging.js'
@@ -24,6 +25,9 @@ import { Reconciler } from './services/reconciler.js'
 import { sandboxRoutes } from './routes/sandboxes.js'
 import { processRoutes } from './routes/processes.js'
 import { processStdinRoutes } from './routes/process-stdin.js'
+import { PtyService } from './services/ptys.js'
+import { TokenSigner } from './services/tokens.js'
+import { ptyRouteSandbox, ptyRoutes } from './routes/pty.js'
 
 /** What `buildApp` may be handed instead of making it from the config. */
 export interface AppDeps {
@@ -83,7 +87,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
-  registerAuth(app, config.auth.apiKeys, config.auth.header)
+  const tokens = new TokenSigner(config.uploadTokens.secret)
+  registerAuth(app, config.auth.apiKeys, config.auth.header, (request) => {
+    const sandboxId = ptyRouteSandbox(request)
+    const token = (request.query as { token?: unknown }).token
+    if (sandboxId === undefined || typeof token !== 'string') return false
+    tokens.verify(token, { sub: sandboxId, op: 'pty' })
+    return true
+  })
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } })
   const metrics = registerMetrics(app)
 
   const workspaces = new WorkspaceService({
@@ -128,5 +140,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   sandboxRoutes(app, sandboxes)
   processRoutes(app, processes)
   await app.register(processStdinRoutes, { processes })
+  await app.register(ptyRoutes, { ptys: new PtyService(sandboxes), sandboxes, tokens })
   return app
 }

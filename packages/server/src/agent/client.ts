@@ -84,6 +84,39 @@ export class AgentClient {
     throw agentError(text, status)
   }
 
+  /**
+   * Sends an HTTP/1.1 Upgrade request (`Upgrade: wm-pty`) and resolves the
+   * raw, verified connection once the agent answers 101; any other answer
+   * becomes an ApiError with the agent's code.
+   */
+  upgrade(path: string): Promise<{ socket: net.Socket; head: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const request = http.request({
+        agent: this.#agent,
+        host: 'agent',
+        method: 'GET',
+        path,
+        headers: {
+          authorization: `Bearer ${this.#token}`,
+          connection: 'Upgrade',
+          upgrade: 'wm-pty',
+        },
+      })
+      request.on('upgrade', (_response, socket, head) => resolve({ socket, head }))
+      request.on('response', (response) => {
+        readAll(response).then((text) => reject(agentError(text, response.statusCode ?? 0)), reject)
+      })
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        reject(
+          UNREACHABLE.has(error.code ?? '') || !error.code
+            ? notConnected(this.sandboxId, error)
+            : error,
+        )
+      })
+      request.end()
+    })
+  }
+
   /** Closes every kept-alive connection. */
   close(): void {
     this.#agent.destroy()

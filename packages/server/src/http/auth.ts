@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from '../errors.js'
 
 /** Routes anyone may call: liveness and readiness probes. */
@@ -23,17 +23,27 @@ export function matchesAnyKey(candidate: string, keyDigests: readonly Buffer[]):
   return matched
 }
 
+/**
+ * Accepts a request on the strength of a short-lived token instead of the
+ * API key (browsers cannot set headers on a WebSocket): returns true when a
+ * token was presented and is good, throws when one was presented and is not,
+ * returns false when the route takes no token.
+ */
+export type TokenAuthenticator = (request: FastifyRequest) => boolean
+
 /** Requires one of `apiKeys` in `header` on every non-public route; no keys disables auth. */
 export function registerAuth(
   app: FastifyInstance,
   apiKeys: readonly string[],
   header: string,
+  tokenAuth: TokenAuthenticator = () => false,
 ): void {
   if (apiKeys.length === 0) return
   const keyDigests = apiKeys.map(digest)
   app.addHook('onRequest', async (request) => {
     const pathOnly = request.url.split('?')[0] ?? ''
     if (PUBLIC_PATHS.has(pathOnly)) return
+    if (!request.headers[header] && tokenAuth(request)) return
     const presented = request.headers[header]
     const candidate = Array.isArray(presented) ? presented[0] : presented
     if (!candidate) throw new ApiError('UNAUTHENTICATED', `missing API key in header ${header}`)
