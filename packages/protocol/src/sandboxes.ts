@@ -2,7 +2,7 @@
  * Wire schemas of sandboxes and processes (JSON, snake_case).
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { Limits, StringMap } from './schemas.js'
+import { MetadataInput, NameInput, StringMap } from './schemas.js'
 
 /** Lifecycle of a sandbox. */
 export const SandboxState = Type.Union([
@@ -44,7 +44,11 @@ const EnvMap = Type.Record(
   Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 256 }),
   Type.String({ maxLength: 32768 }),
   // TypeBox leaves keys that miss the pattern unchecked unless told otherwise.
-  { maxProperties: 256, additionalProperties: false },
+  {
+    maxProperties: 256,
+    additionalProperties: false,
+    propertyNames: { maxLength: 256 },
+  },
 )
 
 /** Body of `POST /v1/sandboxes`. Unknown fields (privileged, binds, cap_add...) are refused. */
@@ -54,20 +58,9 @@ export const CreateSandboxBody = Type.Object(
     template: Type.Optional(
       Type.Union([Type.String({ minLength: 1, maxLength: 512 }), Type.Null()]),
     ),
-    name: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: Limits.nameMaxLength }), Type.Null()]),
-    ),
+    name: NameInput,
     env: Type.Optional(Type.Union([EnvMap, Type.Null()])),
-    metadata: Type.Optional(
-      Type.Union([
-        Type.Record(
-          Type.String({ minLength: 1, maxLength: Limits.metadataKeyMaxLength }),
-          Type.String({ maxLength: Limits.metadataValueMaxLength }),
-          { maxProperties: Limits.metadataMaxEntries },
-        ),
-        Type.Null(),
-      ]),
-    ),
+    metadata: MetadataInput,
     timeout: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1, maximum: 30 * 86400 }), Type.Null()]),
     ),

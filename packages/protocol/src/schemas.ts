@@ -45,23 +45,30 @@ export const Limits = {
   metadataValueMaxLength: 4096,
 } as const
 
+/** An optional display name in a create request. */
+export const NameInput = Type.Optional(
+  Type.Union([Type.String({ minLength: 1, maxLength: Limits.nameMaxLength }), Type.Null()]),
+)
+
+/** Optional metadata in a create request, within the limits above. */
+export const MetadataInput = Type.Optional(
+  Type.Union([
+    Type.Record(
+      Type.String({ minLength: 1, maxLength: Limits.metadataKeyMaxLength }),
+      Type.String({ maxLength: Limits.metadataValueMaxLength }),
+      // TypeBox turns a constrained key type into `^(.*)$`; propertyNames keeps the limits.
+      {
+        maxProperties: Limits.metadataMaxEntries,
+        propertyNames: { minLength: 1, maxLength: Limits.metadataKeyMaxLength },
+      },
+    ),
+    Type.Null(),
+  ]),
+)
+
 /** Body of `POST /v1/workspaces`. */
 export const CreateWorkspaceBody = Type.Object(
-  {
-    name: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: Limits.nameMaxLength }), Type.Null()]),
-    ),
-    metadata: Type.Optional(
-      Type.Union([
-        Type.Record(
-          Type.String({ minLength: 1, maxLength: Limits.metadataKeyMaxLength }),
-          Type.String({ maxLength: Limits.metadataValueMaxLength }),
-          { maxProperties: Limits.metadataMaxEntries },
-        ),
-        Type.Null(),
-      ]),
-    ),
-  },
+  { name: NameInput, metadata: MetadataInput },
   { additionalProperties: false },
 )
 export type CreateWorkspaceBody = Static<typeof CreateWorkspaceBody>

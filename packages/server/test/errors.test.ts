@@ -30,6 +30,8 @@ test('schema violations are 400 code 1001 with the offending field', async (t) =
     { name: '' },
     { name: 'x'.repeat(129) },
     { metadata: { a: 1 } },
+    { metadata: { ['k'.repeat(129)]: 'v' } },
+    { metadata: { '': 'v' } },
     { metadata: 'nope' },
     { privileged: true },
   ]

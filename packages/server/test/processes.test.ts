@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyInstance } from 'fastify'
 import { createSandbox, parseSse, run, sandboxApp } from './helpers/sandbox.js'
 
 test('run: stdout, stderr, exit code, env, cwd and stdin', async (t) => {
@@ -143,6 +144,19 @@ test('a disconnected client loses nothing: output is replayed and followed by pi
   )
 })
 
+/** Polls the process list until a running process of `cmd` shows up; returns its pid. */
+async function runningPid(app: FastifyInstance, sandboxId: string, cmd: string): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const listed = await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}/processes` })
+    const found = listed
+      .json()
+      .processes.find((p: { cmd: string; state: string }) => p.cmd === cmd && p.state === 'running')
+    if (found) return found.pid
+    await sleep(50)
+  }
+  throw new Error(`no running ${cmd} process`)
+}
+
 test('list, signal and stdin for a long-running process', async (t) => {
   const { app } = await sandboxApp(t)
   const { sandboxId } = await createSandbox(t, app)
@@ -152,16 +166,7 @@ test('list, signal and stdin for a long-running process', async (t) => {
     headers: { accept: 'text/event-stream' },
     payload: { cmd: 'cat', stdin: true },
   })
-  let pid: number | undefined
-  for (let i = 0; i < 50 && pid === undefined; i++) {
-    await sleep(50)
-    const listed = await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}/processes` })
-    pid = listed
-      .json()
-      .processes.find(
-        (p: { cmd: string; state: string }) => p.cmd === 'cat' && p.state === 'running',
-      )?.pid
-  }
+  const pid = await runningPid(app, sandboxId, 'cat')
   assert.ok(pid)
   const fed = await app.inject({
     method: 'POST',
@@ -185,16 +190,7 @@ test('list, signal and stdin for a long-running process', async (t) => {
     url: `/v1/sandboxes/${sandboxId}/processes`,
     payload: { cmd: 'sleep', args: ['60'] },
   })
-  let sleepPid: number | undefined
-  for (let i = 0; i < 50 && sleepPid === undefined; i++) {
-    await sleep(50)
-    const listed = await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}/processes` })
-    sleepPid = listed
-      .json()
-      .processes.find(
-        (p: { cmd: string; state: string }) => p.cmd === 'sleep' && p.state === 'running',
-      )?.pid
-  }
+  const sleepPid = await runningPid(app, sandboxId, 'sleep')
   const signalled = await app.inject({
     method: 'POST',
     url: `/v1/sandboxes/${sandboxId}/processes/${sleepPid}/signal`,

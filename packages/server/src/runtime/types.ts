@@ -2,7 +2,7 @@
  * The narrow interface between the sandbox service and whatever runs
  * containers. Docker is the one implementation today; every implementation
  * must pass `test/runtime-contract.ts`. Optional features are capability
- * flags, never methods that throw "not supported".
+ * flags, never methods that refuse at run time.
  */
 
 /** Everything a runtime needs to start one sandbox. */
