@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/workspace-manager/agent/internal/drain"
 )
 
 func TestOrphanedGrandchildIsReaped(t *testing.T) {
@@ -48,7 +50,7 @@ func TestBackgroundedGrandchildDoesNotDelayExit(t *testing.T) {
 	sleeper, _ := strconv.Atoi(lines[0])
 	defer func() { _ = syscall.Kill(sleeper, syscall.SIGKILL) }()
 	if took > time.Second {
-		t.Fatalf("exit reported after %v, want about %v", took, drainAfterExit)
+		t.Fatalf("exit reported after %v, want about %v", took, drain.Window)
 	}
 	if gone(sleeper) {
 		t.Fatal("the background sleep should still be running")

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/workspace-manager/agent/internal/reaper"
 )
@@ -22,7 +23,10 @@ type Config struct {
 	Env       []string       // base environment ("K=V") for every process
 	RingBytes int            // per-process output kept for replay
 	KeepEnded int            // ended processes still listed (default 100)
-	Logger    *slog.Logger
+	// FollowerTimeout is how long a live follower may hold output back
+	// without taking any (default DefaultFollowerTimeout).
+	FollowerTimeout time.Duration
+	Logger          *slog.Logger
 }
 
 // Manager owns every process the agent started.
@@ -46,6 +50,9 @@ func NewManager(cfg Config) (*Manager, error) {
 	}
 	if cfg.KeepEnded <= 0 {
 		cfg.KeepEnded = 100
+	}
+	if cfg.FollowerTimeout <= 0 {
+		cfg.FollowerTimeout = DefaultFollowerTimeout
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -34,6 +34,10 @@ type Process struct {
 	stdin     *os.File // nil when closed or never opened
 	stdinLock sync.Mutex
 
+	followers       map[*Follower]struct{} // live followers holding output back
+	took            chan struct{}          // closed when a follower takes or leaves; nil until the reader waits
+	followerTimeout time.Duration
+
 	done chan struct{} // closed once the exit event is in the ring
 }
 
@@ -115,6 +119,10 @@ func (p *Process) CursorAfter(seq int64) Cursor {
 func (p *Process) Events(c Cursor, max int) (evs []Event, next Cursor, more <-chan struct{}, ended bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.eventsLocked(c, max)
+}
+
+func (p *Process) eventsLocked(c Cursor, max int) (evs []Event, next Cursor, more <-chan struct{}, ended bool) {
 	evs, next = p.ring.after(c, max)
 	if len(evs) > 0 && evs[len(evs)-1].Type == EventExit {
 		return evs, next, nil, true
@@ -142,15 +150,25 @@ func (p *Process) appendLocked(ev Event) {
 	}
 }
 
-// output records a chunk read from stdout or stderr. Output arriving after
-// the exit event (from descendants still holding the pipe) is discarded.
+// output records a chunk read from stdout or stderr, first waiting for
+// room if live followers have not taken what the ring holds
+// (back-pressure). Output arriving after the exit event (from descendants
+// still holding the pipe) is discarded.
 func (p *Process) output(stream int, b []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.exited {
 		return
 	}
-	p.emitLocked(stream, p.decoders[stream].decode(b))
+	text := p.decoders[stream].decode(b)
+	if text == "" {
+		return
+	}
+	p.waitRoomLocked(len(text))
+	if p.exited {
+		return
+	}
+	p.emitLocked(stream, text)
 }
 
 func (p *Process) emitLocked(stream int, text string) {

@@ -1,6 +1,9 @@
 package process
 
-import "sort"
+import (
+	"math"
+	"sort"
+)
 
 // Cursor is a reader's position in a ring: the last event seen and the
 // output byte offset at its end, which lets the ring say how many bytes a
@@ -16,6 +19,9 @@ type Cursor struct {
 // which nothing more is appended, so it is never evicted either.
 type ring struct {
 	limit int
+	// pinnedAfter protects events with a greater seq from eviction: the
+	// slowest live follower has not taken them yet (math.MaxInt64: none).
+	pinnedAfter int64
 
 	start    entry
 	hasStart bool
@@ -34,7 +40,9 @@ type entry struct {
 	end int64 // total output bytes up to and including this event
 }
 
-func newRing(limit int) *ring { return &ring{limit: limit, nextSeq: 1} }
+func newRing(limit int) *ring {
+	return &ring{limit: limit, nextSeq: 1, pinnedAfter: math.MaxInt64}
+}
 
 // append assigns the next seq to ev, stores it and returns it.
 func (r *ring) append(ev Event) Event {
@@ -53,7 +61,7 @@ func (r *ring) append(ev Event) Event {
 }
 
 func (r *ring) evict() {
-	for r.bytes > r.limit && len(r.queue)-r.head > 1 {
+	for r.bytes > r.limit && len(r.queue)-r.head > 1 && r.queue[r.head].ev.Seq <= r.pinnedAfter {
 		old := r.queue[r.head]
 		r.queue[r.head] = entry{} // release the data
 		r.head++
@@ -121,4 +129,19 @@ func (r *ring) after(c Cursor, max int) ([]Event, Cursor) {
 		}
 	}
 	return out, last
+}
+
+// bytesAfter is how many output bytes the ring holds in events with a seq
+// greater than seq: what a reader that has taken up to seq has yet to take.
+func (r *ring) bytesAfter(seq int64) int {
+	live := r.queue[r.head:]
+	i := sort.Search(len(live), func(i int) bool { return live[i].ev.Seq > seq })
+	if i == len(live) {
+		return 0
+	}
+	base := r.evictedBytes
+	if i > 0 {
+		base = live[i-1].end
+	}
+	return int(r.total - base)
 }

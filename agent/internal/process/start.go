@@ -3,38 +3,21 @@ package process
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"syscall"
 	"time"
-)
 
-// readChunk is the most read from a pipe at once (and so the largest
-// output event).
-const readChunk = 32 << 10
+	"github.com/workspace-manager/agent/internal/drain"
+)
 
 // Start validates spec, starts the command in a new process group and
 // returns at once. A Spec that is malformed is a *ValidationError; a
 // command that cannot be started is a *StartError.
 func (m *Manager) Start(spec Spec, opts StartOptions) (*Process, error) {
-	if err := spec.validate(); err != nil {
-		return nil, err
-	}
-	m.mu.Lock()
-	closing := m.closing
-	m.mu.Unlock()
-	if closing {
+	if m.Closing() {
 		return nil, ErrShuttingDown
 	}
-	cwd := spec.Cwd
-	if cwd == "" {
-		cwd = m.cfg.Workdir
-	}
-	if err := checkDir(cwd); err != nil {
-		return nil, err
-	}
-	env := mergeEnv(m.cfg.Env, spec.Env)
-	path, err := resolveCommand(spec.Cmd, cwd, lookupEnv(env, "PATH"))
+	cmd, err := m.Resolve(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -49,17 +32,13 @@ func (m *Manager) Start(spec Spec, opts StartOptions) (*Process, error) {
 		stdinFd = pipes.childStdin
 	}
 	attr := &syscall.ProcAttr{
-		Dir:   cwd,
-		Env:   env,
+		Dir:   cmd.Dir,
+		Env:   cmd.Env,
 		Files: []uintptr{uintptr(stdinFd), uintptr(pipes.childStdout), uintptr(pipes.childStderr)},
-		Sys: &syscall.SysProcAttr{
-			Setpgid:    true,
-			Credential: credential(spec.UID, spec.GID),
-		},
+		Sys:   &syscall.SysProcAttr{Setpgid: true, Credential: cmd.Cred},
 	}
-	argv := append([]string{spec.Cmd}, spec.Args...)
 	pid, exited, err := m.cfg.Reaper.Spawn(func() (int, error) {
-		return syscall.ForkExec(path, argv, attr)
+		return syscall.ForkExec(cmd.Path, cmd.Argv, attr)
 	})
 	pipes.closeChildEnds()
 	if err != nil {
@@ -74,19 +53,21 @@ func (m *Manager) Start(spec Spec, opts StartOptions) (*Process, error) {
 		tag:       spec.Tag,
 		startedAt: time.Now(),
 		ring:      newRing(m.cfg.RingBytes),
-		stdin:     pipes.stdin,
-		done:      make(chan struct{}),
+
+		followerTimeout: m.cfg.FollowerTimeout,
+		stdin:           pipes.stdin,
+		done:            make(chan struct{}),
 	}
 	if opts.CollectLimit > 0 {
 		p.collect = &collector{limit: opts.CollectLimit}
 	}
 	p.ring.append(startEvent(pid))
 
-	drained := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
-	go p.pump(streamStdout, pipes.stdout, drained[streamStdout])
-	go p.pump(streamStderr, pipes.stderr, drained[streamStderr])
-	go m.supervise(p, exited, [2]*os.File{pipes.stdout, pipes.stderr}, drained,
-		time.Duration(spec.TimeoutMs)*time.Millisecond)
+	copiers := [2]*drain.Copier{drain.New(pipes.stdout), drain.New(pipes.stderr)}
+	for stream, c := range copiers {
+		go c.Run(func(b []byte) { p.output(stream, b) })
+	}
+	go m.supervise(p, exited, copiers, time.Duration(spec.TimeoutMs)*time.Millisecond)
 
 	if err := m.add(p); err != nil {
 		_ = p.Signal(syscall.SIGKILL)

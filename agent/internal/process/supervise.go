@@ -1,52 +1,16 @@
 package process
 
 import (
-	"errors"
-	"os"
 	"syscall"
 	"time"
+
+	"github.com/workspace-manager/agent/internal/drain"
 )
 
-// drainAfterExit bounds how long output is still collected once the
-// process has exited: descendants that inherited stdout or stderr (a
-// backgrounded `sleep 100 &`) would otherwise hold the exit event back
-// until they end.
-const drainAfterExit = 100 * time.Millisecond
-
-// pump copies one pipe into the process's events until EOF. It closes
-// drained at EOF or at the first read deadline (set once the process has
-// exited), then keeps reading — output that arrives after the exit event is
-// discarded — so that descendants writing to the pipe never get SIGPIPE.
-func (p *Process) pump(stream int, f *os.File, drained chan<- struct{}) {
-	defer f.Close()
-	signalled := false
-	signal := func() {
-		if !signalled {
-			close(drained)
-			signalled = true
-		}
-	}
-	buf := make([]byte, readChunk)
-	for {
-		n, err := f.Read(buf)
-		if n > 0 {
-			p.output(stream, buf[:n])
-		}
-		switch {
-		case err == nil:
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			signal()
-			_ = f.SetReadDeadline(time.Time{})
-		default: // EOF, or the file was closed
-			signal()
-			return
-		}
-	}
-}
-
 // supervise waits for the process to exit (killing its group at the
-// timeout), lets the pipes drain briefly and records the exit event.
-func (m *Manager) supervise(p *Process, exited <-chan syscall.WaitStatus, pipes [2]*os.File, drained [2]chan struct{}, timeout time.Duration) {
+// timeout), lets the pipes drain (see package drain) and records the exit
+// event. Output the pipes deliver after that is discarded by output.
+func (m *Manager) supervise(p *Process, exited <-chan syscall.WaitStatus, pipes [2]*drain.Copier, timeout time.Duration) {
 	var timeoutC <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -67,16 +31,12 @@ wait:
 		}
 	}
 
-	deadline := time.Now().Add(drainAfterExit)
-	for i, f := range pipes {
-		select {
-		case <-drained[i]:
-		default:
-			_ = f.SetReadDeadline(deadline)
-		}
+	for _, c := range pipes {
+		c.Exited()
 	}
-	<-drained[streamStdout]
-	<-drained[streamStderr]
+	for _, c := range pipes {
+		<-c.Drained()
+	}
 
 	timedOut := killed && status.Signaled() && status.Signal() == syscall.SIGKILL
 	p.finish(exitCode(status), timedOut)
@@ -93,6 +53,7 @@ func (p *Process) finish(code int, timedOut bool) {
 	}
 	p.exited, p.exitCode, p.timedOut, p.endedAt = true, code, timedOut, time.Now()
 	p.appendLocked(exitEvent(code, timedOut))
+	p.wakeReaderLocked() // a reader waiting for followers discards from now on
 	stdin := p.stdin
 	p.stdin = nil
 	p.mu.Unlock()

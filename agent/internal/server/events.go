@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // eventBatch bounds how many events are copied out of a ring at once.
@@ -12,7 +13,10 @@ const eventBatch = 256
 // streamEvents writes the process's kept events after ?after=<seq> as
 // NDJSON, then follows new ones until the exit event, flushing each line.
 // The handler returns (and its goroutine ends) when the exit event is
-// written or the client goes away.
+// written or the client goes away. While it runs it is a live follower: the
+// process is slowed to its pace rather than losing output, and a client
+// that takes nothing for the follower timeout while output waits is
+// disconnected.
 func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 	p, err := s.lookupProcess(r)
 	if err != nil {
@@ -36,20 +40,40 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	ctx := r.Context()
-	cursor := p.CursorAfter(after)
+	f := p.Follow(after)
+	defer f.Close()
+	// A follower detached for stalling may be blocked writing to a client
+	// that stopped reading: a write deadline in the past ends that write,
+	// and the connection is closed without finishing the response.
+	unstick := make(chan struct{})
+	watcher := make(chan struct{})
+	go func() {
+		defer close(watcher)
+		select {
+		case <-f.Stalled():
+			_ = rc.SetWriteDeadline(time.Unix(1, 0))
+		case <-unstick:
+		}
+	}()
+	defer func() { close(unstick); <-watcher }()
 	for {
-		evs, next, more, ended := p.Events(cursor, eventBatch)
+		evs, more, ended, err := f.Next(eventBatch)
+		if err != nil { // stalled: make sure the response is cut off, not ended
+			s.log.Warn("event follower disconnected", "pid", p.Pid(), "err", err)
+			_ = rc.SetWriteDeadline(time.Unix(1, 0))
+			return
+		}
 		for i := range evs {
 			if enc.Encode(&evs[i]) != nil || rc.Flush() != nil {
 				return
 			}
 		}
-		cursor = next
 		if ended {
 			return
 		}
 		select {
 		case <-more:
+		case <-f.Stalled():
 		case <-ctx.Done():
 			return
 		}

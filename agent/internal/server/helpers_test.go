@@ -42,8 +42,9 @@ type agent struct {
 }
 
 type agentOpts struct {
-	runOutputLimit int
-	ringBytes      int
+	runOutputLimit  int
+	ringBytes       int
+	followerTimeout time.Duration
 }
 
 func startAgent(t testing.TB, opts agentOpts) *agent {
@@ -56,6 +57,8 @@ func startAgent(t testing.TB, opts agentOpts) *agent {
 		Workdir:   "/",
 		Env:       []string{"PATH=/usr/local/bin:/usr/bin:/bin"},
 		RingBytes: opts.ringBytes,
+
+		FollowerTimeout: opts.followerTimeout,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +210,12 @@ func stdoutText(evs []process.Event) string {
 
 func (a *agent) waitExited(pid int) process.Info {
 	a.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	return a.waitExitedWithin(pid, 5*time.Second)
+}
+
+func (a *agent) waitExitedWithin(pid int, d time.Duration) process.Info {
+	a.t.Helper()
+	deadline := time.Now().Add(d)
 	for {
 		var info process.Info
 		a.call("GET", "/v1/processes/"+itoa(pid), nil, http.StatusOK, &info)
