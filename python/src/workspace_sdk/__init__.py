@@ -5,6 +5,8 @@ nothing else is, so internals (``_http``, ``_config``, ``services``) can change
 without breaking anyone. See ``python/README.md`` for configuration and errors.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._client import AsyncWorkspaceClient, WorkspaceClient
 from ._config import ClientConfig
 from ._version import __version__
@@ -37,6 +39,9 @@ from .models import (
     Workspace,
 )
 
+if TYPE_CHECKING:
+    from ._pty_session import PtySession
+
 __all__ = [
     "AgentNotConnectedError",
     "AsyncWorkspaceClient",
@@ -56,6 +61,7 @@ __all__ = [
     "ProcessTimeoutError",
     "PtyNotFoundError",
     "PtyOptions",
+    "PtySession",
     "RunCommandOptions",
     "Sandbox",
     "SandboxNotFoundError",
@@ -67,3 +73,13 @@ __all__ = [
     "WorkspaceNotFoundError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # PtySession needs asyncio and websockets; importing it lazily keeps the blocking
+    # client free of asyncio (see services/pty.py).
+    if name == "PtySession":
+        from ._pty_session import PtySession
+
+        return PtySession
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

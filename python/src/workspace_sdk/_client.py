@@ -2,9 +2,10 @@
 
 Why this shape: a client resolves its configuration once (``_config``), makes one
 HTTP transport for its whole life, and hangs one small service per area of the API
-off itself (``client.workspace``, ``client.sandbox``, ``client.process``; pty and nfs
-slot in beside them in ``_attach_services``). Both clients share the constructor and the settings
-they expose, and differ only in the transport and services they build.
+off itself (``client.workspace``, ``client.sandbox``, ``client.process``, and ``client.pty``
+on the asyncio client only; nfs slots in beside them in ``_attach_services``). Both clients
+share the constructor and the settings they expose, and differ only in the transport and
+services they build.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import httpx
 from ._config import ClientConfig, resolve_config
 from ._http import AsyncHTTP, SyncHTTP
 from .services.process import AsyncProcessService, ProcessService
+from .services.pty import AsyncPtyService
 from .services.sandbox import AsyncSandboxService, SandboxService
 from .services.workspace import AsyncWorkspaceService, WorkspaceService
 
@@ -158,15 +160,18 @@ class AsyncWorkspaceClient(_ClientBase[httpx.AsyncBaseTransport]):
     workspace: AsyncWorkspaceService
     sandbox: AsyncSandboxService
     process: AsyncProcessService
+    pty: AsyncPtyService
 
     def _attach_services(self, transport: httpx.AsyncBaseTransport | None) -> None:
         self._http = AsyncHTTP(self.config, transport)
         self.workspace = AsyncWorkspaceService(self._http)
         self.sandbox = AsyncSandboxService(self._http)
         self.process = AsyncProcessService(self._http)
+        self.pty = AsyncPtyService(self.config)  # WebSockets, not the HTTP transport
 
     async def aclose(self) -> None:
-        """Close the HTTP connections; safe to call more than once."""
+        """Detach open PTY sessions and close the HTTP connections; safe to call more than once."""
+        await self.pty.aclose()
         await self._http.aclose()
 
     async def close(self) -> None:
