@@ -5,6 +5,7 @@ import {
   type WorkspaceClientOptions,
 } from './config.js'
 import { ProcessService } from './services/process.js'
+import { PtyService } from './services/pty.js'
 import { SandboxService } from './services/sandbox.js'
 import { WorkspaceService } from './services/workspace.js'
 import { Transport } from './transport.js'
@@ -28,6 +29,8 @@ export class WorkspaceClient {
   readonly sandbox: SandboxService
   /** Commands and processes inside sandboxes. */
   readonly process: ProcessService
+  /** Interactive terminals inside sandboxes, over WebSockets. */
+  readonly pty: PtyService
   readonly #config: ResolvedClientConfig
   readonly #transport: Transport
 
@@ -42,6 +45,7 @@ export class WorkspaceClient {
     this.workspace = new WorkspaceService(this.#transport)
     this.sandbox = new SandboxService(this.#transport)
     this.process = new ProcessService(this.#transport)
+    this.pty = new PtyService(this.#transport)
   }
 
   /** The resolved configuration. */

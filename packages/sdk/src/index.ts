@@ -31,6 +31,7 @@ export {
 export { WorkspaceService } from './services/workspace.js'
 export { SandboxService } from './services/sandbox.js'
 export { ProcessService } from './services/process.js'
+export { PtyService } from './services/pty.js'
 export type { UploadContent } from './request-body.js'
 export type {
   CallOptions,
@@ -66,3 +67,12 @@ export type {
   StartOptions,
   StreamOptions,
 } from './process-types.js'
+export type {
+  PtyAttachOptions,
+  PtyCallbacks,
+  PtyCloseInfo,
+  PtyConnectOptions,
+  PtyOpenOptions,
+  PtySession,
+  PtyToken,
+} from './pty-types.js'

@@ -16,8 +16,10 @@ import { ByteLimitStream } from './byte-limit.js'
 /** HTTP methods the API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
-/** Query parameters; `undefined` values are left out. */
-export type QueryParams = Readonly<Record<string, string | number | boolean | undefined>>
+/** Query parameters; `undefined` values are left out, a list repeats its name. */
+export type QueryParams = Readonly<
+  Record<string, string | number | boolean | readonly string[] | undefined>
+>
 
 /** One request as services describe it. */
 export interface TransportRequest {
@@ -108,6 +110,19 @@ export class Transport {
     throw errorFromResponse(response.statusCode ?? 0, response.statusMessage, errorBody)
   }
 
+  /** The `ws://` or `wss://` URL of a WebSocket route. */
+  socketUrl(path: string, query: QueryParams = {}): URL {
+    const url = this.#url({ method: 'GET', path, query })
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+    return url
+  }
+
+  /** The headers that authenticate a request (the API key, when one is set). */
+  authHeaders(): Record<string, string> {
+    const { apiKey, apiKeyHeader } = this.#config
+    return apiKey === undefined ? {} : { [apiKeyHeader]: apiKey }
+  }
+
   /** Closes idle keep-alive connections; the client can still be used afterwards. */
   close(): void {
     this.#agent.destroy()
@@ -123,8 +138,10 @@ export class Transport {
   }
 
   #headers(request: TransportRequest, body: PreparedBody | undefined): http.OutgoingHttpHeaders {
-    const headers: http.OutgoingHttpHeaders = { accept: request.accept ?? 'application/json, */*' }
-    if (this.#config.apiKey !== undefined) headers[this.#config.apiKeyHeader] = this.#config.apiKey
+    const headers: http.OutgoingHttpHeaders = {
+      accept: request.accept ?? 'application/json, */*',
+      ...this.authHeaders(),
+    }
     if (body?.kind === 'bytes') headers['content-length'] = body.bytes.byteLength
     if (body?.kind === 'stream' && body.length !== undefined)
       headers['content-length'] = body.length
@@ -138,7 +155,8 @@ export class Transport {
   #url(request: TransportRequest): URL {
     const url = new URL(request.path.replace(/^\//, ''), this.#base)
     for (const [key, value] of Object.entries(request.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value))
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, item)
+      else if (value !== undefined) url.searchParams.set(key, String(value))
     }
     return url
   }
