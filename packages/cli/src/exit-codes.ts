@@ -70,4 +70,5 @@ Exit codes:
   5  conflict (already exists, not empty, in use: any 409)
   6  server or network unavailable (no reply, timeout, 502/503/504)
   wm exec exits with the command's own code, or: 124 timed out (--timeout),
-  126 not executable, 127 not found, 130 interrupted (Ctrl-C)`
+  126 not executable, 127 not found, 130 interrupted (Ctrl-C)
+  wm shell exits with the shell's own code (137 when killed)`

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander'
 import { registerExecCommand } from './commands/exec.js'
 import { registerFileCommands } from './commands/files.js'
 import { registerSandboxCommands } from './commands/sandbox.js'
+import { registerShellCommand } from './commands/shell.js'
 import { registerWorkspaceCommands } from './commands/workspace.js'
 import { CliContext } from './context.js'
 import { EXIT_CODES_HELP, ExitCode, exitCodeFor } from './exit-codes.js'
@@ -22,7 +23,9 @@ export function buildProgram(): { program: Command; context: CliContext } {
   const program = new Command('wm')
   const context = new CliContext(program)
   program
-    .description('Workspace Manager command line: workspaces, their files, sandboxes and commands')
+    .description(
+      'Workspace Manager command line: workspaces, their files, sandboxes, commands and terminals',
+    )
     .version(version)
     .option(
       '--api-url <url>',
@@ -37,6 +40,7 @@ export function buildProgram(): { program: Command; context: CliContext } {
   registerFileCommands(program, context)
   registerSandboxCommands(program, context)
   registerExecCommand(program, context)
+  registerShellCommand(program, context)
   return { program, context }
 }
 
