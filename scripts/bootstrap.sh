@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs and builds everything the project needs to run and test, skipping
 # what is already there: npm packages, the TypeScript build, the Python SDK's
-# venv, the Go agent, a Docker engine and the test template image.
+# venv, the Go agent, a Docker engine and the test template image, and the
+# NFS server packages (NFS-Ganesha; the server runs it, see scripts/ensure-nfs.sh).
 #
-# Env: WM_SKIP_DOCKER=1 skips the Docker engine and template steps.
+# Env: WM_SKIP_DOCKER=1 skips the Docker engine and template steps;
+# WM_SKIP_NFS=1 skips the NFS packages (the server then runs with NFS off).
 # Every step runs even when an earlier one failed (so one run shows every
 # problem); the script exits non-zero if any step failed.
 set -euo pipefail
@@ -110,6 +112,7 @@ go_agent() {
 }
 
 docker_engine() { bash scripts/ensure-docker.sh; }
+nfs_server() { bash scripts/ensure-nfs.sh; }
 test_template() { bash scripts/build-test-template.sh; }
 
 total_start=$(now)
@@ -122,6 +125,11 @@ if [ "${WM_SKIP_DOCKER:-}" = 1 ]; then
 else
   step docker docker_engine
   step template test_template
+fi
+if [ "${WM_SKIP_NFS:-}" = 1 ]; then
+  log "WM_SKIP_NFS=1: skipping the NFS server packages"
+else
+  step nfs nfs_server
 fi
 
 if [ "${#failed_steps[@]}" -gt 0 ]; then

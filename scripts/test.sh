@@ -233,7 +233,7 @@ free_port() {
 # Starts the built server in the background (in this shell, so the trap can
 # stop it) and waits for GET /health.
 start_server() {
-  local main=packages/server/dist/main.js port t0 url
+  local main=packages/server/dist/main.js port t0 url nfs_port mount_port
   t0=$(date +%s)
   if [ ! -f "$main" ]; then
     log "server: $main is missing (did the build fail?)"
@@ -244,7 +244,13 @@ start_server() {
   SERVER_DATA="$(mktemp -d "${TMPDIR:-/tmp}/wm-test-data.XXXXXX")"
   url="http://127.0.0.1:$port"
   log "server: starting on $url (data $SERVER_DATA, log $SERVER_LOG)"
+  # NFS on free ports too, so a server already running here on 12049 is no obstacle.
+  nfs_port="$(free_port)"
+  mount_port="$(free_port)"
+  while [ "$nfs_port" = "$port" ]; do nfs_port="$(free_port)"; done
+  while [ "$mount_port" = "$port" ] || [ "$mount_port" = "$nfs_port" ]; do mount_port="$(free_port)"; done
   WM_PORT="$port" WM_HOST=127.0.0.1 WM_DATA_DIR="$SERVER_DATA" \
+    WM_NFS_PORT="$nfs_port" WM_NFS_MOUNT_PORT="$mount_port" \
     node "$main" >"$SERVER_LOG" 2>&1 </dev/null &
   SERVER_PID=$!
   for _ in $(seq 60); do
