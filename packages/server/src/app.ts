@@ -28,12 +28,15 @@ import { processStdinRoutes } from './routes/process-stdin.js'
 import { PtyService } from './services/ptys.js'
 import { TokenSigner } from './services/tokens.js'
 import { ptyRouteSandbox, ptyRoutes } from './routes/pty.js'
+import { createNfs, findNfsTools } from './nfs/index.js'
 
 /** What `buildApp` may be handed instead of making it from the config. */
 export interface AppDeps {
   store?: MetadataStore
   logger?: Logger
   runtime?: SandboxRuntime
+  /** What `findNfsTools()` would answer (tests simulate a host without ganesha). */
+  nfsTools?: ReturnType<typeof findNfsTools>
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
@@ -98,14 +101,20 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } })
   const metrics = registerMetrics(app)
 
+  const nfs = createNfs(config, store, app.log, deps.nfsTools ?? findNfsTools())
   const workspaces = new WorkspaceService({
     workspacesDir: path.join(config.dataDir, 'workspaces'),
     trashDir: path.join(config.dataDir, 'trash'),
     maxTransferBytes: config.maxFileTransferBytes,
     store,
     log: app.log,
+    exports: nfs ?? undefined,
   })
   app.addHook('onReady', async () => workspaces.sweep())
+  if (nfs) {
+    app.addHook('onReady', async () => nfs.start(path.join(config.dataDir, 'workspaces')))
+    app.addHook('onClose', async () => nfs.stop())
+  }
 
   const runtime = deps.runtime ?? createRuntime(config, app.log)
   const sandboxes = new SandboxService({ config, store, runtime, workspaces, log: app.log })

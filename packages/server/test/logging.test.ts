@@ -54,6 +54,7 @@ test('request logs carry ids but never the API key or a token', async (t) => {
     WM_DATA_DIR: dir,
     WM_LOG_FILE: file,
     WORKSPACE_API_KEY: 'super-secret-key',
+    WM_NFS_ENABLED: 'false',
   })
   const app = await buildApp(config)
   t.after(() => app.close())

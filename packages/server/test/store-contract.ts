@@ -64,4 +64,31 @@ export function storeContract(name: string, open: () => Promise<MetadataStore>):
   withStore('answers a ping', async (store) => {
     await store.ping()
   })
+
+  withStore(
+    'NFS export ids: stable per workspace, distinct, never reused, gone with the workspace',
+    async (store) => {
+      for (const id of ['ws_1', 'ws_2', 'ws_3']) await store.insertWorkspace(record(id))
+      const one = await store.nfsExportId('ws_1')
+      const two = await store.nfsExportId('ws_2')
+      assert.ok(one >= 1 && one <= 65535)
+      assert.notEqual(one, two)
+      assert.equal(await store.nfsExportId('ws_1'), one)
+      assert.deepEqual(
+        await store.listNfsExportIds(),
+        new Map([
+          ['ws_1', one],
+          ['ws_2', two],
+        ]),
+      )
+      assert.equal(await store.deleteWorkspaceIfUnused('ws_2'), 'deleted')
+      assert.deepEqual([...(await store.listNfsExportIds()).keys()], ['ws_1'])
+      const three = await store.nfsExportId('ws_3')
+      assert.ok(
+        ![one, two].includes(three),
+        "a deleted workspace's export id is not handed out again",
+      )
+      await assert.rejects(store.nfsExportId('ws_missing'))
+    },
+  )
 }

@@ -34,3 +34,24 @@ test('sqlite: data survives a reopen and the file is in WAL mode', async (t) => 
   assert.equal(header[18], 2)
   assert.equal(header[19], 2)
 })
+
+test('sqlite: past export id 65535 the lowest free id is used', async (t) => {
+  const dir = await tempDir(t)
+  const store = new SqliteStore(path.join(dir, 'wm.db'))
+  t.after(() => store.close())
+  const now = new Date().toISOString()
+  const add = (id: string) =>
+    store.insertWorkspace({ id, name: null, metadata: null, createdAt: now, updatedAt: now })
+  for (const id of ['ws_a', 'ws_b', 'ws_c']) await add(id)
+  assert.equal(await store.nfsExportId('ws_a'), 1)
+  assert.equal(await store.nfsExportId('ws_b'), 2)
+  // Simulate a long-lived server whose ids reached the top.
+  const Database = (await import('better-sqlite3')).default
+  const raw = new Database(path.join(dir, 'wm.db'))
+  raw.prepare("UPDATE sqlite_sequence SET seq = 65535 WHERE name = 'nfs_exports'").run()
+  raw.close()
+  await store.deleteWorkspaceIfUnused('ws_a')
+  assert.equal(await store.nfsExportId('ws_c'), 1)
+  await add('ws_d')
+  assert.equal(await store.nfsExportId('ws_d'), 3)
+})

@@ -26,7 +26,7 @@ test('/ready is 503 code 1006 when the store does not answer', async (t) => {
       throw new Error('database is locked')
     }
   }
-  const config = loadConfig({ WM_DATA_DIR: await tempDir(t) })
+  const config = loadConfig({ WM_DATA_DIR: await tempDir(t), WM_NFS_ENABLED: 'false' })
   const app = await buildApp(config, {
     store: new SilentStore(':memory:'),
     logger: pino({ level: 'silent' }),

@@ -23,18 +23,30 @@ export interface WorkspaceServiceOptions {
   maxTransferBytes: number
   store: MetadataStore
   log: FastifyBaseLogger
+  /** The NFS server's exports, kept equal to the workspaces; absent when NFS is off. */
+  exports?: WorkspaceExports
+}
+
+/** What keeps a workspace exported (over NFS) for as long as it exists. */
+export interface WorkspaceExports {
+  /** The workspace's `nfs_url`. */
+  url(workspaceId: string): string
+  /** Called once the workspace's directory and row exist. */
+  added(workspaceId: string): Promise<void>
+  /** Called after the row is gone and before the directory is moved to the trash. */
+  removed(workspaceId: string): Promise<void>
 }
 
 function newWorkspaceId(): string {
   return `ws_${randomBytes(10).toString('hex')}`
 }
 
-function toWire(record: WorkspaceRecord): Workspace {
+function toWire(record: WorkspaceRecord, exports: WorkspaceExports | undefined): Workspace {
   return {
     id: record.id,
     name: record.name,
     metadata: record.metadata,
-    nfs_url: null,
+    nfs_url: exports ? exports.url(record.id) : null,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
   }
@@ -77,17 +89,22 @@ export class WorkspaceService {
       await this.#files.destroy(record.id)
       throw error
     }
-    return toWire(record)
+    // A workspace whose export could not be added is still a workspace: the
+    // export is in the store and ganesha's next start serves it.
+    await this.#options.exports?.added(record.id).catch((error: unknown) => {
+      this.#options.log.error({ err: error, workspaceId: record.id }, 'could not export workspace')
+    })
+    return toWire(record, this.#options.exports)
   }
 
   /** The workspace `id`; 404 code 7001 when there is none. */
   async get(id: string): Promise<Workspace> {
-    return toWire(await this.#require(id))
+    return toWire(await this.#require(id), this.#options.exports)
   }
 
   /** Every workspace, oldest first. */
   async list(): Promise<Workspace[]> {
-    return (await this.#store.listWorkspaces()).map(toWire)
+    return (await this.#store.listWorkspaces()).map((r) => toWire(r, this.#options.exports))
   }
 
   /**
@@ -108,6 +125,9 @@ export class WorkspaceService {
         { workspace_id: id, sandboxes },
       )
     }
+    await this.#options.exports?.removed(id).catch((error: unknown) => {
+      this.#options.log.error({ err: error, workspaceId: id }, 'could not unexport workspace')
+    })
     const trashName = `${id}-${randomBytes(4).toString('hex')}`
     await fs.mkdir(this.#options.trashDir, { recursive: true })
     await fs.rename(

@@ -32,4 +32,11 @@ export const MIGRATIONS: readonly string[] = [
      expires_at TEXT
    );
    CREATE INDEX sandboxes_workspace ON sandboxes (workspace_id);`,
+  // NFS export ids (1..65535; 0 is ganesha's pseudo root), stable per workspace.
+  // AUTOINCREMENT never hands out an id again, so a client holding handles
+  // of a deleted workspace's export cannot land in a newer one.
+  `CREATE TABLE nfs_exports (
+     export_id INTEGER PRIMARY KEY AUTOINCREMENT,
+     workspace_id TEXT NOT NULL UNIQUE REFERENCES workspaces (id) ON DELETE CASCADE
+   );`,
 ]

@@ -11,6 +11,9 @@ import type {
 import { SqliteSandboxes } from './sqlite-sandboxes.js'
 import { MIGRATIONS } from './migrations.js'
 
+/** Ganesha export ids are 16 bits; 0 is its pseudo-filesystem root. */
+const MAX_EXPORT_ID = 65535
+
 interface WorkspaceRow {
   id: string
   name: string | null
@@ -118,6 +121,54 @@ export class SqliteStore implements MetadataStore {
 
   async deleteSandbox(id: string): Promise<boolean> {
     return this.#sandboxes.delete(id)
+  }
+
+  async nfsExportId(workspaceId: string): Promise<number> {
+    return this.#db.transaction(() => {
+      const existing = this.#db
+        .prepare('SELECT export_id FROM nfs_exports WHERE workspace_id = ?')
+        .get(workspaceId) as { export_id: number } | undefined
+      if (existing) return existing.export_id
+      const next = (
+        this.#db.prepare('SELECT MAX(export_id) AS id FROM nfs_exports').get() as {
+          id: number | null
+        }
+      ).id
+      const seq = this.#db
+        .prepare("SELECT seq FROM sqlite_sequence WHERE name = 'nfs_exports'")
+        .get() as { seq: number } | undefined
+      if (Math.max(next ?? 0, seq?.seq ?? 0) < MAX_EXPORT_ID) {
+        return Number(
+          this.#db.prepare('INSERT INTO nfs_exports (workspace_id) VALUES (?)').run(workspaceId)
+            .lastInsertRowid,
+        )
+      }
+      // Past 65535: the lowest free id (the oldest ids were freed longest ago).
+      const free = this.#db
+        .prepare(
+          `SELECT 1 AS id WHERE NOT EXISTS (SELECT 1 FROM nfs_exports WHERE export_id = 1)
+           UNION ALL
+           SELECT export_id + 1 FROM nfs_exports e WHERE export_id < ? AND NOT EXISTS
+             (SELECT 1 FROM nfs_exports f WHERE f.export_id = e.export_id + 1)
+           ORDER BY id LIMIT 1`,
+        )
+        .get(MAX_EXPORT_ID) as { id: number } | undefined
+      if (!free) throw new Error('all 65535 NFS export ids are in use')
+      this.#db
+        .prepare('INSERT INTO nfs_exports (export_id, workspace_id) VALUES (?, ?)')
+        .run(free.id, workspaceId)
+      return free.id
+    })()
+  }
+
+  async listNfsExportIds(): Promise<Map<string, number>> {
+    const rows = this.#db
+      .prepare('SELECT workspace_id, export_id FROM nfs_exports')
+      .all() as Array<{
+      workspace_id: string
+      export_id: number
+    }>
+    return new Map(rows.map((row) => [row.workspace_id, row.export_id]))
   }
 
   async ping(): Promise<void> {

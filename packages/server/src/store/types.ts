@@ -72,6 +72,14 @@ export interface MetadataStore {
    * Resolves 'deleted', 'missing' or 'in-use'.
    */
   deleteWorkspaceIfUnused(id: string): Promise<'deleted' | 'missing' | 'in-use'>
+  /**
+   * The NFS export id of a workspace, assigning the next unused one (1 to
+   * 65535) the first time; stable for the workspace's life and not reused
+   * while ids remain. Rejects when the workspace does not exist.
+   */
+  nfsExportId(workspaceId: string): Promise<number>
+  /** Every workspace's NFS export id, by workspace id (only those assigned). */
+  listNfsExportIds(): Promise<Map<string, number>>
   /** Resolves when the store answers a trivial query. */
   ping(): Promise<void>
   /** Releases the store's resources. */

@@ -25,13 +25,16 @@ export function beforeClose(app: FastifyInstance, cleanup: () => Promise<unknown
   cleanups.get(app)?.push(cleanup)
 }
 
-/** Builds a ready app on a fresh data dir with `env` over the defaults; closed after the test. */
+/**
+ * Builds a ready app on a fresh data dir with `env` over the defaults; closed after the test.
+ * NFS is off unless `env` turns it on (test/nfs*.test.ts do).
+ */
 export async function testApp(
   t: TestContext,
   env: Record<string, string> = {},
 ): Promise<{ app: FastifyInstance; config: Config }> {
   const dataDir = await tempDir(t)
-  const config = loadConfig({ WM_DATA_DIR: dataDir, ...env })
+  const config = loadConfig({ WM_DATA_DIR: dataDir, WM_NFS_ENABLED: 'false', ...env })
   const app = await buildApp(config, { logger: pino({ level: 'silent' }) })
   const pending: Array<() => Promise<unknown>> = []
   cleanups.set(app, pending)

@@ -1,0 +1,505 @@
+/**
+ * Runs and supervises the NFS server of one wm-server instance: a private
+ * dbus-daemon and `ganesha.nfsd -F` as children, with every file under
+ * WM_DATA_DIR/nfs, and keeps ganesha's exports equal to the workspaces
+ * through its dynamic export interface (org.ganesha.nfsd.exportmgr
+ * AddExport/RemoveExport over D-Bus), without restarting it.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import net from 'node:net'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { FastifyBaseLogger } from 'fastify'
+import type { NfsConfig } from '../config/index.js'
+import {
+  nfsPaths,
+  pseudoPath,
+  renderBusConfig,
+  renderExport,
+  renderGaneshaConfig,
+  type ExportPolicy,
+  type ExportSpec,
+  type NfsPaths,
+} from './ganesha-config.js'
+import type { NfsTools } from './tools.js'
+
+export type { ExportSpec } from './ganesha-config.js'
+
+export interface NfsManagerOptions {
+  config: NfsConfig
+  dataDir: string
+  tools: NfsTools
+  log: FastifyBaseLogger
+  /** How long ganesha may take to answer at start; default 20 s. */
+  startTimeoutMs?: number
+}
+
+const EXPORT_MANAGER = ['--dest=org.ganesha.nfsd', '/org/ganesha/nfsd/ExportMgr']
+const RESTART_MIN_MS = 1000
+const RESTART_MAX_MS = 30_000
+/** A ganesha that ran this long before dying restarts after the minimum delay again. */
+const STABLE_MS = 60_000
+const STOP_GRACE_MS = 10_000
+const LOG_ROTATE_BYTES = 10 * 1024 * 1024
+/** sockaddr_un holds 108 bytes; longer socket paths use an abstract socket instead. */
+const MAX_SOCKET_PATH = 100
+
+function portAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+
+/** The last lines of a log file, for error messages. */
+async function tail(file: string, lines = 15): Promise<string> {
+  try {
+    const handle = await fsp.open(file, 'r')
+    try {
+      const { size } = await handle.stat()
+      const length = Math.min(size, 8192)
+      const buffer = Buffer.alloc(length)
+      await handle.read(buffer, 0, length, size - length)
+      return buffer.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n')
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    return '(no log)'
+  }
+}
+
+/** True when `pid` is a live process whose command name is `name`. */
+function alive(pid: number, name: string): boolean {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+    const comm = /^Name:\s*(.*)$/m.exec(status)?.[1]
+    const state = /^State:\s*(\S)/m.exec(status)?.[1]
+    return state !== 'Z' && comm !== undefined && name.startsWith(comm)
+  } catch {
+    return false
+  }
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve(true)
+    })
+  })
+}
+
+/**
+ * One NFS server for one data dir. `start` runs it with the given exports;
+ * `add`/`remove` change them live; if ganesha or its bus dies it is started
+ * again (with the current exports) after a growing delay; `stop` ends both.
+ */
+export class NfsManager {
+  readonly #options: NfsManagerOptions
+  readonly #paths: NfsPaths
+  readonly #policy: ExportPolicy
+  readonly #exports = new Map<string, ExportSpec>()
+  #ganesha: ChildProcess | null = null
+  #bus: ChildProcess | null = null
+  #busAddress = ''
+  #state: 'idle' | 'running' | 'restarting' | 'closed' = 'idle'
+  #queue: Promise<unknown> = Promise.resolve()
+  #restartTimer: NodeJS.Timeout | null = null
+  #restartDelay = RESTART_MIN_MS
+  #startedAt = 0
+  /** Children being stopped on purpose: their exit is not a crash. */
+  readonly #stopping = new WeakSet<ChildProcess>()
+
+  constructor(options: NfsManagerOptions) {
+    this.#options = options
+    this.#paths = nfsPaths(options.dataDir)
+    this.#policy = {
+      clients: options.config.clients,
+      anonUid: process.getuid?.() ?? 0,
+      anonGid: process.getgid?.() ?? 0,
+    }
+  }
+
+  get paths(): NfsPaths {
+    return this.#paths
+  }
+
+  /** True while ganesha is up and answering. */
+  get running(): boolean {
+    return this.#state === 'running'
+  }
+
+  /** The pid of the current ganesha.nfsd, for tests and diagnostics. */
+  get ganeshaPid(): number | undefined {
+    return this.#ganesha?.pid
+  }
+
+  /** `nfs://host:port/workspaces/<id>`. */
+  url(workspaceId: string): string {
+    const { publicHost, port } = this.#options.config
+    const host = publicHost.includes(':') ? `[${publicHost}]` : publicHost
+    return `nfs://${host}:${port}${pseudoPath(workspaceId)}`
+  }
+
+  /** Starts the bus and ganesha serving `exports`; rejects (leaving nothing running) on failure. */
+  async start(exports: ExportSpec[]): Promise<void> {
+    for (const spec of exports) this.#exports.set(spec.workspaceId, spec)
+    await this.#serial(async () => {
+      await this.#launch()
+      this.#state = 'running'
+    })
+    const { host, port, mountPort } = this.#options.config
+    this.#options.log.info(
+      { host, port, mountPort, exports: exports.length, pid: this.#ganesha?.pid },
+      'NFS server (ganesha) serving workspaces',
+    )
+  }
+
+  /** Exports a workspace (written to its file, then AddExport if ganesha runs). */
+  add(spec: ExportSpec): Promise<void> {
+    return this.#serial(async () => {
+      this.#exports.set(spec.workspaceId, spec)
+      const file = await this.#writeExport(spec)
+      if (this.#state !== 'running') return
+      await this.#dbus('AddExport', `string:${file}`, `string:EXPORT(Export_Id=${spec.exportId})`)
+    })
+  }
+
+  /** Unexports a workspace; a no-op when it is not exported. */
+  remove(workspaceId: string): Promise<void> {
+    return this.#serial(async () => {
+      const spec = this.#exports.get(workspaceId)
+      if (!spec) return
+      this.#exports.delete(workspaceId)
+      try {
+        if (this.#state === 'running') {
+          await this.#dbus('RemoveExport', `uint16:${spec.exportId}`)
+        }
+      } finally {
+        await fsp.rm(this.#exportFile(spec.exportId), { force: true })
+      }
+    })
+  }
+
+  /** Stops ganesha and its bus; for good. */
+  async stop(): Promise<void> {
+    if (this.#state === 'closed') return
+    this.#state = 'closed'
+    if (this.#restartTimer) clearTimeout(this.#restartTimer)
+    this.#restartTimer = null
+    await this.#queue.catch(() => undefined)
+    await this.#terminateChildren()
+  }
+
+  /** The state, re-read (a stop may land while a restart awaits). */
+  #isClosed(): boolean {
+    return this.#state === 'closed'
+  }
+
+  /** Runs `operation` after every earlier one (exports and restarts never interleave). */
+  #serial<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(operation, operation)
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+
+  #exportFile(exportId: number): string {
+    return path.join(this.#paths.exportsDir, `${exportId}.conf`)
+  }
+
+  async #writeExport(spec: ExportSpec): Promise<string> {
+    const file = this.#exportFile(spec.exportId)
+    await fsp.writeFile(`${file}.tmp`, renderExport(spec, this.#policy), { mode: 0o600 })
+    await fsp.rename(`${file}.tmp`, file)
+    return file
+  }
+
+  /** Calls an org.ganesha.nfsd.exportmgr method; rejects with ganesha's message on error. */
+  #dbus(method: string, ...args: string[]): Promise<string> {
+    const { dbusSend } = this.#options.tools
+    return new Promise((resolve, reject) => {
+      execFile(
+        dbusSend,
+        [
+          `--bus=${this.#busAddress}`,
+          '--print-reply',
+          '--reply-timeout=15000',
+          ...EXPORT_MANAGER,
+          `org.ganesha.nfsd.exportmgr.${method}`,
+          ...args,
+        ],
+        { timeout: 20_000 },
+        (error, stdout, stderr) => {
+          if (error) {
+            const detail = stderr.trim() || error.message
+            reject(new Error(`ganesha ${method} ${args.join(' ')} failed: ${detail}`))
+          } else resolve(stdout)
+        },
+      )
+    })
+  }
+
+  /** Writes every file, starts rpcbind if needed, the bus and ganesha; waits until it answers. */
+  async #launch(): Promise<void> {
+    const paths = this.#paths
+    await fsp.mkdir(paths.dir, { recursive: true, mode: 0o700 })
+    await fsp.chmod(paths.dir, 0o700)
+    for (const dir of [paths.exportsDir, paths.recoveryDir, paths.runDir]) {
+      await fsp.mkdir(dir, { recursive: true, mode: 0o700 })
+    }
+    await this.#killStale(paths.pidFile, 'ganesha.nfsd')
+    await this.#killStale(paths.busPidFile, 'dbus-daemon')
+    // Export files are rewritten from the current set, so none outlives its workspace.
+    for (const name of await fsp.readdir(paths.exportsDir)) {
+      await fsp.rm(path.join(paths.exportsDir, name), { force: true })
+    }
+    const files: string[] = []
+    for (const spec of [...this.#exports.values()].sort((a, b) => a.exportId - b.exportId)) {
+      files.push(await this.#writeExport(spec))
+    }
+    try {
+      await this.#ensureRpcbind()
+      await this.#startBus()
+      await this.#startGanesha(files)
+    } catch (error) {
+      await this.#terminateChildren()
+      throw error
+    }
+  }
+
+  /** Ends a ganesha or bus left by an earlier server on this data dir (killed without closing). */
+  async #killStale(pidFile: string, name: string): Promise<void> {
+    let pid: number
+    try {
+      pid = Number((await fsp.readFile(pidFile, 'utf8')).trim())
+    } catch {
+      return
+    }
+    if (Number.isSafeInteger(pid) && pid > 1 && alive(pid, name)) {
+      this.#options.log.warn({ pid, name }, 'stopping an NFS process left by an earlier run')
+      process.kill(pid, 'SIGTERM')
+      for (let i = 0; i < 50 && alive(pid, name); i++) await sleep(100)
+      if (alive(pid, name)) process.kill(pid, 'SIGKILL')
+    }
+    await fsp.rm(pidFile, { force: true })
+  }
+
+  /**
+   * NFSv3 clients find the MOUNT and NFS ports through rpcbind, and ganesha
+   * will not start without one to register with. One rpcbind serves the
+   * whole host: it is started (detached, as a service would be) only when
+   * none answers, and left running when the server stops.
+   */
+  async #ensureRpcbind(): Promise<void> {
+    if (await portAnswers('127.0.0.1', 111)) return
+    const { rpcbind } = this.#options.tools
+    if (!rpcbind) {
+      throw new Error('rpcbind is not running and not installed (Debian package rpcbind)')
+    }
+    if (process.getuid?.() !== 0) {
+      throw new Error(`rpcbind is not running; start it as root: ${rpcbind} -w`)
+    }
+    await fsp.mkdir('/run/rpcbind', { recursive: true })
+    this.#options.log.info('starting rpcbind (none was running)')
+    const child = spawn(rpcbind, ['-w'], { stdio: 'ignore', detached: true })
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject)
+      child.once('exit', resolve)
+    })
+    if (code !== 0) throw new Error(`rpcbind -w exited with code ${code}`)
+    for (let i = 0; i < 50; i++) {
+      if (await portAnswers('127.0.0.1', 111)) return
+      await sleep(100)
+    }
+    throw new Error('rpcbind started but does not answer on 127.0.0.1:111')
+  }
+
+  async #startBus(): Promise<void> {
+    const paths = this.#paths
+    const socket = path.join(paths.dir, 'dbus.sock')
+    const listen =
+      Buffer.byteLength(socket) <= MAX_SOCKET_PATH
+        ? `unix:path=${socket}`
+        : `unix:abstract=wm-nfs-${createHash('sha256').update(paths.dir).digest('hex').slice(0, 24)}`
+    await fsp.rm(socket, { force: true })
+    await fsp.writeFile(paths.busConfig, renderBusConfig(listen), { mode: 0o600 })
+    const log = fs.openSync(path.join(paths.dir, 'dbus.log'), 'a')
+    let child: ChildProcess
+    try {
+      child = spawn(
+        this.#options.tools.dbusDaemon,
+        ['--nofork', '--nopidfile', `--config-file=${paths.busConfig}`, '--print-address=1'],
+        { stdio: ['ignore', 'pipe', log] },
+      )
+    } finally {
+      fs.closeSync(log)
+    }
+    this.#bus = child
+    this.#watch(child, 'dbus-daemon')
+    this.#busAddress = await new Promise<string>((resolve, reject) => {
+      let output = ''
+      const timer = setTimeout(
+        () => reject(new Error('dbus-daemon printed no address in 5 s')),
+        5000,
+      )
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8')
+        const line = output.split('\n')[0]
+        if (output.includes('\n') && line) {
+          clearTimeout(timer)
+          resolve(line.trim())
+        }
+      })
+      child.once('exit', (code) => {
+        clearTimeout(timer)
+        reject(new Error(`dbus-daemon exited with code ${code} (see ${paths.dir}/dbus.log)`))
+      })
+      child.once('error', reject)
+    })
+    await fsp.writeFile(paths.busPidFile, `${child.pid}\n`)
+  }
+
+  async #startGanesha(exportFiles: string[]): Promise<void> {
+    const { config, tools } = this.#options
+    const paths = this.#paths
+    await fsp.writeFile(
+      paths.config,
+      renderGaneshaConfig(paths, {
+        host: config.host,
+        port: config.port,
+        mountPort: config.mountPort,
+        pluginsDir: tools.pluginsDir,
+        exportFiles,
+      }),
+      { mode: 0o600 },
+    )
+    try {
+      if ((await fsp.stat(paths.log)).size > LOG_ROTATE_BYTES) {
+        await fsp.rename(paths.log, `${paths.log}.1`)
+      }
+    } catch {
+      // no log yet
+    }
+    const log = fs.openSync(paths.log, 'a')
+    let child: ChildProcess
+    try {
+      child = spawn(
+        tools.ganesha,
+        ['-F', '-f', paths.config, '-L', paths.log, '-p', paths.pidFile, '-N', 'NIV_EVENT'],
+        {
+          stdio: ['ignore', log, log],
+          env: { ...process.env, DBUS_SYSTEM_BUS_ADDRESS: this.#busAddress },
+        },
+      )
+    } finally {
+      fs.closeSync(log)
+    }
+    this.#ganesha = child
+    this.#startedAt = Date.now()
+    this.#watch(child, 'ganesha.nfsd')
+    const deadline = Date.now() + (this.#options.startTimeoutMs ?? 20_000)
+    let lastError = ''
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(
+          `ganesha.nfsd exited at start-up (code ${child.exitCode}, signal ${child.signalCode}); ` +
+            `is port ${config.port} or ${config.mountPort} on ${config.host} in use? Last lines of ${paths.log}:\n` +
+            (await tail(paths.log)),
+        )
+      }
+      if (await portAnswers(config.host, config.port)) {
+        try {
+          await this.#dbus('ShowExports')
+          return
+        } catch (error) {
+          lastError = (error as Error).message
+        }
+      }
+      await sleep(100)
+    }
+    throw new Error(
+      `ganesha.nfsd did not answer on ${config.host}:${config.port} and D-Bus within ` +
+        `${Math.round((this.#options.startTimeoutMs ?? 20_000) / 1000)} s (${lastError || 'no answer'}); ` +
+        `last lines of ${paths.log}:\n${await tail(paths.log)}`,
+    )
+  }
+
+  /** Restarts everything when a child dies on its own. */
+  #watch(child: ChildProcess, name: string): void {
+    child.once('error', (error) =>
+      this.#options.log.error({ err: error, name }, 'NFS process error'),
+    )
+    child.once('exit', (code, signal) => {
+      if (this.#stopping.has(child) || this.#state !== 'running') return
+      this.#state = 'restarting'
+      void (async () => {
+        const ranMs = Date.now() - this.#startedAt
+        if (ranMs > STABLE_MS) this.#restartDelay = RESTART_MIN_MS
+        this.#options.log.error(
+          { name, code, signal, restartInMs: this.#restartDelay, log: await tail(this.#paths.log) },
+          `${name} exited unexpectedly; restarting the NFS server`,
+        )
+        await this.#terminateChildren()
+        this.#scheduleRestart()
+      })()
+    })
+  }
+
+  #scheduleRestart(): void {
+    if (this.#state === 'closed') return
+    const delay = this.#restartDelay
+    this.#restartDelay = Math.min(delay * 2, RESTART_MAX_MS)
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null
+      void this.#serial(async () => {
+        if (this.#state === 'closed') return
+        try {
+          await this.#launch()
+          if (this.#isClosed()) {
+            await this.#terminateChildren()
+            return
+          }
+          this.#state = 'running'
+          this.#options.log.info({ pid: this.#ganesha?.pid }, 'NFS server restarted')
+        } catch (error) {
+          this.#options.log.error(
+            { err: error, restartInMs: this.#restartDelay },
+            'NFS server did not restart',
+          )
+          this.#scheduleRestart()
+        }
+      })
+    }, delay)
+    this.#restartTimer.unref()
+  }
+
+  /** SIGTERM, then SIGKILL after a grace period: ganesha first, then its bus. */
+  async #terminateChildren(): Promise<void> {
+    for (const child of [this.#ganesha, this.#bus]) {
+      if (!child) continue
+      this.#stopping.add(child)
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM')
+        if (!(await waitForExit(child, STOP_GRACE_MS))) {
+          child.kill('SIGKILL')
+          await waitForExit(child, STOP_GRACE_MS)
+        }
+      }
+    }
+    this.#ganesha = null
+    this.#bus = null
+    await fsp.rm(this.#paths.busPidFile, { force: true })
+  }
+}
