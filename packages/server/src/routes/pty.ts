@@ -12,7 +12,7 @@ import { COMMON_ERRORS, IdParams, IdString, errorResponses } from './common.js'
 /** Seconds a PTY token stays good: only long enough to open the socket. */
 export const PTY_TOKEN_TTL_SECONDS = 60
 
-const Dimension = Type.String({ pattern: '^[1-9][0-9]{0,2}$' })
+const Dimension = Type.String({ pattern: '^([1-9][0-9]{0,2}|1000)$' })
 const EnvPair = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*=', maxLength: 32768 })
 
 const connections = new WeakMap<FastifyRequest, PtyConnection>()
@@ -117,11 +117,7 @@ export async function ptyRoutes(
   )
 }
 
-function attachSocket(
-  socket: import('ws').WebSocket,
-  request: FastifyRequest,
-  app: FastifyInstance,
-): void {
+function attachSocket(socket: WebSocket, request: FastifyRequest, app: FastifyInstance): void {
   const connection = connections.get(request)
   if (!connection) {
     socket.close(1011, 'no PTY connection')
