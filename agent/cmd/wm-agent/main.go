@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/workspace-manager/agent/internal/process"
+	"github.com/workspace-manager/agent/internal/ptys"
 	"github.com/workspace-manager/agent/internal/reaper"
 	"github.com/workspace-manager/agent/internal/server"
 )
@@ -99,7 +100,11 @@ func serve(opts options, token string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	handler, err := server.New(server.Config{Manager: m, Token: token, Version: version, Logger: log})
+	pm, err := ptys.NewManager(ptys.Config{Reaper: r, Launcher: m, Logger: log})
+	if err != nil {
+		return err
+	}
+	handler, err := server.New(server.Config{Manager: m, Ptys: pm, Token: token, Version: version, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -136,12 +141,12 @@ func serve(opts options, token string, log *slog.Logger) error {
 		select {
 		case sig := <-stop:
 			log.Info("received signal", "signal", sig.String())
-			shutdown(m, servers, opts.shutdownGrace, stop, log)
+			shutdown(m, pm, servers, opts.shutdownGrace, stop, log)
 			return nil
 		case sig := <-forward:
 			forwardSignal(mainProc, sig.(syscall.Signal), log)
 		case err := <-errc:
-			shutdown(m, servers, 0, nil, log)
+			shutdown(m, pm, servers, 0, nil, log)
 			return err
 		}
 	}

@@ -317,3 +317,36 @@ func waitGone(t *testing.T, pid int) {
 	}
 	t.Fatalf("pid %d still exists", pid)
 }
+
+func TestShutdownHangsUpPtys(t *testing.T) {
+	// An interactive shell ignores SIGTERM; the hangup ends it well within
+	// the grace period.
+	a := startAgentProcess(t, testToken, "--shutdown-grace", "5s")
+	a.waitReady(t)
+	var created struct {
+		PtyID string `json:"pty_id"`
+		Pid   int    `json:"pid"`
+	}
+	if code := a.call(t, "POST", "/v1/ptys", map[string]any{"cols": 80, "rows": 24, "shell": "/bin/bash"}, &created); code != 201 {
+		t.Fatalf("create status %d", code)
+	}
+	var list struct {
+		Ptys []struct {
+			PtyID string `json:"pty_id"`
+			State string `json:"state"`
+		} `json:"ptys"`
+	}
+	if a.call(t, "GET", "/v1/ptys", nil, &list); len(list.Ptys) != 1 || list.Ptys[0].PtyID != created.PtyID || list.Ptys[0].State != "running" {
+		t.Fatalf("list %+v", list)
+	}
+	time.Sleep(200 * time.Millisecond) // let bash set itself up
+	began := time.Now()
+	_ = a.cmd.Process.Signal(syscall.SIGTERM)
+	if code := a.waitExit(t, 8*time.Second); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	if took := time.Since(began); took > 3*time.Second {
+		t.Fatalf("shutdown took %v: the shell outlived the hangup", took)
+	}
+	waitGone(t, created.Pid)
+}

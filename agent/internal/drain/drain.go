@@ -105,8 +105,10 @@ func (c *Copier) Run(sink func([]byte)) {
 	}
 }
 
-// pending is how many bytes can be read from f without blocking
-// (FIONREAD; TIOCINQ on a PTY master is the same request), 0 when unknown.
+// pending is how many bytes can be read from f without blocking (FIONREAD),
+// 0 when unknown. On a PTY master Linux reports 0; there the exit of a
+// shell whose terminal nobody else holds is observed only once its output
+// has been read (the master then reads EOF-like EIO), so nothing is owed.
 func pending(f *os.File) int {
 	raw, err := f.SyscallConn()
 	if err != nil {

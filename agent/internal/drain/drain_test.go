@@ -50,11 +50,11 @@ func TestDrain(t *testing.T) {
 		atLeast  time.Duration // Drained no sooner
 		atMost   time.Duration // nor later
 	}{
-		{"EOF drains at once", 1000, 0, false, 1000, 0, 50 * time.Millisecond},
-		{"holder still open: the window", 1000, 0, true, 1000, Window, Window + 200*time.Millisecond},
+		{"EOF drains at once", 1000, 0, false, 1000, 0, time.Second},
+		{"holder still open: the window", 1000, 0, true, 1000, Window, Window + time.Second},
 		// 60000 bytes waiting take two reads of 150 ms each: longer than
 		// the window, and still all delivered.
-		{"slow sink gets what was waiting", 60000, 150 * time.Millisecond, true, 60000, 300 * time.Millisecond, time.Second},
+		{"slow sink gets what was waiting", 60000, 150 * time.Millisecond, true, 60000, 300 * time.Millisecond, 2 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ const (
 	codeRuntimeUnavailable = 1006
 	codeNotFound           = 1007
 	codeProcessNotFound    = 3001
+	codePtyNotFound        = 4001
 )
 
 type apiError struct {

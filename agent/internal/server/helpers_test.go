@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/workspace-manager/agent/internal/process"
+	"github.com/workspace-manager/agent/internal/ptys"
 	"github.com/workspace-manager/agent/internal/reaper"
 )
 
@@ -39,12 +40,16 @@ type agent struct {
 	t      testing.TB
 	client *http.Client
 	token  string
+	sock   string
+	ptys   *ptys.Manager
 }
 
 type agentOpts struct {
 	runOutputLimit  int
 	ringBytes       int
-	followerTimeout time.Duration
+	followerTimeout time.Duration // also the PTY client timeout
+	headerTimeout   time.Duration // the http.Server's ReadHeaderTimeout (default 10s)
+	ptyRingBytes    int
 }
 
 func startAgent(t testing.TB, opts agentOpts) *agent {
@@ -63,7 +68,13 @@ func startAgent(t testing.TB, opts agentOpts) *agent {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Manager: m, Token: testToken, Version: "test", RunOutputLimit: opts.runOutputLimit})
+	pm, err := ptys.NewManager(ptys.Config{
+		Reaper: testReaper, Launcher: m, RingBytes: opts.ptyRingBytes, ClientTimeout: opts.followerTimeout,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Manager: m, Ptys: pm, Token: testToken, Version: "test", RunOutputLimit: opts.runOutputLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +88,10 @@ func startAgent(t testing.TB, opts agentOpts) *agent {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	if opts.headerTimeout == 0 {
+		opts.headerTimeout = 10 * time.Second
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: opts.headerTimeout}
 	go func() { _ = hs.Serve(ln) }()
 	transport := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -91,9 +105,10 @@ func startAgent(t testing.TB, opts agentOpts) *agent {
 		for _, p := range m.Running() {
 			_ = p.Signal(syscall.SIGKILL)
 		}
+		pm.SignalAll(syscall.SIGKILL)
 		os.RemoveAll(dir)
 	})
-	return &agent{t: t, client: &http.Client{Transport: transport}, token: testToken}
+	return &agent{t: t, client: &http.Client{Transport: transport}, token: testToken, sock: sock, ptys: pm}
 }
 
 // do sends a request with the agent's token; body may be nil, a string

@@ -1,5 +1,6 @@
 // Package server is the agent's HTTP API (docs/agent-protocol.md): bearer
-// token authentication, the hello proof, and the process routes.
+// token authentication, the hello proof, the process routes and the PTY
+// routes (including the upgraded, framed attach stream).
 package server
 
 import (
@@ -9,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/workspace-manager/agent/internal/process"
+	"github.com/workspace-manager/agent/internal/ptys"
 )
 
 // DefaultRunOutputLimit is how much of each stream a run reply carries.
@@ -17,6 +19,7 @@ const DefaultRunOutputLimit = 16 << 20
 // Config configures a Server.
 type Config struct {
 	Manager        *process.Manager
+	Ptys           *ptys.Manager
 	Token          string // the bearer token; also the hello proof key
 	Version        string
 	RunOutputLimit int // per stream; default DefaultRunOutputLimit
@@ -26,6 +29,7 @@ type Config struct {
 // Server is an http.Handler serving the agent API.
 type Server struct {
 	manager        *process.Manager
+	ptys           *ptys.Manager
 	auth           tokenChecker
 	token          []byte
 	version        string
@@ -36,8 +40,8 @@ type Server struct {
 
 // New builds the handler.
 func New(cfg Config) (*Server, error) {
-	if cfg.Manager == nil {
-		return nil, errors.New("server: Config.Manager is required")
+	if cfg.Manager == nil || cfg.Ptys == nil {
+		return nil, errors.New("server: Config.Manager and Config.Ptys are required")
 	}
 	if cfg.Token == "" {
 		return nil, errors.New("server: Config.Token is required")
@@ -50,6 +54,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		manager:        cfg.Manager,
+		ptys:           cfg.Ptys,
 		auth:           newTokenChecker(cfg.Token),
 		token:          []byte(cfg.Token),
 		version:        cfg.Version,
@@ -70,6 +75,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /v1/processes/{pid}/events", s.streamEvents)
 	s.mux.HandleFunc("POST /v1/processes/{pid}/signal", s.signalProcess)
 	s.mux.HandleFunc("POST /v1/processes/{pid}/stdin", s.writeStdin)
+	s.mux.HandleFunc("POST /v1/ptys", s.createPty)
+	s.mux.HandleFunc("GET /v1/ptys", s.listPtys)
+	s.mux.HandleFunc("POST /v1/ptys/{id}/resize", s.resizePty)
+	s.mux.HandleFunc("POST /v1/ptys/{id}/kill", s.killPty)
+	s.mux.HandleFunc("GET /v1/ptys/{id}/attach", s.attachPty)
 	s.mux.HandleFunc("/", s.noRoute) // the least specific pattern: anything else
 }
 
