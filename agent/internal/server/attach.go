@@ -121,6 +121,11 @@ func writePtyOutput(conn net.Conn, c *ptys.Client) bool {
 	}
 }
 
+// maxResizeWait bounds how long a resize waits for the keystrokes before it
+// to be consumed (see PTY.WaitIdle); past it the resize applies anyway, e.g.
+// while a foreground program that ignores its input is running.
+const maxResizeWait = time.Second
+
 // readPtyInput applies the client's frames until the connection ends or a
 // frame is malformed (too large, or a resize that is not valid JSON
 // {cols, rows}). Keystrokes are queued for the terminal (see ptyInput);
@@ -146,6 +151,10 @@ func readPtyInput(r *bufio.Reader, p *ptys.PTY) error {
 			}
 			cols, rows, err := size.size()
 			if err == nil {
+				// Keep the resize in order with the keystrokes sent before it.
+				start := time.Now()
+				input.flushed(maxResizeWait)
+				p.WaitIdle(maxResizeWait - time.Since(start))
 				err = p.Resize(cols, rows)
 			}
 			if err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"sync"
+	"time"
 
 	"github.com/workspace-manager/agent/internal/ptys"
 )
@@ -22,6 +23,8 @@ type ptyInput struct {
 	queue  [][]byte
 	queued int
 	closed bool
+	// timedOut ends a flushed wait; set by its timer.
+	timedOut bool
 }
 
 func newPtyInput(p *ptys.PTY) *ptyInput {
@@ -44,6 +47,24 @@ func (in *ptyInput) push(b []byte) {
 	in.queue = append(in.queue, append([]byte(nil), b...))
 	in.queued += len(b)
 	in.cond.Broadcast()
+}
+
+// flushed waits until every queued keystroke has been written to the
+// terminal, or until timeout.
+func (in *ptyInput) flushed(timeout time.Duration) {
+	timer := time.AfterFunc(timeout, func() {
+		in.mu.Lock()
+		in.timedOut = true
+		in.cond.Broadcast()
+		in.mu.Unlock()
+	})
+	defer timer.Stop()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.timedOut = false
+	for in.queued > 0 && !in.closed && !in.timedOut {
+		in.cond.Wait()
+	}
 }
 
 // close lets the writer finish what is queued and end.

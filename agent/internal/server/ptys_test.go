@@ -545,3 +545,19 @@ func TestPtySlowClientGetsTheTailAfterExit(t *testing.T) {
 		t.Fatalf("received %d bytes ending %q", len(got), tail(string(got)))
 	}
 }
+
+// A resize sent right after a command applies only once the terminal has
+// consumed that command and gone idle: the command still sees the size
+// before the resize, the next command the new one.
+func TestPtyResizeIsOrderedAfterEarlierInput(t *testing.T) {
+	a := startAgent(t, agentOpts{})
+	id, _ := a.createPty(map[string]any{"cols": 120, "rows": 40, "shell": "/bin/bash"})
+	c := a.attach(id, -1)
+	rows, cols := 40, 120
+	for i := 0; i < 5; i++ {
+		c.input(fmt.Sprintf("sleep 0.05; echo round%d $(stty size)\n", i))
+		c.resize(100+i, 50+i)
+		c.readUntil(fmt.Sprintf("round%d %d %d", i, rows, cols), 10*time.Second)
+		rows, cols = 50+i, 100+i
+	}
+}
