@@ -27,8 +27,8 @@ PRECEDENCE: list[tuple[str, str, Any, str, Any, Any]] = [
     ("max_file_transfer_bytes", "WM_MAX_FILE_TRANSFER_BYTES", 10, "20", 20, 1073741824),
     ("public_base_url", "WORKSPACE_PUBLIC_BASE_URL", "https://a.example", "https://b.example/",
      "https://b.example", None),
-    ("nfs_host", "WM_NFS_HOST", "nfs-explicit", "nfs-env", "nfs-env", "127.0.0.1"),
-    ("nfs_port", "WM_NFS_PORT", 3049, "4049", 4049, 2049),
+    ("nfs_host", "WM_NFS_HOST", "nfs-explicit", "nfs-env", "nfs-env", None),
+    ("nfs_port", "WM_NFS_PORT", 3049, "4049", 4049, None),
     ("container_workspace_dir", "CONTAINER_WORKSPACE_DIR", "/x", "/y", "/y", "/workspace"),
 ]  # fmt: skip
 
@@ -71,7 +71,7 @@ def test_client_reads_os_environ(clean_env: pytest.MonkeyPatch) -> None:
         assert client.api_url == "http://localhost:9999"
         assert client.public_base_url == "https://public.example"
         assert client.container_workspace_dir == "/workspace"
-        assert client.nfs_host == "localhost"
+        assert client.nfs_host is None and client.nfs_port is None  # from each nfs_url
     with WorkspaceClient("http://localhost:1") as client:
         assert client.api_url == "http://localhost:1"
 
@@ -137,7 +137,8 @@ def test_boolean_spellings(raw: str, value: bool) -> None:
     [("WM_REQUEST_TIMEOUT", "abc"), ("WM_FILE_TIMEOUT", "-1"), ("WM_EXEC_TIMEOUT", "0"),
      ("WM_CREATE_TIMEOUT", "nan"), ("WM_VERIFY_TLS", "maybe"), ("WM_ALLOW_INSECURE_HTTP", "2"),
      ("WM_MAX_FILE_TRANSFER_BYTES", "1.5"), ("WM_MAX_FILE_TRANSFER_BYTES", "0"),
-     ("WM_NFS_PORT", "70000"), ("WORKSPACE_API_URL", "ftp://localhost"),
+     ("WM_NFS_PORT", "70000"), ("WM_NFS_HOST", "host:/path"), ("WM_NFS_HOST", "a b"),
+     ("WORKSPACE_API_URL", "ftp://localhost"),
      ("WORKSPACE_API_URL", "localhost:8080"), ("WORKSPACE_API_KEY_HEADER", "Bad Header"),
      ("WORKSPACE_PUBLIC_BASE_URL", "nope"), ("CONTAINER_WORKSPACE_DIR", "relative")],
 )  # fmt: skip
@@ -155,6 +156,12 @@ def test_invalid_environment_value_names_the_variable(var: str, raw: str) -> Non
 def test_invalid_argument_names_the_argument(arg: str, value: Any) -> None:
     with pytest.raises(ConfigurationError, match=f"argument {arg}"):
         resolve_config(env={}, **{arg: value})
+
+
+def test_nfs_host_takes_ipv6_with_or_without_brackets() -> None:
+    assert resolve_config(nfs_host="[::1]", env={}).nfs_host == "::1"
+    assert resolve_config(env={"WM_NFS_HOST": "fd00::5"}).nfs_host == "fd00::5"
+    assert resolve_config(env={"WM_NFS_HOST": " nfs.example "}).nfs_host == "nfs.example"
 
 
 def test_config_object_or_settings_not_both() -> None:

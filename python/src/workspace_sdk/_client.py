@@ -2,8 +2,8 @@
 
 Why this shape: a client resolves its configuration once (``_config``), makes one
 HTTP transport for its whole life, and hangs one small service per area of the API
-off itself (``client.workspace``, ``client.sandbox``, ``client.process``, and ``client.pty``
-on the asyncio client only; nfs slots in beside them in ``_attach_services``). Both clients
+off itself (``client.workspace``, ``client.sandbox``, ``client.process``, ``client.nfs``, and
+``client.pty`` on the asyncio client only). Both clients
 share the constructor and the settings they expose, and differ only in the transport and
 services they build.
 """
@@ -18,6 +18,7 @@ import httpx
 
 from ._config import ClientConfig, resolve_config
 from ._http import AsyncHTTP, SyncHTTP
+from .services.nfs import AsyncNfsService, NfsService
 from .services.process import AsyncProcessService, ProcessService
 from .services.pty import AsyncPtyService
 from .services.sandbox import AsyncSandboxService, SandboxService
@@ -61,7 +62,8 @@ class _ClientBase(ABC, Generic[TransportT]):
         ``allow_insecure_http``: ``WM_ALLOW_INSECURE_HTTP`` (false: plain http only to
         loopback); ``max_file_transfer_bytes``: ``WM_MAX_FILE_TRANSFER_BYTES`` (1 GiB);
         ``public_base_url``: ``WORKSPACE_PUBLIC_BASE_URL``; ``nfs_host`` / ``nfs_port``:
-        ``WM_NFS_HOST`` (the API host) / ``WM_NFS_PORT`` (2049); ``container_workspace_dir``:
+        ``WM_NFS_HOST`` / ``WM_NFS_PORT`` (unset: each workspace's ``nfs_url`` says; set, they
+        override it for ``client.nfs``); ``container_workspace_dir``:
         ``CONTAINER_WORKSPACE_DIR`` (``/workspace``).
 
         ``config`` passes an already resolved ``ClientConfig`` instead (then give no other
@@ -112,13 +114,13 @@ class _ClientBase(ABC, Generic[TransportT]):
         return self.config.container_workspace_dir
 
     @property
-    def nfs_host(self) -> str:
-        """Host serving workspaces over NFS."""
+    def nfs_host(self) -> str | None:
+        """NFS host overriding the one in ``nfs_url`` (``WM_NFS_HOST``); None: use ``nfs_url``'s."""
         return self.config.nfs_host
 
     @property
-    def nfs_port(self) -> int:
-        """Port of the NFS service."""
+    def nfs_port(self) -> int | None:
+        """NFS port overriding the one in ``nfs_url`` (``WM_NFS_PORT``); None: use ``nfs_url``'s."""
         return self.config.nfs_port
 
     def __repr__(self) -> str:
@@ -131,12 +133,14 @@ class WorkspaceClient(_ClientBase[httpx.BaseTransport]):
     workspace: WorkspaceService
     sandbox: SandboxService
     process: ProcessService
+    nfs: NfsService
 
     def _attach_services(self, transport: httpx.BaseTransport | None) -> None:
         self._http = SyncHTTP(self.config, transport)
         self.workspace = WorkspaceService(self._http)
         self.sandbox = SandboxService(self._http)
         self.process = ProcessService(self._http)
+        self.nfs = NfsService(self._http)
 
     def close(self) -> None:
         """Close the HTTP connections; safe to call more than once."""
@@ -160,6 +164,7 @@ class AsyncWorkspaceClient(_ClientBase[httpx.AsyncBaseTransport]):
     workspace: AsyncWorkspaceService
     sandbox: AsyncSandboxService
     process: AsyncProcessService
+    nfs: AsyncNfsService
     pty: AsyncPtyService
 
     def _attach_services(self, transport: httpx.AsyncBaseTransport | None) -> None:
@@ -167,6 +172,7 @@ class AsyncWorkspaceClient(_ClientBase[httpx.AsyncBaseTransport]):
         self.workspace = AsyncWorkspaceService(self._http)
         self.sandbox = AsyncSandboxService(self._http)
         self.process = AsyncProcessService(self._http)
+        self.nfs = AsyncNfsService(self._http)
         self.pty = AsyncPtyService(self.config)  # WebSockets, not the HTTP transport
 
     async def aclose(self) -> None:

@@ -5,7 +5,9 @@ when a client is built, so a typo in an environment variable fails loudly at
 construction (naming the variable) instead of surfacing as an odd network error
 later. The variables and defaults follow ``seeds/workspace_manager-README.md`` with
 the two deviations of ``DESIGN.md``: the default URL is ``http://127.0.0.1:8080`` and
-``CONTAINER_WORKSPACE_DIR`` defaults to ``/workspace``.
+``CONTAINER_WORKSPACE_DIR`` defaults to ``/workspace``. ``nfs_host`` / ``nfs_port`` have
+no default: unset, ``client.nfs`` takes them from each workspace's ``nfs_url``, which is
+where the server says it serves NFS; set, they override it (an SSH tunnel, a NAT address).
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ ENV_VARS: dict[str, tuple[tuple[str, ...], object]] = {
     "allow_insecure_http": (("WM_ALLOW_INSECURE_HTTP",), False),
     "max_file_transfer_bytes": (("WM_MAX_FILE_TRANSFER_BYTES",), 1_073_741_824),
     "public_base_url": (("WORKSPACE_PUBLIC_BASE_URL",), None),
-    "nfs_host": (("WM_NFS_HOST",), None),  # None: the host of api_url
-    "nfs_port": (("WM_NFS_PORT",), 2049),
+    "nfs_host": (("WM_NFS_HOST",), None),  # None: the host of the workspace's nfs_url
+    "nfs_port": (("WM_NFS_PORT",), None),  # None: the port of the workspace's nfs_url
     "container_workspace_dir": (("CONTAINER_WORKSPACE_DIR",), "/workspace"),
 }
 
@@ -65,8 +67,8 @@ class ClientConfig:
     allow_insecure_http: bool
     max_file_transfer_bytes: int
     public_base_url: str | None
-    nfs_host: str
-    nfs_port: int
+    nfs_host: str | None  # None: take it from the workspace's nfs_url
+    nfs_port: int | None  # None: take it from the workspace's nfs_url
     container_workspace_dir: str
 
 
@@ -128,7 +130,7 @@ def resolve_config(
         allow_insecure_http=allow_http,
         max_file_transfer_bytes=get("max_file_transfer_bytes", max_file_transfer_bytes, _to_size),
         public_base_url=get("public_base_url", public_base_url, _to_public_url),
-        nfs_host=get("nfs_host", nfs_host, _to_str) or (urlsplit(url).hostname or ""),
+        nfs_host=get("nfs_host", nfs_host, _to_host),
         nfs_port=get("nfs_port", nfs_port, _to_port),
         container_workspace_dir=get(
             "container_workspace_dir", container_workspace_dir, _to_absolute_path
@@ -198,6 +200,14 @@ def _to_port(value: object, source: str) -> int:
     if not 1 <= port <= 65535:
         raise _fail(source, "a port number (1-65535)", value)
     return port
+
+
+def _to_host(value: object, source: str) -> str:
+    """A host name or IP address; an IPv6 address may come in brackets and is kept without."""
+    host = value.strip().removeprefix("[").removesuffix("]") if isinstance(value, str) else ""
+    if not host or any(char in host for char in "/,@[] \t"):
+        raise _fail(source, "a host name or IP address", value)
+    return host
 
 
 def _to_header_name(value: object, source: str) -> str:

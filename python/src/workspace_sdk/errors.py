@@ -17,6 +17,10 @@ which the protocol table does not use:
 - ``9003`` CLIENT_BAD_RESPONSE: a successful status whose body is not what the API promises.
 - ``9004`` CLIENT_COMMAND_FAILED: ``client.process.exec`` ran a command that exited non-zero
   (raised as ``CommandExitError``; ``run`` never raises for an exit code).
+- ``9005`` CLIENT_NFS_FAILED: ``client.nfs`` could not mount or unmount on this machine
+  (NFS off on the server, mount tools missing, ``mount`` failed, nothing mounted there).
+  Missing privileges raise ``PermissionDeniedError`` with this code; ``details["reason"]``
+  says which case it is, and ``details["stderr"]`` holds what ``mount``/``umount`` printed.
 
 Errors about a command that ran (``ProcessTimeoutError``, ``CommandExitError``) carry its
 ``pid``, ``exit_code``, ``stdout`` and ``stderr``, so a failure never loses the output.
@@ -66,6 +70,7 @@ CLIENT_NETWORK_ERROR = 9001
 CLIENT_TIMEOUT = 9002
 CLIENT_BAD_RESPONSE = 9003
 CLIENT_COMMAND_FAILED = 9004
+CLIENT_NFS_FAILED = 9005
 
 
 class WorkspaceError(Exception):
@@ -180,7 +185,11 @@ class FileNotFoundError(WorkspaceError):  # the name is fixed by the SDK contrac
 
 
 class PermissionDeniedError(WorkspaceError):
-    """The operation is not permitted or the path escapes the workspace (codes 5002, 5006)."""
+    """The operation is not permitted or the path escapes the workspace (codes 5002, 5006).
+
+    Also raised on the client side (code 9005) when mounting or unmounting over NFS needs
+    privileges this process lacks.
+    """
 
 
 class WorkspaceNotFoundError(WorkspaceError):
