@@ -4,6 +4,7 @@ import {
   type ResolvedClientConfig,
   type WorkspaceClientOptions,
 } from './config.js'
+import { NfsService } from './services/nfs.js'
 import { ProcessService } from './services/process.js'
 import { PtyService } from './services/pty.js'
 import { SandboxService } from './services/sandbox.js'
@@ -31,6 +32,8 @@ export class WorkspaceClient {
   readonly process: ProcessService
   /** Interactive terminals inside sandboxes, over WebSockets. */
   readonly pty: PtyService
+  /** Workspaces mounted over NFS on this machine. */
+  readonly nfs: NfsService
   readonly #config: ResolvedClientConfig
   readonly #transport: Transport
 
@@ -46,6 +49,7 @@ export class WorkspaceClient {
     this.sandbox = new SandboxService(this.#transport)
     this.process = new ProcessService(this.#transport)
     this.pty = new PtyService(this.#transport)
+    this.nfs = new NfsService(this.workspace, this.#config)
   }
 
   /** The resolved configuration. */

@@ -7,7 +7,9 @@ import {
   configError,
   parseBoolean,
   parseByteCount,
+  parseHost,
   parseHttpUrl,
+  parsePort,
   parseSecondsAsMs,
   type ValueSource,
 } from './env-values.js'
@@ -44,6 +46,10 @@ export interface WorkspaceClientOptions {
   publicBaseUrl?: string
   /** Workspace mount point inside sandboxes. Env `CONTAINER_WORKSPACE_DIR`; default `/workspace`. */
   containerWorkspaceDir?: string
+  /** NFS host for `client.nfs`, overriding the one in each workspace's `nfsUrl`. Env `WM_NFS_HOST`; default none (use `nfsUrl`'s). */
+  nfsHost?: string
+  /** NFS port for `client.nfs`, overriding the one in each workspace's `nfsUrl`. Env `WM_NFS_PORT`; default none (use `nfsUrl`'s). */
+  nfsPort?: number
   /** Environment to read variables from; default `process.env`. */
   env?: ClientEnvironment
 }
@@ -76,6 +82,10 @@ export interface ResolvedClientConfig {
   readonly publicBaseUrl: string | undefined
   /** Workspace mount point inside sandboxes. */
   readonly containerWorkspaceDir: string
+  /** NFS host overriding each workspace's `nfsUrl` (IPv6 without brackets), if any. */
+  readonly nfsHost: string | undefined
+  /** NFS port overriding each workspace's `nfsUrl`, if any. */
+  readonly nfsPort: number | undefined
 }
 
 /** Default base URL: where the server listens by default. */
@@ -98,6 +108,11 @@ const seconds: SettingKind<number> = { parse: parseSecondsAsMs, check: checkPosi
 const bytes: SettingKind<number> = {
   parse: parseByteCount,
   check: (value, source) => parseByteCount(String(value), source),
+}
+const host: SettingKind<string> = { parse: parseHost, check: parseHost }
+const port: SettingKind<number> = {
+  parse: parsePort,
+  check: (value, source) => parsePort(String(value), source),
 }
 const httpUrl: SettingKind<string> = {
   parse: (raw, source) => parseHttpUrl(raw, source).href,
@@ -158,6 +173,8 @@ export function resolveClientConfig(options: WorkspaceClientOptions = {}): Resol
       text,
       '/workspace',
     ),
+    nfsHost: read<string | undefined>('nfsHost', 'WM_NFS_HOST', host, undefined),
+    nfsPort: read<number | undefined>('nfsPort', 'WM_NFS_PORT', port, undefined),
   }
   enforceSafety(config, url)
   return config

@@ -52,6 +52,26 @@ export function parseByteCount(raw: string, source: ValueSource): number {
   return bytes
 }
 
+/** Parses a TCP port, 1-65535. */
+export function parsePort(raw: string, source: ValueSource): number {
+  const trimmed = raw.trim()
+  const port = Number(trimmed)
+  if (!/^\d+$/.test(trimmed) || port < 1 || port > 65535) {
+    throw configError(source, `must be a port number (1-65535), got ${JSON.stringify(raw)}`)
+  }
+  return port
+}
+
+/** Parses a host name or IP address; an IPv6 address may come in brackets and is kept without. */
+export function parseHost(raw: string, source: ValueSource): string {
+  const trimmed = raw.trim()
+  const bare = trimmed.startsWith('[') && trimmed.endsWith(']') ? trimmed.slice(1, -1) : trimmed
+  if (bare === '' || /[/,@[\]\s]/.test(bare)) {
+    throw configError(source, `must be a host name or IP address, got ${JSON.stringify(raw)}`)
+  }
+  return bare
+}
+
 /** Checks an explicit duration or size option: a positive finite number. */
 export function checkPositive(value: number, source: ValueSource): number {
   if (!Number.isFinite(value) || value <= 0) {

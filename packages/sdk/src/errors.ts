@@ -18,6 +18,25 @@ export type ClientFailureReason =
   | 'upload-source'
   | 'local-file'
   | 'command-failed'
+  | NfsFailureReason
+
+/**
+ * Why `client.nfs` failed on this machine (a {@link ClientFailureReason}):
+ * NFS off on the server, mount tools missing, no privileges (thrown as
+ * {@link PermissionDeniedError}), nothing or something already mounted there,
+ * a bad mount point, an unsupported platform, or `mount`/`umount` exiting
+ * non-zero (`details.stderr` holds what it printed).
+ */
+export type NfsFailureReason =
+  | 'nfs-disabled'
+  | 'tools-missing'
+  | 'permission'
+  | 'already-mounted'
+  | 'not-mounted'
+  | 'bad-mount-point'
+  | 'unsupported-platform'
+  | 'mount-failed'
+  | 'umount-failed'
 
 /** Fields every {@link WorkspaceError} is built from. */
 export interface WorkspaceErrorInit {

@@ -25,6 +25,7 @@ export {
   WorkspaceNotFoundError,
   sdkError,
   type ClientFailureReason,
+  type NfsFailureReason,
   type CommandOutput,
   type WorkspaceErrorInit,
 } from './errors.js'
@@ -32,6 +33,10 @@ export { WorkspaceService } from './services/workspace.js'
 export { SandboxService } from './services/sandbox.js'
 export { ProcessService } from './services/process.js'
 export { PtyService } from './services/pty.js'
+export { NfsService } from './services/nfs.js'
+export type { CommandOutcome, LocalSystem } from './services/local-system.js'
+export type { MountEntry } from './mount-table.js'
+export { NFS_VERSIONS, type NfsMountOptions, type NfsVersion } from './nfs-command.js'
 export type { UploadContent } from './request-body.js'
 export type {
   CallOptions,

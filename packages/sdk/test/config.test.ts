@@ -127,6 +127,22 @@ const cases: PrecedenceCase[] = [
     fromEnv: '/env',
     fallback: '/workspace',
   },
+  {
+    option: 'nfsHost',
+    variable: 'WM_NFS_HOST',
+    explicit: 'nfs.example',
+    envValue: '[fd00::1]',
+    fromEnv: 'fd00::1',
+    fallback: undefined,
+  },
+  {
+    option: 'nfsPort',
+    variable: 'WM_NFS_PORT',
+    explicit: 3049,
+    envValue: '4049',
+    fromEnv: 4049,
+    fallback: undefined,
+  },
 ]
 
 describe('configuration precedence: explicit option, then environment, then default', () => {
@@ -188,6 +204,8 @@ describe('invalid values are refused with an error naming the variable or option
     ['WORKSPACE_API_URL', { WORKSPACE_API_URL: 'ftp://files.example' }],
     ['WM_BASE_URL', { WM_BASE_URL: 'not a url' }],
     ['WORKSPACE_PUBLIC_BASE_URL', { WORKSPACE_PUBLIC_BASE_URL: '/relative' }],
+    ['WM_NFS_PORT', { WM_NFS_PORT: '70000' }],
+    ['WM_NFS_HOST', { WM_NFS_HOST: 'host:/path' }],
   ]
   for (const [variable, env] of invalid) {
     test(variable, () => {
@@ -209,5 +227,6 @@ describe('invalid values are refused with an error naming the variable or option
       /maxFileTransferBytes/,
     )
     assert.throws(() => new WorkspaceClient({ apiUrl: 'localhost:8080', env: {} }), /option apiUrl/)
+    assert.throws(() => new WorkspaceClient({ nfsPort: 1.5, env: {} }), /option nfsPort/)
   })
 })
