@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { Command, CommanderError } from 'commander'
 import { registerExecCommand } from './commands/exec.js'
 import { registerFileCommands } from './commands/files.js'
+import { registerNfsCommands, renameNfsVersionFlag } from './commands/nfs.js'
 import { registerSandboxCommands } from './commands/sandbox.js'
 import { registerShellCommand } from './commands/shell.js'
 import { registerWorkspaceCommands } from './commands/workspace.js'
@@ -15,8 +16,8 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 const ENVIRONMENT_HELP = `
 Environment: WORKSPACE_API_URL (or WM_BASE_URL), WORKSPACE_API_KEY, WORKSPACE_API_KEY_HEADER,
 WM_REQUEST_TIMEOUT, WM_FILE_TIMEOUT, WM_EXEC_TIMEOUT, WM_CREATE_TIMEOUT,
-WM_MAX_FILE_TRANSFER_BYTES, WM_VERIFY_TLS, WM_ALLOW_INSECURE_TLS, WM_ALLOW_INSECURE_HTTP
-(see the README for defaults).`
+WM_MAX_FILE_TRANSFER_BYTES, WM_VERIFY_TLS, WM_ALLOW_INSECURE_TLS, WM_ALLOW_INSECURE_HTTP,
+WM_NFS_HOST, WM_NFS_PORT (see the README for defaults).`
 
 /** Builds the command tree; failures surface as thrown errors (commander's included). */
 export function buildProgram(): { program: Command; context: CliContext } {
@@ -41,6 +42,7 @@ export function buildProgram(): { program: Command; context: CliContext } {
   registerSandboxCommands(program, context)
   registerExecCommand(program, context)
   registerShellCommand(program, context)
+  registerNfsCommands(program, context)
   return { program, context }
 }
 
@@ -48,7 +50,7 @@ export function buildProgram(): { program: Command; context: CliContext } {
 export async function runCli(argv: string[]): Promise<number> {
   const { program, context } = buildProgram()
   try {
-    await program.parseAsync(argv)
+    await program.parseAsync(renameNfsVersionFlag(argv))
     return context.exitCode
   } catch (error) {
     return reportFailure(error, context)
