@@ -32,3 +32,4 @@ export {
   ProcessList,
   SignalBody,
 } from './sandboxes.js'
+export { CheckpointKind, Checkpoint, CreateCheckpointBody, CheckpointList } from './seed000.js'

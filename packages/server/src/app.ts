@@ -29,6 +29,8 @@ import { PtyService } from './services/ptys.js'
 import { TokenSigner } from './services/tokens.js'
 import { ptyRouteSandbox, ptyRoutes } from './routes/pty.js'
 import { createNfs, findNfsTools } from './nfs/index.js'
+import { CheckpointService } from './services/checkpoints.js'
+import { checkpointRoutes } from './routes/checkpoints.js'
 
 /** What `buildApp` may be handed instead of making it from the config. */
 export interface AppDeps {
@@ -134,6 +136,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     reconciler.stop()
     sandboxes.stop()
   })
+  const checkpoints = new CheckpointService({
+    enabled: config.checkpointsEnabled,
+    store,
+    runtime,
+    sandboxes,
+    workspaces,
+    checkpointsDir: path.join(config.dataDir, 'checkpoints'),
+    trashDir: path.join(config.dataDir, 'trash'),
+    log: app.log,
+  })
+  app.addHook('onReady', async () => checkpoints.sweep())
 
   const checks: ReadinessCheck[] = [
     { name: 'store', check: () => store.ping() },
@@ -148,6 +161,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   sandboxRoutes(app, sandboxes)
   processRoutes(app, processes)
+  checkpointRoutes(app, checkpoints)
   await app.register(processStdinRoutes, { processes })
   await app.register(ptyRoutes, { ptys: new PtyService(sandboxes), sandboxes, tokens })
   return app

@@ -91,4 +91,43 @@ export function storeContract(name: string, open: () => Promise<MetadataStore>):
       await assert.rejects(store.nfsExportId('ws_missing'))
     },
   )
+
+  withStore('checkpoints: inserted, listed per sandbox oldest first, deleted', async (store) => {
+    const checkpoint = (id: string, sandboxId: string) => ({
+      id,
+      sandboxId,
+      workspaceId: 'ws_1',
+      name: id === 'ck_1' ? 'first' : null,
+      kind: 'filesystem' as const,
+      image: `wm-checkpoint:${id}`,
+      createdAt: new Date().toISOString(),
+    })
+    for (const [id, sandboxId] of [
+      ['ck_2', 'sb_1'],
+      ['ck_1', 'sb_1'],
+      ['ck_3', 'sb_2'],
+    ] as const) {
+      await store.insertCheckpoint(checkpoint(id, sandboxId))
+    }
+    await assert.rejects(store.insertCheckpoint(checkpoint('ck_1', 'sb_1')))
+    assert.deepEqual(await store.getCheckpoint('ck_1'), {
+      ...checkpoint('ck_1', 'sb_1'),
+      createdAt: (await store.getCheckpoint('ck_1'))?.createdAt,
+    })
+    assert.equal(await store.getCheckpoint('ck_none'), undefined)
+    assert.deepEqual(
+      (await store.listCheckpoints('sb_1')).map((c) => c.id),
+      ['ck_2', 'ck_1'],
+    )
+    assert.deepEqual(
+      (await store.listCheckpoints()).map((c) => c.id),
+      ['ck_2', 'ck_1', 'ck_3'],
+    )
+    assert.equal(await store.deleteCheckpoint('ck_2'), true)
+    assert.equal(await store.deleteCheckpoint('ck_2'), false)
+    assert.deepEqual(
+      (await store.listCheckpoints('sb_1')).map((c) => c.id),
+      ['ck_1'],
+    )
+  })
 }

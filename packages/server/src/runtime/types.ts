@@ -72,6 +72,20 @@ export interface SandboxRuntime {
   listManaged(): Promise<ContainerStatus[]>
   /** Calls `listener` for each event until the returned function is called. */
   watch(listener: (event: RuntimeEvent) => void): () => void
+  /** Freezes every process of the sandbox until `unpause`. */
+  pause(sandboxId: string): Promise<void>
+  /** Thaws a paused sandbox; a sandbox that is not paused is left as it is. */
+  unpause(sandboxId: string): Promise<void>
+  /**
+   * Saves the container's filesystem as the image `image` (bind mounts and
+   * volumes are not part of it) with `labels`, without pausing it. Values the
+   * server put in the container's environment are blanked in the image.
+   */
+  commit(sandboxId: string, image: string, labels: Record<string, string>): Promise<void>
+  /** Removes an image made by `commit`; idempotent. One a container still runs from loses its name now and its layers when that container goes. */
+  removeImage(image: string): Promise<void>
+  /** Images made by `commit` of this server that carry the label `key`, with its value. */
+  listImages(key: string): Promise<Array<{ id: string; value: string }>>
 }
 
 /** Labels every managed container carries. */

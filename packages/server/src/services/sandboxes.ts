@@ -33,6 +33,7 @@ function newSandboxId(): string {
 export class SandboxService {
   readonly #options: SandboxServiceOptions
   readonly #agents = new Map<string, AgentClient>()
+  readonly #forgetListeners: Array<(id: string) => void> = []
   #expiryTimer: NodeJS.Timeout | undefined
   #stopWatching: (() => void) | undefined
 
@@ -152,6 +153,45 @@ export class SandboxService {
     return path.join(this.#options.config.dataDir, 'sandboxes', id, 'run')
   }
 
+  /** Calls `listener` with the id of every sandbox whose row is deleted. */
+  onForget(listener: (id: string) => void): void {
+    this.#forgetListeners.push(listener)
+  }
+
+  /**
+   * Replaces a sandbox's container, keeping its id, row and spec: the
+   * current container is stopped and removed, `prepare` runs while none
+   * runs, and a new one is started from `image`. Resolves once it is
+   * running; on failure the sandbox is left in state error, saying why.
+   */
+  async replaceContainer(
+    id: string,
+    image: string,
+    prepare: () => Promise<void>,
+  ): Promise<Sandbox> {
+    const { store, runtime, config } = this.#options
+    const record = await this.require(id)
+    // Starting, not running: the old container's exit is expected, not a failure.
+    await store.updateSandbox(id, { state: 'starting', errorMessage: null })
+    this.#agents.get(id)?.close()
+    this.#agents.delete(id)
+    try {
+      await runtime.remove(id, config.sandboxDefaults.stopTimeoutSeconds)
+      await prepare()
+      await this.#launch(record, image)
+    } catch (error) {
+      const message = `sandbox could not be restarted: ${(error as Error).message}`
+      await this.fail(id, message)
+      if (error instanceof ApiError) throw error
+      throw new ApiError('AGENT_NOT_CONNECTED', message, { template: image })
+    }
+    if (!(await store.updateSandbox(id, { state: 'running' }))) {
+      await runtime.remove(id, 0).catch(() => undefined)
+      throw new ApiError('SANDBOX_NOT_FOUND', `sandbox ${id} was deleted while restarting`)
+    }
+    return this.get(id)
+  }
+
   /** Marks a sandbox failed and removes its container, keeping the row so the reason is visible. */
   async fail(id: string, message: string): Promise<void> {
     const { store, runtime, log } = this.#options
@@ -165,36 +205,9 @@ export class SandboxService {
   }
 
   async #boot(record: SandboxRecord): Promise<SandboxRecord> {
-    const { config, store, runtime, workspaces } = this.#options
-    const runDir = this.runDir(record.id)
+    const { store, runtime } = this.#options
     try {
-      await fs.rm(runDir, { recursive: true, force: true })
-      await fs.mkdir(runDir, { recursive: true, mode: 0o700 })
-      await runtime.start({
-        sandboxId: record.id,
-        workspaceId: record.workspaceId,
-        containerName: `${config.sandboxDefaults.containerPrefix}${record.id}`,
-        image: record.template,
-        env: record.env ?? {},
-        nanoCpus: record.nanoCpus,
-        memoryBytes: record.memoryBytes,
-        pidsLimit: config.sandboxDefaults.pidsLimit,
-        networkMode: record.networkMode,
-        workspaceHostDir: workspaces.hostDir(record.workspaceId),
-        containerWorkspaceDir: config.sandboxDefaults.containerWorkspaceDir,
-        agentBinaryHostPath: config.agent.binaryPath,
-        runHostDir: runDir,
-        agentToken: record.agentToken,
-      })
-      await waitForAgentReady(runDir, config.agent.startTimeoutSeconds * 1000, async () => {
-        const status = await runtime.inspect(record.id)
-        if (!status) return 'the container disappeared while starting'
-        if (!status.running) {
-          return `the container exited while starting (code ${status.exitCode}${status.error ? `: ${status.error}` : ''})`
-        }
-        return null
-      })
-      await this.#agent(record).json({ method: 'GET', path: '/v1/processes', timeoutMs: 5000 })
+      await this.#launch(record, record.template)
     } catch (error) {
       // Nothing half-made is kept: the container goes, and so does the row.
       await runtime.remove(record.id, 0).catch(() => undefined)
@@ -214,6 +227,39 @@ export class SandboxService {
     return running
   }
 
+  /** Starts the container of `record` from `image` and waits until its agent answers. */
+  async #launch(record: SandboxRecord, image: string): Promise<void> {
+    const { config, runtime, workspaces } = this.#options
+    const runDir = this.runDir(record.id)
+    await fs.rm(runDir, { recursive: true, force: true })
+    await fs.mkdir(runDir, { recursive: true, mode: 0o700 })
+    await runtime.start({
+      sandboxId: record.id,
+      workspaceId: record.workspaceId,
+      containerName: `${config.sandboxDefaults.containerPrefix}${record.id}`,
+      image,
+      env: record.env ?? {},
+      nanoCpus: record.nanoCpus,
+      memoryBytes: record.memoryBytes,
+      pidsLimit: config.sandboxDefaults.pidsLimit,
+      networkMode: record.networkMode,
+      workspaceHostDir: workspaces.hostDir(record.workspaceId),
+      containerWorkspaceDir: config.sandboxDefaults.containerWorkspaceDir,
+      agentBinaryHostPath: config.agent.binaryPath,
+      runHostDir: runDir,
+      agentToken: record.agentToken,
+    })
+    await waitForAgentReady(runDir, config.agent.startTimeoutSeconds * 1000, async () => {
+      const status = await runtime.inspect(record.id)
+      if (!status) return 'the container disappeared while starting'
+      if (!status.running) {
+        return `the container exited while starting (code ${status.exitCode}${status.error ? `: ${status.error}` : ''})`
+      }
+      return null
+    })
+    await this.#agent(record).json({ method: 'GET', path: '/v1/processes', timeoutMs: 5000 })
+  }
+
   #agent(record: SandboxRecord): AgentClient {
     let agent = this.#agents.get(record.id)
     if (!agent) {
@@ -231,6 +277,7 @@ export class SandboxService {
     this.#agents.get(id)?.close()
     this.#agents.delete(id)
     await this.#options.store.deleteSandbox(id)
+    for (const listener of this.#forgetListeners) listener(id)
     await fs.rm(path.join(this.#options.config.dataDir, 'sandboxes', id), {
       recursive: true,
       force: true,
@@ -260,6 +307,8 @@ export class SandboxService {
     }
     if (record.state === 'running') {
       const status = await this.#options.runtime.inspect(record.id).catch(() => undefined)
+      // A container that runs is the sandbox's current one: the one that died was replaced.
+      if (status?.running) return
       const reason = status?.oomKilled
         ? 'the sandbox ran out of memory and its container was killed'
         : `the container exited unexpectedly (code ${event.exitCode ?? 'unknown'})`

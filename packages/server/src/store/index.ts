@@ -5,5 +5,6 @@ export type {
   SandboxStateName,
   SandboxUpdate,
   SandboxFilter,
+  CheckpointRecord,
 } from './types.js'
 export { SqliteStore } from './sqlite.js'

@@ -39,4 +39,17 @@ export const MIGRATIONS: readonly string[] = [
      export_id INTEGER PRIMARY KEY AUTOINCREMENT,
      workspace_id TEXT NOT NULL UNIQUE REFERENCES workspaces (id) ON DELETE CASCADE
    );`,
+  // Checkpoints outlive nothing: their images and snapshots are removed with
+  // their sandbox by the checkpoint service, so no foreign key ties them.
+  `CREATE TABLE checkpoints (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     sandbox_id TEXT NOT NULL,
+     workspace_id TEXT NOT NULL,
+     name TEXT,
+     kind TEXT NOT NULL,
+     image TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX checkpoints_sandbox ON checkpoints (sandbox_id);`,
 ]

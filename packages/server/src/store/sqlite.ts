@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import type {
+  CheckpointRecord,
   MetadataStore,
   SandboxFilter,
   SandboxRecord,
@@ -9,6 +10,7 @@ import type {
   WorkspaceRecord,
 } from './types.js'
 import { SqliteSandboxes } from './sqlite-sandboxes.js'
+import { SqliteCheckpoints } from './sqlite-checkpoints.js'
 import { MIGRATIONS } from './migrations.js'
 
 /** Ganesha export ids are 16 bits; 0 is its pseudo-filesystem root. */
@@ -53,6 +55,7 @@ function migrate(db: Database.Database): void {
 export class SqliteStore implements MetadataStore {
   readonly #db: Database.Database
   readonly #sandboxes: SqliteSandboxes
+  readonly #checkpoints: SqliteCheckpoints
 
   /** Opens (creating if needed) the database at `file`; `:memory:` for a private in-memory one. */
   constructor(file: string) {
@@ -64,6 +67,7 @@ export class SqliteStore implements MetadataStore {
     this.#db.pragma('busy_timeout = 5000')
     migrate(this.#db)
     this.#sandboxes = new SqliteSandboxes(this.#db)
+    this.#checkpoints = new SqliteCheckpoints(this.#db)
   }
 
   async insertWorkspace(record: WorkspaceRecord): Promise<void> {
@@ -169,6 +173,22 @@ export class SqliteStore implements MetadataStore {
       export_id: number
     }>
     return new Map(rows.map((row) => [row.workspace_id, row.export_id]))
+  }
+
+  async insertCheckpoint(record: CheckpointRecord): Promise<void> {
+    this.#checkpoints.insert(record)
+  }
+
+  async getCheckpoint(id: string): Promise<CheckpointRecord | undefined> {
+    return this.#checkpoints.get(id)
+  }
+
+  async listCheckpoints(sandboxId?: string): Promise<CheckpointRecord[]> {
+    return this.#checkpoints.list(sandboxId)
+  }
+
+  async deleteCheckpoint(id: string): Promise<boolean> {
+    return this.#checkpoints.delete(id)
   }
 
   async ping(): Promise<void> {

@@ -41,6 +41,17 @@ export interface SandboxFilter {
   state?: SandboxStateName
 }
 
+/** A checkpoint row: what was captured of a sandbox, and the image it restores from. */
+export interface CheckpointRecord {
+  id: string
+  sandboxId: string
+  workspaceId: string
+  name: string | null
+  kind: 'process' | 'filesystem'
+  image: string
+  createdAt: string
+}
+
 /**
  * Where the server keeps its metadata. SQLite is the embedded default; the
  * interface is asynchronous so a networked store (PostgreSQL) can serve
@@ -80,6 +91,14 @@ export interface MetadataStore {
   nfsExportId(workspaceId: string): Promise<number>
   /** Every workspace's NFS export id, by workspace id (only those assigned). */
   listNfsExportIds(): Promise<Map<string, number>>
+  /** Inserts a checkpoint; rejects when the id is taken. */
+  insertCheckpoint(record: CheckpointRecord): Promise<void>
+  /** The checkpoint with `id`, or `undefined`. */
+  getCheckpoint(id: string): Promise<CheckpointRecord | undefined>
+  /** Checkpoints of one sandbox (every checkpoint without `sandboxId`), oldest first. */
+  listCheckpoints(sandboxId?: string): Promise<CheckpointRecord[]>
+  /** Deletes a checkpoint; resolves `false` when there was none. */
+  deleteCheckpoint(id: string): Promise<boolean>
   /** Resolves when the store answers a trivial query. */
   ping(): Promise<void>
   /** Releases the store's resources. */

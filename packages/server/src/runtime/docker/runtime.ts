@@ -11,6 +11,7 @@ import {
 } from '../types.js'
 import { containerConfig } from './container-config.js'
 import { engineStatus, isUnreachable } from './connection.js'
+import { commitContainer } from './images.js'
 
 /** Label that ties a container to one server's data dir, so servers sharing an engine leave each other alone. */
 export const INSTANCE_LABEL = 'wm.instance'
@@ -204,6 +205,56 @@ export class DockerRuntime implements SandboxRuntime {
     return () => {
       stopped = true
       ;(current as unknown as { destroy?: () => void } | undefined)?.destroy?.()
+    }
+  }
+
+  async pause(sandboxId: string): Promise<void> {
+    try {
+      await this.#docker.getContainer(this.#containerName(sandboxId)).pause()
+    } catch (error) {
+      engineError(error, 'pausing a container')
+    }
+  }
+
+  async unpause(sandboxId: string): Promise<void> {
+    try {
+      await this.#docker.getContainer(this.#containerName(sandboxId)).unpause()
+    } catch (error) {
+      // 409: not paused (any more). 404: gone. Either way nothing is frozen.
+      const status = engineStatus(error)
+      if (status !== 409 && status !== 404) engineError(error, 'unpausing a container')
+    }
+  }
+
+  async commit(sandboxId: string, image: string, labels: Record<string, string>): Promise<void> {
+    try {
+      await commitContainer(this.#docker, this.#containerName(sandboxId), image, {
+        ...labels,
+        [INSTANCE_LABEL]: this.#options.instanceId,
+      })
+    } catch (error) {
+      engineError(error, 'committing a container')
+    }
+  }
+
+  async removeImage(image: string): Promise<void> {
+    try {
+      // force: an image a running container uses is untagged and goes with that container.
+      await this.#docker.getImage(image).remove({ force: true })
+    } catch (error) {
+      const status = engineStatus(error)
+      if (status !== 404 && status !== 409) engineError(error, 'removing an image')
+    }
+  }
+
+  async listImages(key: string): Promise<Array<{ id: string; value: string }>> {
+    try {
+      const images = await this.#docker.listImages({
+        filters: { label: [key, `${INSTANCE_LABEL}=${this.#options.instanceId}`] },
+      })
+      return images.map((image) => ({ id: image.Id, value: image.Labels?.[key] ?? '' }))
+    } catch (error) {
+      engineError(error, 'listing images')
     }
   }
 

@@ -1,0 +1,259 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Checkpoint, Sandbox } from '@workspace-manager/protocol'
+import { ApiError } from '../errors.js'
+import type { CheckpointRecord, MetadataStore } from '../store/index.js'
+import type { SandboxRuntime } from '../runtime/types.js'
+import { copyTree, replaceContents } from '../storage/snapshot.js'
+import type { SandboxService } from './sandboxes.js'
+import type { WorkspaceService } from './workspaces.js'
+
+/** Image label naming the checkpoint an image was committed for. */
+export const CHECKPOINT_LABEL = 'wm.checkpoint'
+
+/** Repository of checkpoint images: `wm-checkpoint:<checkpoint id>`. */
+export const CHECKPOINT_REPOSITORY = 'wm-checkpoint'
+
+/** What the checkpoint service needs. */
+export interface CheckpointServiceOptions {
+  /** WORKSPACE_ENABLE_CHECKPOINTS: when false every call is refused with 403 code 1003. */
+  enabled: boolean
+  store: MetadataStore
+  runtime: SandboxRuntime
+  sandboxes: SandboxService
+  workspaces: WorkspaceService
+  /** Where workspace snapshots are kept, one directory per checkpoint. */
+  checkpointsDir: string
+  /** Scratch space on the workspaces' filesystem (restores are renamed into place from it). */
+  trashDir: string
+  log: FastifyBaseLogger
+}
+
+function toWire(record: CheckpointRecord): Checkpoint {
+  return {
+    id: record.id,
+    sandbox_id: record.sandboxId,
+    workspace_id: record.workspaceId,
+    name: record.name,
+    kind: record.kind,
+    image: record.image,
+    created_at: record.createdAt,
+  }
+}
+
+const scratchName = (what: string) => `${what}-${randomBytes(6).toString('hex')}`
+
+/**
+ * Checkpoints of sandboxes. On this runtime they are filesystem checkpoints:
+ * the container's filesystem committed as an image plus a snapshot of the
+ * workspace directory, taken while the sandbox is paused so the two agree.
+ * Restoring restarts the sandbox from that image with the workspace put back;
+ * running processes are not part of it (`kind: "filesystem"` says so).
+ * Operations on one sandbox's checkpoints run one at a time.
+ */
+export class CheckpointService {
+  readonly #options: CheckpointServiceOptions
+  readonly #queues = new Map<string, Promise<unknown>>()
+
+  constructor(options: CheckpointServiceOptions) {
+    this.#options = options
+    options.sandboxes.onForget((sandboxId) => {
+      void this.#serially(sandboxId, () => this.#removeAll(sandboxId)).catch((error: unknown) =>
+        options.log.warn(
+          { err: error, sandboxId },
+          'could not remove the checkpoints of a sandbox',
+        ),
+      )
+    })
+  }
+
+  /** Checkpoints the running sandbox `sandboxId`. */
+  async create(sandboxId: string, name: string | null): Promise<Checkpoint> {
+    this.#assertEnabled()
+    return this.#serially(sandboxId, async () => {
+      const { sandboxes, runtime, store, workspaces, checkpointsDir } = this.#options
+      const sandbox = await sandboxes.require(sandboxId)
+      if (sandbox.state !== 'running') {
+        throw new ApiError(
+          'SANDBOX_NOT_RUNNING',
+          `sandbox ${sandboxId} is ${sandbox.state}, not running`,
+          {
+            id: sandboxId,
+            state: sandbox.state,
+          },
+        )
+      }
+      const id = `ck_${randomBytes(10).toString('hex')}`
+      const image = `${CHECKPOINT_REPOSITORY}:${id}`
+      const staging = path.join(checkpointsDir, scratchName('.staging'))
+      await fs.mkdir(staging, { recursive: true, mode: 0o700 })
+      try {
+        await runtime.pause(sandboxId)
+        try {
+          await copyTree(workspaces.hostDir(sandbox.workspaceId), path.join(staging, 'workspace'))
+          await runtime.commit(sandboxId, image, { [CHECKPOINT_LABEL]: id })
+        } finally {
+          await runtime.unpause(sandboxId)
+        }
+        await fs.rename(staging, path.join(checkpointsDir, id))
+        const record: CheckpointRecord = {
+          id,
+          sandboxId,
+          workspaceId: sandbox.workspaceId,
+          name,
+          kind: 'filesystem',
+          image,
+          createdAt: new Date().toISOString(),
+        }
+        await store.insertCheckpoint(record)
+        return toWire(record)
+      } catch (error) {
+        await this.#discard(id, image, staging)
+        throw error
+      }
+    })
+  }
+
+  /** Checkpoints of `sandboxId`, oldest first. */
+  async list(sandboxId: string): Promise<Checkpoint[]> {
+    this.#assertEnabled()
+    await this.#options.sandboxes.require(sandboxId)
+    return (await this.#options.store.listCheckpoints(sandboxId)).map(toWire)
+  }
+
+  /**
+   * Restarts the sandbox from checkpoint `id`: a new container from the
+   * committed image, with the workspace as it was. The workspace is shared
+   * by every sandbox bound to it, and they all see it go back.
+   */
+  async restore(sandboxId: string, id: string): Promise<Sandbox> {
+    this.#assertEnabled()
+    return this.#serially(sandboxId, async () => {
+      const { sandboxes, runtime, workspaces, checkpointsDir, trashDir } = this.#options
+      const sandbox = await sandboxes.require(sandboxId)
+      if (sandbox.state !== 'running' && sandbox.state !== 'error') {
+        throw new ApiError(
+          'SANDBOX_NOT_RUNNING',
+          `sandbox ${sandboxId} is ${sandbox.state}: only a running or failed sandbox can be restored`,
+          { id: sandboxId, state: sandbox.state },
+        )
+      }
+      const checkpoint = await this.#require(sandboxId, id)
+      if (!(await runtime.imageExists(checkpoint.image))) {
+        throw new ApiError(
+          'NOT_FOUND',
+          `the image ${checkpoint.image} of checkpoint ${id} is gone from the engine`,
+          { id, image: checkpoint.image },
+        )
+      }
+      // Copied beside the workspaces first, so that the sandbox is down only for renames.
+      await fs.mkdir(trashDir, { recursive: true })
+      const replacement = path.join(trashDir, scratchName(`restore-${id}`))
+      const evicted = path.join(trashDir, scratchName(`evicted-${id}`))
+      try {
+        await copyTree(path.join(checkpointsDir, id, 'workspace'), replacement)
+        return await sandboxes.replaceContainer(sandboxId, checkpoint.image, () =>
+          replaceContents(workspaces.hostDir(sandbox.workspaceId), replacement, evicted),
+        )
+      } finally {
+        // Nothing mounts the trash, so fs.rm (which never follows symlinks) is safe here.
+        await fs.rm(replacement, { recursive: true, force: true })
+        await fs.rm(evicted, { recursive: true, force: true })
+      }
+    })
+  }
+
+  /** Deletes checkpoint `id` of `sandboxId`: its row, image and snapshot. */
+  async delete(sandboxId: string, id: string): Promise<void> {
+    this.#assertEnabled()
+    await this.#serially(sandboxId, async () => {
+      await this.#options.sandboxes.require(sandboxId)
+      const checkpoint = await this.#require(sandboxId, id)
+      await this.#options.store.deleteCheckpoint(id)
+      await this.#discard(id, checkpoint.image)
+    })
+  }
+
+  /**
+   * Removes what a crash or a failed removal left: checkpoints whose sandbox
+   * is gone, and images and snapshots with no checkpoint row. Run at
+   * start-up; never throws (an unreachable engine is logged).
+   */
+  async sweep(): Promise<void> {
+    await this.#sweep().catch((error: unknown) => {
+      this.#options.log.warn({ err: error }, 'could not sweep checkpoint leftovers')
+    })
+  }
+
+  async #sweep(): Promise<void> {
+    const { store, runtime, checkpointsDir, log } = this.#options
+    await fs.mkdir(checkpointsDir, { recursive: true, mode: 0o700 })
+    const sandboxIds = new Set((await store.listSandboxes()).map((sandbox) => sandbox.id))
+    for (const checkpoint of await store.listCheckpoints()) {
+      if (sandboxIds.has(checkpoint.sandboxId)) continue
+      await this.#removeAll(checkpoint.sandboxId)
+    }
+    const known = new Set((await store.listCheckpoints()).map((checkpoint) => checkpoint.id))
+    for (const image of await runtime.listImages(CHECKPOINT_LABEL)) {
+      if (known.has(image.value)) continue
+      log.info({ checkpointId: image.value }, 'removing a checkpoint image with no checkpoint')
+      await runtime.removeImage(image.id)
+    }
+    for (const name of await fs.readdir(checkpointsDir)) {
+      if (known.has(name)) continue
+      await fs.rm(path.join(checkpointsDir, name), { recursive: true, force: true })
+    }
+  }
+
+  async #removeAll(sandboxId: string): Promise<void> {
+    for (const checkpoint of await this.#options.store.listCheckpoints(sandboxId)) {
+      await this.#options.store.deleteCheckpoint(checkpoint.id)
+      await this.#discard(checkpoint.id, checkpoint.image)
+    }
+  }
+
+  /** Removes a checkpoint's image and snapshot (and a staging directory). */
+  async #discard(id: string, image: string, staging?: string): Promise<void> {
+    const { runtime, checkpointsDir, log } = this.#options
+    await runtime.removeImage(image).catch((error: unknown) => {
+      log.warn({ err: error, checkpointId: id }, 'could not remove a checkpoint image')
+    })
+    for (const dir of [path.join(checkpointsDir, id), staging]) {
+      if (dir) await fs.rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  async #require(sandboxId: string, id: string): Promise<CheckpointRecord> {
+    const checkpoint = await this.#options.store.getCheckpoint(id)
+    if (!checkpoint || checkpoint.sandboxId !== sandboxId) {
+      throw new ApiError('NOT_FOUND', `checkpoint ${id} of sandbox ${sandboxId} not found`, {
+        id,
+        sandbox_id: sandboxId,
+      })
+    }
+    return checkpoint
+  }
+
+  #assertEnabled(): void {
+    if (!this.#options.enabled) {
+      throw new ApiError(
+        'FORBIDDEN',
+        'checkpoints are disabled on this server (WORKSPACE_ENABLE_CHECKPOINTS=false)',
+      )
+    }
+  }
+
+  /** Runs `operation` after every earlier one on the same sandbox has finished. */
+  async #serially<T>(sandboxId: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(sandboxId) ?? Promise.resolve()
+    const current = previous.catch(() => undefined).then(operation)
+    const settled = current.catch(() => undefined)
+    this.#queues.set(sandboxId, settled)
+    void settled.then(() => {
+      if (this.#queues.get(sandboxId) === settled) this.#queues.delete(sandboxId)
+    })
+    return current
+  }
+}
