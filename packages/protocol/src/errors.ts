@@ -46,6 +46,7 @@ export const ErrorCodes = {
   SANDBOX_NOT_RUNNING: row(2002, 409, 'SANDBOX_NOT_RUNNING'),
   TEMPLATE_NOT_FOUND: row(2003, 404, 'TEMPLATE_NOT_FOUND', 'TemplateNotFoundError'),
   SANDBOX_LIMIT_REACHED: row(2004, 429, 'SANDBOX_LIMIT_REACHED'),
+  PORT_UNREACHABLE: row(2005, 502, 'PORT_UNREACHABLE'),
   PROCESS_NOT_FOUND: row(3001, 404, 'PROCESS_NOT_FOUND'),
   PROCESS_TIMED_OUT: row(3002, 408, 'PROCESS_TIMED_OUT', 'ProcessTimeoutError'),
   AGENT_NOT_CONNECTED: row(3003, 503, 'AGENT_NOT_CONNECTED', 'AgentNotConnectedError'),
@@ -86,3 +87,27 @@ export interface ErrorEnvelope {
     details?: Record<string, unknown>
   }
 }
+
+/**
+ * Codes the SDKs use for failures that happen on the client side, before or
+ * instead of an answer from the server (their HTTP status is absent: 0 in
+ * TypeScript, None in Python). Both SDKs use the same numbers.
+ */
+export const ClientErrorCodes = {
+  /** A bad option or environment variable. */
+  CONFIG_INVALID: 9000,
+  /** The request could not be sent, or the connection broke. */
+  NETWORK_ERROR: 9001,
+  /** No answer within the configured timeout. */
+  TIMEOUT: 9002,
+  /** A success status whose body is not what the API promises. */
+  BAD_RESPONSE: 9003,
+  /** `process.exec` ran a command that exited non-zero. */
+  COMMAND_FAILED: 9004,
+  /** `nfs.mount`/`unmount` failed on this machine. */
+  NFS_FAILED: 9005,
+  /** The caller aborted the call (AbortSignal). */
+  ABORTED: 9006,
+  /** A local file or upload source could not be read or written. */
+  LOCAL_IO: 9007,
+} as const

@@ -2,6 +2,7 @@ export {
   ErrorCodes,
   errorInfoForCode,
   allErrorCodes,
+  ClientErrorCodes,
   type ErrorCodeInfo,
   type ErrorEnvelope,
   type ErrorKey,
@@ -32,4 +33,14 @@ export {
   ProcessList,
   SignalBody,
 } from './sandboxes.js'
-export { CheckpointKind, Checkpoint, CreateCheckpointBody, CheckpointList } from './seed000.js'
+export {
+  CheckpointKind,
+  Checkpoint,
+  CreateCheckpointBody,
+  CheckpointList,
+  ApplicationKind,
+  ApplicationKindList,
+  SplunkSearchBody,
+  SplunkSearchResult,
+} from './seed000.js'
+export { FileTokenOperation, CreateFileTokenBody, FileToken, PortHint } from './access.js'

@@ -2,12 +2,18 @@
  * The SDK's error tree: one base class, one subclass per kind a caller is
  * likely to catch, chosen from the protocol's code table by {@link sdkError}.
  */
-import { ErrorCodes, errorInfoForCode, type SdkErrorName } from '@workspace-manager/protocol'
+import {
+  ClientErrorCodes,
+  ErrorCodes,
+  errorInfoForCode,
+  type SdkErrorName,
+} from '@workspace-manager/protocol'
 
 /**
  * Why a failure happened on the client side, before or instead of an error
  * reply from the server. Carried in `details.reason` of a {@link WorkspaceError}
- * whose `status` is `0`.
+ * whose `status` is `0`; its `code` is the matching 9xxx client code
+ * ({@link clientCodeFor}), the same numbers the Python SDK uses.
  */
 export type ClientFailureReason =
   | 'config'
@@ -177,7 +183,7 @@ export class CommandExitError extends WorkspaceError implements CommandOutput {
   constructor(command: string, output: CommandOutput) {
     const tail = output.stderr.trim().slice(-500)
     super({
-      code: 0,
+      code: ClientErrorCodes.COMMAND_FAILED,
       status: 0,
       message: `${command} exited with code ${output.exitCode}${tail ? `: ${tail}` : ''}`,
       details: { reason: 'command-failed', ...output },
@@ -237,14 +243,37 @@ export function codeForStatus(status: number): number {
   return status >= 500 ? ErrorCodes.INTERNAL.code : 0
 }
 
-/** A client-side failure: no table code, no HTTP status, `details.reason` says why. */
+/** The 9xxx client code of a client-side failure reason. */
+export function clientCodeFor(reason: ClientFailureReason): number {
+  switch (reason) {
+    case 'config':
+      return ClientErrorCodes.CONFIG_INVALID
+    case 'network':
+      return ClientErrorCodes.NETWORK_ERROR
+    case 'timeout':
+      return ClientErrorCodes.TIMEOUT
+    case 'aborted':
+      return ClientErrorCodes.ABORTED
+    case 'invalid-response':
+      return ClientErrorCodes.BAD_RESPONSE
+    case 'upload-source':
+    case 'local-file':
+      return ClientErrorCodes.LOCAL_IO
+    case 'command-failed':
+      return ClientErrorCodes.COMMAND_FAILED
+    default:
+      return ClientErrorCodes.NFS_FAILED
+  }
+}
+
+/** A client-side failure: a 9xxx client code, no HTTP status, `details.reason` says why. */
 export function clientError(
   reason: ClientFailureReason,
   message: string,
   extra: { cause?: unknown; details?: Record<string, unknown> } = {},
 ): WorkspaceError {
   return new WorkspaceError({
-    code: 0,
+    code: clientCodeFor(reason),
     status: 0,
     message,
     details: { reason, ...extra.details },

@@ -131,7 +131,7 @@ describe('failures without a reply', () => {
     await assert.rejects(offline.workspace.list(), (error: unknown) => {
       assert.ok(error instanceof WorkspaceError)
       assert.equal(error.name, 'WorkspaceError')
-      assert.deepEqual([error.code, error.status], [0, 0])
+      assert.deepEqual([error.code, error.status], [9001, 0])
       assert.equal(error.details.reason, 'network')
       assert.match(error.message, /GET \/v1\/workspaces failed: .*ECONNREFUSED/)
       return true

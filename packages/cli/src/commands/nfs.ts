@@ -1,3 +1,4 @@
+import { ClientErrorCodes } from '@workspace-manager/protocol'
 /** `wm nfs url|mount|umount`: workspaces mounted over NFS on this machine. */
 import { Option, type Command } from 'commander'
 import { NFS_VERSIONS, WorkspaceError, type NfsMountOptions, type NfsVersion } from 'workspace-sdk'
@@ -55,7 +56,7 @@ export function registerNfsCommands(program: Command, context: CliContext): void
       const workspace = await context.client().workspace.get(ws)
       if (!workspace.nfsUrl) {
         throw new WorkspaceError({
-          code: 0,
+          code: ClientErrorCodes.NFS_FAILED,
           message: `NFS is not enabled on the server: workspace ${ws} has no NFS URL`,
           details: { reason: 'nfs-disabled' },
         })

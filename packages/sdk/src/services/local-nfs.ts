@@ -1,3 +1,4 @@
+import { ClientErrorCodes } from '@workspace-manager/protocol'
 /**
  * The local side of `client.nfs`: running `mount`/`umount` on a
  * {@link LocalSystem} and turning their failures into clear errors, each a
@@ -32,7 +33,7 @@ export function absolutePath(path: string): string {
 
 function permissionError(message: string, details: Record<string, unknown> = {}): WorkspaceError {
   return new PermissionDeniedError({
-    code: 0,
+    code: ClientErrorCodes.NFS_FAILED,
     status: 0,
     message,
     details: { reason: 'permission', ...details },
