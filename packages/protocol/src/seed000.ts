@@ -1,5 +1,6 @@
 /**
- * Wire schemas of checkpoints (JSON, snake_case).
+ * Wire schemas of checkpoints, application kinds and the Splunk helper
+ * (JSON, snake_case).
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { NameInput } from './schemas.js'
@@ -37,3 +38,45 @@ export type CreateCheckpointBody = Static<typeof CreateCheckpointBody>
 /** Reply of `GET /v1/sandboxes/{id}/checkpoints`, oldest first. */
 export const CheckpointList = Type.Object({ checkpoints: Type.Array(Checkpoint) })
 export type CheckpointList = Static<typeof CheckpointList>
+
+/** An application kind a plugin provides. */
+export const ApplicationKind = Type.Object(
+  {
+    kind: Type.String(),
+    plugin: Type.String(),
+    template: Type.Union([Type.String(), Type.Null()], {
+      description: 'Template used when a create request names none; null for the server default',
+    }),
+  },
+  { title: 'ApplicationKind' },
+)
+export type ApplicationKind = Static<typeof ApplicationKind>
+
+/** Reply of `GET /v1/application-kinds`. */
+export const ApplicationKindList = Type.Object({ application_kinds: Type.Array(ApplicationKind) })
+export type ApplicationKindList = Static<typeof ApplicationKindList>
+
+/** Body of `POST /v1/sandboxes/{id}/splunk/search`. */
+export const SplunkSearchBody = Type.Object(
+  {
+    query: Type.String({
+      minLength: 1,
+      maxLength: 65536,
+      description: 'SPL; "search " is prepended unless it starts with "search" or "|"',
+    }),
+    timeout: Type.Optional(
+      Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 3600 }), Type.Null()], {
+        description: 'Seconds (default 60)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type SplunkSearchBody = Static<typeof SplunkSearchBody>
+
+/** Reply of a Splunk search: the `result` of every line Splunk's export streamed. */
+export const SplunkSearchResult = Type.Object(
+  { results: Type.Array(Type.Record(Type.String(), Type.Unknown())) },
+  { title: 'SplunkSearchResult' },
+)
+export type SplunkSearchResult = Static<typeof SplunkSearchResult>

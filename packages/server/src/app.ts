@@ -31,6 +31,8 @@ import { ptyRouteSandbox, ptyRoutes } from './routes/pty.js'
 import { createNfs, findNfsTools } from './nfs/index.js'
 import { CheckpointService } from './services/checkpoints.js'
 import { checkpointRoutes } from './routes/checkpoints.js'
+import { registerPluginRoutes, setUpPlugins } from './plugins/index.js'
+import { applicationKindRoutes } from './routes/application-kinds.js'
 
 /** What `buildApp` may be handed instead of making it from the config. */
 export interface AppDeps {
@@ -39,6 +41,8 @@ export interface AppDeps {
   runtime?: SandboxRuntime
   /** What `findNfsTools()` would answer (tests simulate a host without ganesha). */
   nfsTools?: ReturnType<typeof findNfsTools>
+  /** `node_modules` directories searched for plugin packages (tests use a temporary one). */
+  pluginSearchPaths?: readonly string[]
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
@@ -119,7 +123,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }
 
   const runtime = deps.runtime ?? createRuntime(config, app.log)
-  const sandboxes = new SandboxService({ config, store, runtime, workspaces, log: app.log })
+  const plugins = await setUpPlugins(app, config, deps.pluginSearchPaths)
+  const sandboxes = new SandboxService({
+    config,
+    store,
+    runtime,
+    workspaces,
+    log: app.log,
+    kinds: plugins.kinds,
+  })
   const processes = new ProcessService(sandboxes)
   const reconciler = new Reconciler({
     store,
@@ -162,6 +174,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   sandboxRoutes(app, sandboxes)
   processRoutes(app, processes)
   checkpointRoutes(app, checkpoints)
+  applicationKindRoutes(app, plugins.kinds)
+  await registerPluginRoutes(app, plugins, { sandboxes, processes })
   await app.register(processStdinRoutes, { processes })
   await app.register(ptyRoutes, { ptys: new PtyService(sandboxes), sandboxes, tokens })
   return app

@@ -28,6 +28,10 @@ export interface SandboxSpec {
   agentToken: string
   /** Extra labels (the runtime adds wm.managed, wm.sandbox, wm.workspace). */
   labels?: Record<string, string>
+  /** Named volume mounted read-only at /opt/tools, created when missing; none when absent. */
+  toolsVolume?: string | null
+  /** Have the agent also run the image's own command (entrypoint and cmd), tagged `main`. */
+  runImageCommand?: boolean
 }
 
 /** What a runtime can tell about one sandbox's container. */

@@ -11,6 +11,7 @@ import { AgentClient } from '../agent/client.js'
 import type { WorkspaceService } from './workspaces.js'
 import { waitForAgentReady } from './agent-ready.js'
 import { requestedMemory, requestedNanoCpus, sandboxToWire } from './sandbox-wire.js'
+import type { KindLaunch, SandboxKinds } from './sandbox-kinds.js'
 
 /** What the sandbox service needs. */
 export interface SandboxServiceOptions {
@@ -19,6 +20,8 @@ export interface SandboxServiceOptions {
   runtime: SandboxRuntime
   workspaces: WorkspaceService
   log: FastifyBaseLogger
+  /** Application kinds (plugins); without it, `application_kind` is only recorded. */
+  kinds?: SandboxKinds
 }
 
 function newSandboxId(): string {
@@ -61,7 +64,9 @@ export class SandboxService {
     const { config, store, runtime, workspaces } = this.#options
     const defaults = config.sandboxDefaults
     await workspaces.get(body.workspace_id)
-    const template = body.template ?? defaults.image
+    const applicationKind = body.application_kind ?? defaults.applicationKind
+    const launch = this.#kindLaunch(applicationKind, body.application_kind ? 'request' : 'default')
+    const template = body.template ?? launch?.template ?? defaults.image
     const nanoCpus = requestedNanoCpus(body.cpu, defaults.nanoCpus)
     const memoryBytes = requestedMemory(body.memory, defaults.memoryBytes)
     if (!(await runtime.imageExists(template))) {
@@ -80,7 +85,7 @@ export class SandboxService {
       nanoCpus,
       memoryBytes,
       networkMode: body.network_mode ?? defaults.networkMode,
-      applicationKind: body.application_kind ?? defaults.applicationKind,
+      applicationKind,
       errorMessage: null,
       agentToken: randomBytes(32).toString('hex'),
       createdAt: now.toISOString(),
@@ -227,9 +232,16 @@ export class SandboxService {
     return running
   }
 
-  /** Starts the container of `record` from `image` and waits until its agent answers. */
+  /** What the sandbox's application kind asks of it; null without a kind (or without plugins). */
+  #kindLaunch(kind: string | null, source: 'request' | 'default'): KindLaunch | null {
+    if (kind === null || !this.#options.kinds) return null
+    return this.#options.kinds.launch(kind, source)
+  }
+
+  /** Starts the container of `record` from `image` and waits until its agent (and kind) are ready. */
   async #launch(record: SandboxRecord, image: string): Promise<void> {
     const { config, runtime, workspaces } = this.#options
+    const launch = this.#kindLaunch(record.applicationKind, 'request')
     const runDir = this.runDir(record.id)
     await fs.rm(runDir, { recursive: true, force: true })
     await fs.mkdir(runDir, { recursive: true, mode: 0o700 })
@@ -238,7 +250,7 @@ export class SandboxService {
       workspaceId: record.workspaceId,
       containerName: `${config.sandboxDefaults.containerPrefix}${record.id}`,
       image,
-      env: record.env ?? {},
+      env: { ...launch?.env, ...record.env },
       nanoCpus: record.nanoCpus,
       memoryBytes: record.memoryBytes,
       pidsLimit: config.sandboxDefaults.pidsLimit,
@@ -248,6 +260,8 @@ export class SandboxService {
       agentBinaryHostPath: config.agent.binaryPath,
       runHostDir: runDir,
       agentToken: record.agentToken,
+      toolsVolume: launch?.toolsVolume ? config.sandboxDefaults.toolsVolume : null,
+      runImageCommand: launch?.runImageCommand ?? false,
     })
     await waitForAgentReady(runDir, config.agent.startTimeoutSeconds * 1000, async () => {
       const status = await runtime.inspect(record.id)
@@ -258,6 +272,7 @@ export class SandboxService {
       return null
     })
     await this.#agent(record).json({ method: 'GET', path: '/v1/processes', timeoutMs: 5000 })
+    await launch?.ready?.(this.#agent(record))
   }
 
   #agent(record: SandboxRecord): AgentClient {

@@ -25,6 +25,9 @@ export const AGENT_PATHS = {
   socket: '/run/wm/agent.sock',
 } as const
 
+/** Where a kind's tools volume (WORKSPACE_TOOLS_VOLUME) appears, read-only. */
+export const TOOLS_PATH = '/opt/tools'
+
 /**
  * The engine's container configuration for a sandbox. Everything that
  * matters for isolation is decided here and nowhere else: API callers can
@@ -33,7 +36,12 @@ export const AGENT_PATHS = {
  */
 export function containerConfig(
   spec: SandboxSpec,
-  extra: { instanceLabel: [string, string]; ociRuntime: string | undefined },
+  extra: {
+    instanceLabel: [string, string]
+    ociRuntime: string | undefined
+    /** The image's own command, run by the agent beside its API (`runImageCommand`). */
+    imageCommand?: string[]
+  },
 ): Docker.ContainerCreateOptions {
   const env = Object.entries(spec.env).map(([key, value]) => `${key}=${value}`)
   env.push(`WM_AGENT_TOKEN=${spec.agentToken}`, `WM_SANDBOX_ID=${spec.sandboxId}`)
@@ -41,7 +49,13 @@ export function containerConfig(
     name: spec.containerName,
     Image: spec.image,
     Entrypoint: [AGENT_PATHS.binary],
-    Cmd: ['--socket', AGENT_PATHS.socket, '--workdir', spec.containerWorkspaceDir],
+    Cmd: [
+      '--socket',
+      AGENT_PATHS.socket,
+      '--workdir',
+      spec.containerWorkspaceDir,
+      ...(extra.imageCommand?.length ? ['--', ...extra.imageCommand] : []),
+    ],
     Env: env,
     WorkingDir: spec.containerWorkspaceDir,
     Hostname: spec.sandboxId.replace(/_/g, '-').slice(0, 63),
@@ -59,6 +73,13 @@ export function containerConfig(
         `${spec.agentBinaryHostPath}:${AGENT_PATHS.binary}:ro`,
         `${spec.runHostDir}:${AGENT_PATHS.runDir}:rw`,
       ],
+      ...(spec.toolsVolume
+        ? {
+            Mounts: [
+              { Type: 'volume', Source: spec.toolsVolume, Target: TOOLS_PATH, ReadOnly: true },
+            ],
+          }
+        : {}),
       NetworkMode: spec.networkMode,
       CapDrop: ['ALL'],
       CapAdd: [...KEPT_CAPABILITIES],

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode'
+import { engineStatus } from './connection.js'
 
 /**
  * Label a committed image keeps the command (entrypoint + cmd) of the
@@ -23,6 +24,16 @@ export async function imageCommand(docker: Docker, image: string): Promise<strin
 function asList(value: string | string[] | null | undefined): string[] {
   if (!value) return []
   return Array.isArray(value) ? value : [value]
+}
+
+/** Creates the named volume unless it exists (creating an existing one is a no-op for the engine). */
+export async function ensureVolume(docker: Docker, name: string): Promise<void> {
+  try {
+    await docker.getVolume(name).inspect()
+  } catch (error) {
+    if (engineStatus(error) !== 404) throw error
+    await docker.createVolume({ Name: name, Labels: { 'wm.tools': '1' } })
+  }
 }
 
 /**

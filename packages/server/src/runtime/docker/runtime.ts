@@ -11,7 +11,7 @@ import {
 } from '../types.js'
 import { containerConfig } from './container-config.js'
 import { engineStatus, isUnreachable } from './connection.js'
-import { commitContainer } from './images.js'
+import { commitContainer, ensureVolume, imageCommand } from './images.js'
 
 /** Label that ties a container to one server's data dir, so servers sharing an engine leave each other alone. */
 export const INSTANCE_LABEL = 'wm.instance'
@@ -86,9 +86,22 @@ export class DockerRuntime implements SandboxRuntime {
 
   async start(spec: SandboxSpec): Promise<{ containerId: string }> {
     const { instanceId, platform, ociRuntime } = this.#options
+    let command: string[] | undefined
+    try {
+      if (spec.toolsVolume) await ensureVolume(this.#docker, spec.toolsVolume)
+      if (spec.runImageCommand) command = await imageCommand(this.#docker, spec.image)
+    } catch (error) {
+      if (engineStatus(error) === 404) {
+        throw new ApiError('TEMPLATE_NOT_FOUND', `template ${spec.image} not found`, {
+          template: spec.image,
+        })
+      }
+      engineError(error, 'preparing the container')
+    }
     const config = containerConfig(spec, {
       instanceLabel: [INSTANCE_LABEL, instanceId],
       ociRuntime: ociRuntime ?? undefined,
+      ...(command ? { imageCommand: command } : {}),
     })
     let container: Docker.Container
     try {
