@@ -17,6 +17,7 @@ const (
 	codePayloadTooLarge    = 1004
 	codeRuntimeUnavailable = 1006
 	codeNotFound           = 1007
+	codePortUnreachable    = 2005
 	codeProcessNotFound    = 3001
 	codePtyNotFound        = 4001
 )

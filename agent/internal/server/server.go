@@ -1,6 +1,7 @@
 // Package server is the agent's HTTP API (docs/agent-protocol.md): bearer
-// token authentication, the hello proof, the process routes and the PTY
-// routes (including the upgraded, framed attach stream).
+// token authentication, the hello proof, the process routes, the PTY
+// routes (including the upgraded, framed attach stream) and the port
+// connect route (an upgraded raw TCP stream to a loopback port).
 package server
 
 import (
@@ -80,6 +81,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/ptys/{id}/resize", s.resizePty)
 	s.mux.HandleFunc("POST /v1/ptys/{id}/kill", s.killPty)
 	s.mux.HandleFunc("GET /v1/ptys/{id}/attach", s.attachPty)
+	s.mux.HandleFunc("GET /v1/ports/{port}/connect", s.connectPort)
 	s.mux.HandleFunc("/", s.noRoute) // the least specific pattern: anything else
 }
 

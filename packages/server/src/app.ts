@@ -28,6 +28,8 @@ import { processStdinRoutes } from './routes/process-stdin.js'
 import { PtyService } from './services/ptys.js'
 import { TokenSigner } from './services/tokens.js'
 import { ptyRouteSandbox, ptyRoutes } from './routes/pty.js'
+import { portProxyRoutes } from './routes/proxy.js'
+import { PortConnector } from './services/port-proxy.js'
 import { createNfs, findNfsTools } from './nfs/index.js'
 import { CheckpointService } from './services/checkpoints.js'
 import { checkpointRoutes } from './routes/checkpoints.js'
@@ -178,5 +180,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await registerPluginRoutes(app, plugins, { sandboxes, processes })
   await app.register(processStdinRoutes, { processes })
   await app.register(ptyRoutes, { ptys: new PtyService(sandboxes), sandboxes, tokens })
+  await app.register(portProxyRoutes, {
+    ports: new PortConnector(sandboxes),
+    apiKeys: config.auth.apiKeys,
+    apiKeyHeader: config.auth.header,
+  })
   return app
 }

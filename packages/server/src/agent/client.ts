@@ -85,11 +85,11 @@ export class AgentClient {
   }
 
   /**
-   * Sends an HTTP/1.1 Upgrade request (`Upgrade: wm-pty`) and resolves the
-   * raw, verified connection once the agent answers 101; any other answer
-   * becomes an ApiError with the agent's code.
+   * Sends an HTTP/1.1 Upgrade request (`Upgrade: wm-pty`, or `protocol`) and
+   * resolves the raw, verified connection once the agent answers 101; any
+   * other answer becomes an ApiError with the agent's code.
    */
-  upgrade(path: string): Promise<{ socket: net.Socket; head: Buffer }> {
+  upgrade(path: string, protocol = 'wm-pty'): Promise<{ socket: net.Socket; head: Buffer }> {
     return new Promise((resolve, reject) => {
       const request = http.request({
         agent: this.#agent,
@@ -99,7 +99,7 @@ export class AgentClient {
         headers: {
           authorization: `Bearer ${this.#token}`,
           connection: 'Upgrade',
-          upgrade: 'wm-pty',
+          upgrade: protocol,
         },
       })
       request.on('upgrade', (_response, socket, head) => resolve({ socket, head }))

@@ -1,0 +1,403 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
+import type net from 'node:net'
+import { Readable } from 'node:stream'
+import { createHash, randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { ApiError } from '../errors.js'
+import { matchesAnyKey } from '../http/auth.js'
+import { toApiError } from '../http/error-handler.js'
+import { parsePort, type PortConnector } from '../services/port-proxy.js'
+import { COMMON_ERRORS, IdString, errorResponses } from './common.js'
+
+/** `/v1/sandboxes/{id}/proxy/{port}` and what follows it, on the raw request path. */
+const PROXY_PATH = /^\/v1\/sandboxes\/([^/?]+)\/proxy\/([^/?]+)(\/[^?]*)?$/
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/
+
+/** Headers about one connection, never passed on (RFC 9110 §7.6.1), plus `expect`: Node answers it. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+  'http2-settings',
+])
+
+/** Methods proxied over HTTP (Upgrade requests of any method are passed through raw). */
+const PROXY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+
+/** Headers the proxy sets itself. */
+const FORWARDED = new Set([
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-forwarded-prefix',
+])
+
+export interface PortProxyOptions {
+  ports: PortConnector
+  /** API keys and their header (lower case), as for every route; no keys disables auth. */
+  apiKeys: readonly string[]
+  apiKeyHeader: string
+  /**
+   * Called when a proxied upgrade (WebSocket) connection opens; the function
+   * it returns is called once when that connection ends. HTTP requests go
+   * through Fastify's hooks instead.
+   */
+  onConnection?: (sandboxId: string) => () => void
+}
+
+/** The prefix the proxied service is mounted under, as sent in `X-Forwarded-Prefix`. */
+export function proxyPrefix(sandboxId: string, port: number): string {
+  return `/v1/sandboxes/${sandboxId}/proxy/${port}`
+}
+
+/** Splits a raw request target into the proxy's path parts; undefined when it is not a proxy path. */
+function matchProxyUrl(
+  rawUrl: string,
+): { id: string; port: string; path: string; query: string } | undefined {
+  const q = rawUrl.indexOf('?')
+  const pathOnly = q === -1 ? rawUrl : rawUrl.slice(0, q)
+  const match = PROXY_PATH.exec(pathOnly)
+  if (!match) return undefined
+  return {
+    id: match[1]!,
+    port: match[2]!,
+    path: match[3] || '/',
+    query: q === -1 ? '' : rawUrl.slice(q),
+  }
+}
+
+/** Names listed in a `Connection` header: hop-by-hop for this message only. */
+function connectionTokens(value: string | string[] | undefined): Set<string> {
+  const joined = Array.isArray(value) ? value.join(',') : (value ?? '')
+  return new Set(
+    joined
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  )
+}
+
+/**
+ * The request headers to send to the sandbox, in their original order and
+ * case: without the API key header, hop-by-hop headers (except what an
+ * upgrade needs, when `upgrade`), and with `X-Forwarded-For/-Proto/-Host/
+ * -Prefix` set. `Host` is passed on unchanged.
+ */
+function forwardRequestHeaders(
+  raw: IncomingMessage,
+  options: { apiKeyHeader: string; prefix: string; upgrade: boolean },
+): Array<[string, string]> {
+  const listed = connectionTokens(raw.headers.connection)
+  const out: Array<[string, string]> = []
+  for (let i = 0; i + 1 < raw.rawHeaders.length; i += 2) {
+    const name = raw.rawHeaders[i]!
+    const value = raw.rawHeaders[i + 1]!
+    const lower = name.toLowerCase()
+    if (lower === options.apiKeyHeader || FORWARDED.has(lower)) continue
+    if (options.upgrade) {
+      // Bytes pass through unchanged after the head, so framing headers stay.
+      if (lower === 'connection') continue // re-added below
+      if (lower === 'upgrade' || lower === 'transfer-encoding' || lower === 'content-length') {
+        out.push([name, value])
+        continue
+      }
+    }
+    if (HOP_BY_HOP.has(lower) || (listed.has(lower) && lower !== 'upgrade')) continue
+    out.push([name, value])
+  }
+  if (options.upgrade) out.push(['Connection', 'Upgrade'])
+  const remote = raw.socket.remoteAddress ?? ''
+  const priorFor = raw.headers['x-forwarded-for']
+  const prior = Array.isArray(priorFor) ? priorFor.join(', ') : priorFor
+  out.push(['X-Forwarded-For', prior ? `${prior}, ${remote}` : remote])
+  out.push([
+    'X-Forwarded-Proto',
+    (raw.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
+  ])
+  if (raw.headers.host) out.push(['X-Forwarded-Host', raw.headers.host])
+  out.push(['X-Forwarded-Prefix', options.prefix])
+  return out
+}
+
+/** Header pairs as an object for `http.request` (repeated names become arrays). */
+function headerObject(pairs: Array<[string, string]>): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {}
+  for (const [name, value] of pairs) {
+    const lower = name.toLowerCase()
+    const prior = headers[lower]
+    headers[lower] =
+      prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value]
+  }
+  return headers
+}
+
+/** The response headers to pass back: hop-by-hop ones dropped, repeated names kept. */
+function responseHeaders(response: IncomingMessage): Record<string, string | string[]> {
+  const listed = connectionTokens(response.headers.connection)
+  const pairs: Array<[string, string]> = []
+  for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) {
+    const name = response.rawHeaders[i]!
+    const lower = name.toLowerCase()
+    // The server's own request id stays (it names this proxied request in the logs).
+    if (HOP_BY_HOP.has(lower) || listed.has(lower) || lower === 'x-request-id') continue
+    pairs.push([name, response.rawHeaders[i + 1]!])
+  }
+  return headerObject(pairs)
+}
+
+/** Whether the request carries a body framed by chunked transfer coding. */
+function isChunked(headers: IncomingHttpHeaders): boolean {
+  return connectionTokens(headers['transfer-encoding']).has('chunked')
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest()
+}
+
+/**
+ * The reverse proxy to ports inside sandboxes: `ANY /v1/sandboxes/{id}/
+ * proxy/{port}/*` speaks HTTP/1.1 to `127.0.0.1:{port}` in the sandbox over
+ * a fresh agent stream per request; an Upgrade request (WebSocket) to the
+ * same paths is passed through raw, handled on the server's `upgrade` event
+ * before @fastify/websocket sees it. In a scope of its own for the
+ * pass-through body parser.
+ */
+export async function portProxyRoutes(
+  app: FastifyInstance,
+  options: PortProxyOptions,
+): Promise<void> {
+  const { ports, apiKeyHeader } = options
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>()
+  const ProxyParams = Type.Object({
+    id: IdString,
+    port: Type.String({
+      pattern: '^[0-9]{1,5}$',
+      description: 'TCP port inside the sandbox, 1-65535',
+    }),
+    '*': Type.Optional(Type.String()),
+  })
+
+  typed.route({
+    method: PROXY_METHODS,
+    url: '/v1/sandboxes/:id/proxy/:port/*',
+    schema: {
+      tags: ['ports'],
+      summary:
+        'Reverse proxy (HTTP and WebSocket) to 127.0.0.1:{port} inside the sandbox, through its agent',
+      params: ProxyParams,
+      response: errorResponses(...COMMON_ERRORS, 404, 409, 502, 503),
+    },
+    handler: async (request, reply) => {
+      const port = parsePort(request.params.port)
+      const target = matchProxyUrl(request.raw.url ?? '')
+      if (!target) throw new ApiError('VALIDATION', 'not a proxy path')
+      return proxyHttp(request, reply, {
+        sandboxId: request.params.id,
+        port,
+        path: target.path + target.query,
+      })
+    },
+  })
+
+  typed.route({
+    method: PROXY_METHODS,
+    url: '/v1/sandboxes/:id/proxy/:port',
+    schema: {
+      tags: ['ports'],
+      summary: 'Redirects (308) to the same path with a trailing slash',
+      params: ProxyParams,
+    },
+    handler: async (request, reply) => {
+      parsePort(request.params.port)
+      const raw = request.raw.url ?? ''
+      const q = raw.indexOf('?')
+      const location = q === -1 ? `${raw}/` : `${raw.slice(0, q)}/${raw.slice(q)}`
+      return reply.redirect(location, 308)
+    },
+  })
+
+  async function proxyHttp(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    target: { sandboxId: string; port: number; path: string },
+  ): Promise<FastifyReply> {
+    const raw = request.raw
+    const socket = await ports.connect(target.sandboxId, target.port)
+    const headers = headerObject(
+      forwardRequestHeaders(raw, {
+        apiKeyHeader,
+        prefix: proxyPrefix(target.sandboxId, target.port),
+        upgrade: false,
+      }),
+    )
+    if (headers['content-length'] === undefined && isChunked(raw.headers)) {
+      headers['transfer-encoding'] = 'chunked'
+    }
+    const upstream = http.request({
+      createConnection: () => socket,
+      method: raw.method,
+      path: target.path,
+      headers,
+    })
+    // The client going away (or the reply ending) ends the agent stream.
+    reply.raw.on('close', () => upstream.destroy())
+    const body = request.body instanceof Readable ? request.body : raw
+    body.on('error', (error) => upstream.destroy(error))
+    body.pipe(upstream)
+
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      upstream.once('response', resolve)
+      upstream.once('error', (error) =>
+        reject(
+          new ApiError(
+            'PORT_UNREACHABLE',
+            `the service on port ${target.port} in sandbox ${target.sandboxId} did not answer: ${error.message}`,
+            { sandbox_id: target.sandboxId, port: target.port },
+          ),
+        ),
+      )
+    })
+    // Later failures end the reply (the response stream errors), not the process.
+    upstream.on('error', () => undefined)
+    void reply.code(response.statusCode ?? 502).headers(responseHeaders(response))
+    return reply.send(response)
+  }
+
+  // ----- Upgrade requests (WebSocket and any other protocol) -----
+
+  const keyDigests = options.apiKeys.map(digest)
+
+  function authenticate(raw: IncomingMessage): void {
+    if (keyDigests.length === 0) return
+    const presented = raw.headers[apiKeyHeader]
+    const candidate = Array.isArray(presented) ? presented[0] : presented
+    if (!candidate)
+      throw new ApiError('UNAUTHENTICATED', `missing API key in header ${apiKeyHeader}`)
+    if (!matchesAnyKey(candidate, keyDigests))
+      throw new ApiError('UNAUTHENTICATED', 'invalid API key')
+  }
+
+  async function proxyUpgrade(
+    raw: IncomingMessage,
+    client: net.Socket,
+    head: Buffer,
+  ): Promise<void> {
+    const requestId = randomUUID()
+    const log = app.log.child({ reqId: requestId })
+    const target = matchProxyUrl(raw.url ?? '')!
+    let upstream: net.Socket
+    let port: number
+    try {
+      authenticate(raw)
+      if (!ID_PATTERN.test(target.id)) {
+        throw new ApiError('VALIDATION', `invalid sandbox id "${target.id.slice(0, 200)}"`)
+      }
+      port = parsePort(target.port)
+      upstream = await ports.connect(target.id, port)
+    } catch (caught) {
+      const error = toApiError(caught as Error)
+      if (error.status >= 500) log.warn({ err: caught, url: raw.url }, 'proxied upgrade failed')
+      else log.info({ code: error.code, message: error.message }, 'proxied upgrade refused')
+      writeRawError(client, error, requestId)
+      return
+    }
+    if (client.destroyed) {
+      upstream.destroy()
+      return
+    }
+    const headLines = forwardRequestHeaders(raw, {
+      apiKeyHeader,
+      prefix: proxyPrefix(target.id, port),
+      upgrade: true,
+    })
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('')
+    upstream.write(`${raw.method} ${target.path}${target.query} HTTP/1.1\r\n${headLines}\r\n`)
+    if (head.length) upstream.write(head)
+    log.info({ sandboxId: target.id, port, url: raw.url }, 'proxied upgrade')
+    const ended = options.onConnection?.(target.id)
+    open.add(client)
+    client.once('close', () => {
+      open.delete(client)
+      ended?.()
+    })
+    splice(client, upstream)
+  }
+
+  // Proxied upgrades are no longer HTTP connections: closing the server
+  // would wait for them forever.
+  const open = new Set<net.Socket>()
+  app.addHook('preClose', async () => {
+    for (const socket of open) socket.destroy()
+  })
+
+  let takenOver: Array<(...args: unknown[]) => void> = []
+  const onUpgrade = (raw: IncomingMessage, client: net.Socket, head: Buffer): void => {
+    if (!matchProxyUrl(raw.url ?? '')) {
+      for (const listener of takenOver) listener.call(app.server, raw, client, head)
+      return
+    }
+    client.on('error', () => client.destroy())
+    proxyUpgrade(raw, client, head).catch((error: unknown) => {
+      app.log.error({ err: error }, 'proxied upgrade failed')
+      client.destroy()
+    })
+  }
+
+  // Every other upgrade listener (@fastify/websocket's) now only hears
+  // requests for other paths: it would otherwise answer these itself.
+  app.addHook('onReady', async () => {
+    takenOver = app.server.listeners('upgrade') as typeof takenOver
+    app.server.removeAllListeners('upgrade')
+    app.server.on('upgrade', onUpgrade)
+  })
+  app.addHook('onClose', async () => {
+    app.server.removeListener('upgrade', onUpgrade)
+    for (const listener of takenOver) app.server.on('upgrade', listener)
+  })
+}
+
+/** Answers an upgrade request that is refused with the error envelope, then closes. */
+function writeRawError(socket: net.Socket, error: ApiError, requestId: string): void {
+  if (socket.destroyed) return
+  const body = JSON.stringify(error.toEnvelope())
+  socket.end(
+    `HTTP/1.1 ${error.status} ${http.STATUS_CODES[error.status] ?? ''}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  )
+}
+
+/**
+ * Copies bytes both ways between two connections. When one side ends its
+ * stream the other side's write half is ended (half-close) and the other
+ * direction carries on; a connection that fails or closes while the other
+ * still has bytes for it takes the other one down too.
+ */
+export function splice(a: net.Socket, b: net.Socket): void {
+  for (const [self, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    ;(self as net.Socket & { allowHalfOpen: boolean }).allowHalfOpen = true
+    self.on('error', () => other.destroy())
+    self.on('close', () => {
+      if (!other.readableEnded) other.destroy()
+    })
+    self.pipe(other)
+  }
+}
