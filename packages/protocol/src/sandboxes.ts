@@ -35,6 +35,10 @@ export const Sandbox = Type.Object(
     network_mode: Type.String(),
     application_kind: Type.Union([Type.String(), Type.Null()]),
     expires_at: Type.Union([Type.String(), Type.Null()]),
+    last_activity_at: Type.String({
+      description:
+        'ISO 8601 time of the last activity (a call naming the sandbox, a keep-alive, a stream or PTY closing); the idle janitor removes it WORKSPACE_IDLE_TTL_SECONDS after this unless a call or stream is still open',
+    }),
   },
   { title: 'Sandbox' },
 )

@@ -35,6 +35,11 @@ import { CheckpointService } from './services/checkpoints.js'
 import { checkpointRoutes } from './routes/checkpoints.js'
 import { registerPluginRoutes, setUpPlugins } from './plugins/index.js'
 import { applicationKindRoutes } from './routes/application-kinds.js'
+import { ActivityTracker, registerActivityTracking } from './services/activity.js'
+import { Janitor } from './services/janitor.js'
+import { fileTokenAuthenticator, fileTokenRoutes } from './routes/file-tokens.js'
+import { keepaliveRoutes } from './routes/keepalive.js'
+import { portRoutes } from './routes/ports.js'
 
 /** What `buildApp` may be handed instead of making it from the config. */
 export interface AppDeps {
@@ -45,6 +50,8 @@ export interface AppDeps {
   nfsTools?: ReturnType<typeof findNfsTools>
   /** `node_modules` directories searched for plugin packages (tests use a temporary one). */
   pluginSearchPaths?: readonly string[]
+  /** Janitor period in ms instead of WORKSPACE_JANITOR_INTERVAL_SECONDS (tests go below its 10 s floor). */
+  janitorIntervalMs?: number
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
@@ -99,7 +106,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   const tokens = new TokenSigner(config.uploadTokens.secret)
+  const fileTokenAuth = fileTokenAuthenticator(config, tokens)
   registerAuth(app, config.auth.apiKeys, config.auth.header, (request) => {
+    if (fileTokenAuth(request)) return true
     const sandboxId = ptyRouteSandbox(request)
     const token = (request.query as { token?: unknown }).token
     if (sandboxId === undefined || typeof token !== 'string') return false
@@ -125,6 +134,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }
 
   const runtime = deps.runtime ?? createRuntime(config, app.log)
+  const activity = new ActivityTracker()
+  registerActivityTracking(app, activity)
   const plugins = await setUpPlugins(app, config, deps.pluginSearchPaths)
   const sandboxes = new SandboxService({
     config,
@@ -132,8 +143,19 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     runtime,
     workspaces,
     log: app.log,
+    activity,
     kinds: plugins.kinds,
   })
+  const janitor = new Janitor({
+    store,
+    sandboxes,
+    activity,
+    log: app.log,
+    idleTtlSeconds: config.janitor.idleTtlSeconds,
+    intervalMs: deps.janitorIntervalMs ?? config.janitor.intervalSeconds * 1000,
+  })
+  app.addHook('onReady', async () => janitor.start())
+  app.addHook('preClose', async () => janitor.stop())
   const processes = new ProcessService(sandboxes)
   const reconciler = new Reconciler({
     store,
@@ -174,6 +196,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     maxTransferBytes: config.maxFileTransferBytes,
   })
   sandboxRoutes(app, sandboxes)
+  fileTokenRoutes(app, { workspaces, tokens, config })
+  keepaliveRoutes(app, { sandboxes, activity })
+  portRoutes(app, { sandboxes, config })
   processRoutes(app, processes)
   checkpointRoutes(app, checkpoints)
   applicationKindRoutes(app, plugins.kinds)
@@ -184,6 +209,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ports: new PortConnector(sandboxes),
     apiKeys: config.auth.apiKeys,
     apiKeyHeader: config.auth.header,
+    onConnection: (sandboxId) => activity.begin(sandboxId),
   })
   return app
 }

@@ -63,6 +63,8 @@ export interface Config {
   checkpointsEnabled: boolean
   janitor: { idleTtlSeconds: number; intervalSeconds: number }
   portProxyHost: string | null
+  /** WORKSPACE_PUBLIC_BASE_URL without a trailing slash: the base of URLs handed out (token URLs, port hints). */
+  publicBaseUrl: string | null
   docker: { clientTimeoutSeconds: number; platform: string | null; host: string | null }
   uploadTokens: { secret: string; header: string; queryParam: string; ttlSeconds: number }
   plugins: {
@@ -160,6 +162,21 @@ function readHeaderName(env: Env, name: string, fallback: string): string {
 }
 
 const JANITOR_MIN_INTERVAL_SECONDS = 10
+
+function readBaseUrl(env: Env, name: string): string | null {
+  const value = readString(env, name)
+  if (value === undefined) return null
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError(name, `"${value}" is not a URL`)
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+    throw new ConfigError(name, `expected an http(s) URL without query or fragment, got "${value}"`)
+  }
+  return url.toString().replace(/\/+$/, '')
+}
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/
 
@@ -262,6 +279,7 @@ export function loadConfig(env: Env = process.env): Config {
       ),
     },
     portProxyHost: readString(env, 'WORKSPACE_PORT_PROXY_HOST') ?? null,
+    publicBaseUrl: readBaseUrl(env, 'WORKSPACE_PUBLIC_BASE_URL'),
     docker: {
       clientTimeoutSeconds: readInt(env, 'DOCKER_CLIENT_TIMEOUT', 180, { min: 1 }),
       platform: readString(env, 'DOCKER_PLATFORM') ?? null,

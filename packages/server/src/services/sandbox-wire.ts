@@ -3,8 +3,12 @@ import type { SandboxRecord } from '../store/index.js'
 import { ApiError } from '../errors.js'
 import { ConfigError, parseCpu, parseMemory } from '../config/parse.js'
 
-/** A sandbox row as clients see it (the agent token never leaves the server). */
-export function sandboxToWire(record: SandboxRecord): Sandbox {
+/**
+ * A sandbox row as clients see it (the agent token never leaves the server).
+ * `lastActivityAt` comes from the activity tracker (kept in memory); without
+ * it, the creation time.
+ */
+export function sandboxToWire(record: SandboxRecord, lastActivityAt?: string): Sandbox {
   return {
     id: record.id,
     workspace_id: record.workspaceId,
@@ -22,6 +26,7 @@ export function sandboxToWire(record: SandboxRecord): Sandbox {
     network_mode: record.networkMode,
     application_kind: record.applicationKind,
     expires_at: record.expiresAt,
+    last_activity_at: lastActivityAt ?? record.createdAt,
   }
 }
 

@@ -11,6 +11,7 @@ import { AgentClient } from '../agent/client.js'
 import type { WorkspaceService } from './workspaces.js'
 import { waitForAgentReady } from './agent-ready.js'
 import { requestedMemory, requestedNanoCpus, sandboxToWire } from './sandbox-wire.js'
+import type { ActivityTracker } from './activity.js'
 import type { KindLaunch, SandboxKinds } from './sandbox-kinds.js'
 
 /** What the sandbox service needs. */
@@ -20,6 +21,8 @@ export interface SandboxServiceOptions {
   runtime: SandboxRuntime
   workspaces: WorkspaceService
   log: FastifyBaseLogger
+  /** Source of `last_activity_at`; without it, the creation time. */
+  activity?: ActivityTracker
   /** Application kinds (plugins); without it, `application_kind` is only recorded. */
   kinds?: SandboxKinds
 }
@@ -104,19 +107,24 @@ export class SandboxService {
     const boot = this.#boot(record)
     if (!wait) {
       boot.catch(() => undefined)
-      return sandboxToWire(record)
+      return this.toWire(record)
     }
-    return sandboxToWire(await boot)
+    return this.toWire(await boot)
   }
 
   /** The sandbox `id`; 404 code 2001 when there is none. */
   async get(id: string): Promise<Sandbox> {
-    return sandboxToWire(await this.require(id))
+    return this.toWire(await this.require(id))
   }
 
   /** Sandboxes matching `filter`, oldest first. */
   async list(filter: SandboxFilter): Promise<Sandbox[]> {
-    return (await this.#options.store.listSandboxes(filter)).map(sandboxToWire)
+    return (await this.#options.store.listSandboxes(filter)).map((record) => this.toWire(record))
+  }
+
+  /** A sandbox row as clients see it, with its last activity. */
+  toWire(record: SandboxRecord): Sandbox {
+    return sandboxToWire(record, this.#options.activity?.lastActivityAt(record))
   }
 
   /** Stops and removes the sandbox; `force` skips the grace period. */

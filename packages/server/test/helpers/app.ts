@@ -4,7 +4,7 @@ import path from 'node:path'
 import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
-import { buildApp } from '../../src/app.js'
+import { buildApp, type AppDeps } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/index.js'
 
 /** A temporary directory removed when the test ends. */
@@ -32,10 +32,11 @@ export function beforeClose(app: FastifyInstance, cleanup: () => Promise<unknown
 export async function testApp(
   t: TestContext,
   env: Record<string, string> = {},
+  deps: AppDeps = {},
 ): Promise<{ app: FastifyInstance; config: Config }> {
   const dataDir = await tempDir(t)
   const config = loadConfig({ WM_DATA_DIR: dataDir, WM_NFS_ENABLED: 'false', ...env })
-  const app = await buildApp(config, { logger: pino({ level: 'silent' }) })
+  const app = await buildApp(config, { logger: pino({ level: 'silent' }), ...deps })
   const pending: Array<() => Promise<unknown>> = []
   cleanups.set(app, pending)
   t.after(async () => {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import Docker from 'dockerode'
 import { beforeClose, createWorkspace, testApp } from './app.js'
 import type { Config } from '../../src/config/index.js'
+import type { AppDeps } from '../../src/app.js'
 
 /** The template the bootstrap builds offline (Debian with bash and python3). */
 export const TEST_TEMPLATE = 'workspace-test:latest'
@@ -14,13 +15,18 @@ export const docker = new Docker()
 export async function sandboxApp(
   t: TestContext,
   env: Record<string, string> = {},
+  deps: AppDeps = {},
 ): Promise<{ app: FastifyInstance; config: Config }> {
-  return testApp(t, {
-    WORKSPACE_DEFAULT_IMAGE: TEST_TEMPLATE,
-    WORKSPACE_STOP_TIMEOUT_SECONDS: '1',
-    WORKSPACE_DEFAULT_MEM: '512m',
-    ...env,
-  })
+  return testApp(
+    t,
+    {
+      WORKSPACE_DEFAULT_IMAGE: TEST_TEMPLATE,
+      WORKSPACE_STOP_TIMEOUT_SECONDS: '1',
+      WORKSPACE_DEFAULT_MEM: '512m',
+      ...env,
+    },
+    deps,
+  )
 }
 
 /** Creates a workspace and a running sandbox in it; the sandbox is force-deleted after the test. */
