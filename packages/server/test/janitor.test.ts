@@ -168,6 +168,42 @@ test('an attached PTY counts as activity until its socket closes', async (t) => 
   await waitUntil(async () => !(await listed(app)).includes(sandboxId), 20_000, 'it is removed')
 })
 
+test('a proxied WebSocket counts as activity until it closes', async (t) => {
+  const { app } = await sandboxApp(t, FAST.env, FAST.deps)
+  const { sandboxId, workspaceId } = await createSandbox(t, app)
+  const script = await fs.readFile(new URL('./fixtures/proxy-servers.py', import.meta.url))
+  const written = await app.inject({
+    method: 'PUT',
+    url: `/v1/workspaces/${workspaceId}/files/content?path=servers.py`,
+    payload: script,
+  })
+  assert.equal(written.statusCode, 201, written.body)
+  const started = await app.inject({
+    method: 'POST',
+    url: `/v1/sandboxes/${sandboxId}/processes`,
+    payload: { cmd: 'sh', args: ['-c', 'nohup python3 servers.py 8001 >/tmp/bg.log 2>&1 &'] },
+  })
+  assert.equal(started.statusCode, 200, started.body)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as { port: number }
+  const url = `ws://127.0.0.1:${port}/v1/sandboxes/${sandboxId}/proxy/8001/`
+  let ws: WebSocket | undefined
+  for (const deadline = Date.now() + 20_000; !ws;) {
+    const attempt = new WebSocket(url)
+    const opened = await new Promise<boolean>((resolve) => {
+      attempt.once('message', () => resolve(true))
+      attempt.once('error', () => resolve(false))
+    })
+    if (opened) ws = attempt
+    else if (Date.now() > deadline) throw new Error('the WebSocket service never came up')
+    else await sleep(200)
+  }
+  await sleep(4000)
+  assert.ok((await listed(app)).includes(sandboxId), 'removed while a proxied WebSocket was open')
+  ws.close()
+  await waitUntil(async () => !(await listed(app)).includes(sandboxId), 20_000, 'it is removed')
+})
+
 test('removal by the janitor gives processes WORKSPACE_STOP_TIMEOUT_SECONDS after SIGTERM', async (t) => {
   const grace = 4
   const { app, config } = await sandboxApp(
