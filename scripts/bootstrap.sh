@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs and builds everything the project needs to run and test, skipping
 # what is already there: npm packages, the TypeScript build, the Python SDK's
-# venv, the Go agent, a Docker engine and the test template image, and the
-# NFS server packages (NFS-Ganesha; the server runs it, see scripts/ensure-nfs.sh).
+# venv, the Go agent, a Docker engine, the test template image and the Splunk
+# stand-in template built on it, and the NFS server packages (NFS-Ganesha; the
+# server runs it, see scripts/ensure-nfs.sh).
 #
 # Env: WM_SKIP_DOCKER=1 skips the Docker engine and template steps;
 # WM_SKIP_NFS=1 skips the NFS packages (the server then runs with NFS off).
@@ -114,6 +115,7 @@ go_agent() {
 docker_engine() { bash scripts/ensure-docker.sh; }
 nfs_server() { bash scripts/ensure-nfs.sh; }
 test_template() { bash scripts/build-test-template.sh; }
+splunk_standin() { bash scripts/build-splunk-standin.sh; }
 
 total_start=$(now)
 step npm npm_deps
@@ -121,10 +123,11 @@ step build ts_build
 step python python_sdk
 step go go_agent
 if [ "${WM_SKIP_DOCKER:-}" = 1 ]; then
-  log "WM_SKIP_DOCKER=1: skipping the Docker engine and test template"
+  log "WM_SKIP_DOCKER=1: skipping the Docker engine, test template and Splunk stand-in"
 else
   step docker docker_engine
   step template test_template
+  step splunk splunk_standin
 fi
 if [ "${WM_SKIP_NFS:-}" = 1 ]; then
   log "WM_SKIP_NFS=1: skipping the NFS server packages"

@@ -39,6 +39,7 @@ test('defaults follow the seed table, with /workspace and 127.0.0.1:8080', () =>
     denylist: [],
     failFast: false,
   })
+  assert.deepEqual(config.splunk, { username: null, password: null })
   assert.deepEqual(config.logging, {
     level: 'info',
     file: null,
@@ -85,6 +86,8 @@ test('every variable is read', () => {
     WM_PLUGINS_ALLOWLIST: 'splunk',
     WM_PLUGINS_DENYLIST: 'x',
     WM_PLUGINS_FAIL_FAST: 'true',
+    SPLUNK_USERNAME: ' admin ',
+    SPLUNK_PASSWORD: ' kept as is ',
     WM_LOG_LEVEL: 'WARNING',
     WM_LOG_DIR: '/var/log/wm',
     WM_LOG_NAME: 'server.log',
@@ -132,6 +135,7 @@ test('every variable is read', () => {
     denylist: ['x'],
     failFast: true,
   })
+  assert.deepEqual(config.splunk, { username: 'admin', password: ' kept as is ' })
   assert.deepEqual(config.logging, {
     level: 'warn',
     file: '/var/log/wm/server.log',

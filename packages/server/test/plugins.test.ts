@@ -71,6 +71,7 @@ test('WM_PLUGINS_MODULES loads a module; GET /v1/application-kinds lists every k
     { kind: 'fixture-env', plugin: 'fixture', template: 'workspace-test:latest' },
     { kind: 'fixture-never-ready', plugin: 'fixture', template: 'workspace-test:latest' },
     { kind: 'fixture-refused', plugin: 'fixture', template: null },
+    { kind: 'splunk', plugin: 'splunk', template: 'wm-splunk-standin:latest' },
   ])
   // A relative specifier is taken from the working directory.
   const relative = path.relative(process.cwd(), KINDS_MODULE)
@@ -87,7 +88,10 @@ test('installed packages declaring a plugin for a WM_PLUGINS_ENTRYPOINT_GROUPS g
   )
   assert.deepEqual(
     (await kinds(app)).map((kind) => [kind.kind, kind.plugin]),
-    [['acme-app', 'acme']],
+    [
+      ['acme-app', 'acme'],
+      ['splunk', 'splunk'],
+    ],
   )
   const warnings = lines.filter((line) => line.msg === 'plugin skipped')
   assert.equal(warnings.length, 1)
@@ -125,7 +129,7 @@ test('WM_PLUGINS_ALLOWLIST and WM_PLUGINS_DENYLIST select plugins by name; the d
   })
   assert.deepEqual(
     (await kinds(both.app)).map((kind) => kind.kind),
-    [],
+    ['splunk'],
   )
 })
 

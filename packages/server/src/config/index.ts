@@ -75,6 +75,8 @@ export interface Config {
     denylist: string[]
     failFast: boolean
   }
+  /** SPLUNK_USERNAME / SPLUNK_PASSWORD, given to sandboxes of kind `splunk`; never logged. */
+  splunk: { username: string | null; password: string | null }
   logging: {
     level: LogLevel
     file: string | null
@@ -300,6 +302,11 @@ export function loadConfig(env: Env = process.env): Config {
       allowlist: readList(env, 'WM_PLUGINS_ALLOWLIST'),
       denylist: readList(env, 'WM_PLUGINS_DENYLIST'),
       failFast: readBool(env, 'WM_PLUGINS_FAIL_FAST', false),
+    },
+    splunk: {
+      username: readString(env, 'SPLUNK_USERNAME') ?? null,
+      // Not trimmed: spaces may be part of a password.
+      password: env.SPLUNK_PASSWORD ? env.SPLUNK_PASSWORD : null,
     },
     logging: {
       level: readLogLevel(env),

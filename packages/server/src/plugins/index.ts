@@ -8,6 +8,7 @@ import type { ProcessService } from '../services/processes.js'
 import type { SandboxService } from '../services/sandboxes.js'
 import { loadPlugins, type LoadedPlugin } from './loader.js'
 import { ApplicationKinds } from './registry.js'
+import { splunkPlugin } from './splunk/index.js'
 import type { PluginContext } from './types.js'
 
 export { ApplicationKinds } from './registry.js'
@@ -32,7 +33,8 @@ export interface Plugins {
 }
 
 /**
- * Loads the plugins the configuration asks for and checks WORKSPACE_APPLICATION_KIND names one of their
+ * Loads the plugins the configuration asks for (the built-in Splunk plugin
+ * among them) and checks WORKSPACE_APPLICATION_KIND names one of their
  * kinds: when it does not, start-up fails with WM_PLUGINS_FAIL_FAST and
  * warns otherwise (creates that rely on the default are then refused).
  */
@@ -43,7 +45,7 @@ export async function setUpPlugins(
 ): Promise<Plugins> {
   const loaded = await loadPlugins({
     config: config.plugins,
-    builtins: [],
+    builtins: [splunkPlugin(config.splunk)],
     log: app.log,
     ...(searchPaths ? { searchPaths } : {}),
   })
