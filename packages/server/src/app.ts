@@ -183,6 +183,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     log: app.log,
   })
   app.addHook('onReady', async () => checkpoints.sweep())
+  app.addHook('preClose', async () => checkpoints.close())
 
   const checks: ReadinessCheck[] = [
     { name: 'store', check: () => store.ping() },

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
+import { instanceId } from '../src/runtime/index.js'
 import { createSandbox, docker, run, sandboxApp } from './helpers/sandbox.js'
 
 const TIMEOUT = { timeout: 180_000 }
@@ -103,7 +104,7 @@ test(
   'restore works again after more changes, and after a second checkpoint',
   TIMEOUT,
   async (t) => {
-    const { app } = await sandboxApp(t)
+    const { app, config } = await sandboxApp(t)
     const { sandboxId } = await createSandbox(t, app)
     await sh(app, sandboxId, 'echo a > /tmp/v && echo a > /workspace/v')
     const first = await checkpoint(app, sandboxId, 'a')
@@ -133,6 +134,23 @@ test(
     })
     assert.equal(response.statusCode, 200, response.body)
     assert.equal(await sh(app, sandboxId, 'cat /tmp/v'), 'd\n')
+
+    // Deleting the checkpoint the container runs from leaves its image until that container
+    // goes; once the sandbox is deleted no image of its checkpoints is left, named or not.
+    const inUse = await app.inject({
+      method: 'DELETE',
+      url: `/v1/sandboxes/${sandboxId}/checkpoints/${third.id}`,
+    })
+    assert.equal(inUse.statusCode, 204)
+    await app.inject({ method: 'DELETE', url: `/v1/sandboxes/${sandboxId}?force=true` })
+    const ours = () =>
+      docker.listImages({
+        filters: { label: ['wm.checkpoint', `wm.instance=${instanceId(config.dataDir)}`] },
+      })
+    for (let i = 0; i < 100 && (await ours()).length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    assert.deepEqual(await ours(), [])
   },
 )
 

@@ -39,6 +39,16 @@ async function kinds(app: Awaited<ReturnType<typeof testApp>>['app']) {
   return response.json().application_kinds as Array<{ kind: string; plugin: string }>
 }
 
+/** Removes a volume once the app (added before this) has closed and its sandboxes are gone. */
+function removeVolumeAfter(t: TestContext, name: string): void {
+  t.after(() =>
+    docker
+      .getVolume(name)
+      .remove()
+      .catch(() => undefined),
+  )
+}
+
 /** A node_modules directory with packages declaring plugins in their package.json. */
 async function fakeNodeModules(t: TestContext): Promise<string> {
   const root = path.join(await tempDir(t), 'node_modules')
@@ -257,12 +267,6 @@ test(
   DOCKER_TIMEOUT,
   async (t) => {
     const toolsVolume = `wm_test_tools_${randomBytes(4).toString('hex')}`
-    t.after(() =>
-      docker
-        .getVolume(toolsVolume)
-        .remove()
-        .catch(() => undefined),
-    )
     const { app } = await sandboxApp(t, {
       WM_PLUGINS_MODULES: KINDS_MODULE,
       // Proves the kind's template is used when the request names none.
@@ -270,6 +274,7 @@ test(
       WORKSPACE_TOOLS_VOLUME: toolsVolume,
       WORKSPACE_API_KEY: 'k'.repeat(32),
     })
+    removeVolumeAfter(t, toolsVolume)
     const headers = { 'x-api-key': 'k'.repeat(32) }
     const workspace = await app.inject({
       method: 'POST',
@@ -345,17 +350,12 @@ test(
   DOCKER_TIMEOUT,
   async (t) => {
     const toolsVolume = `wm_test_tools_${randomBytes(4).toString('hex')}`
-    t.after(() =>
-      docker
-        .getVolume(toolsVolume)
-        .remove()
-        .catch(() => undefined),
-    )
     const { app } = await sandboxApp(t, {
       WM_PLUGINS_MODULES: KINDS_MODULE,
       WORKSPACE_APPLICATION_KIND: 'fixture-env',
       WORKSPACE_TOOLS_VOLUME: toolsVolume,
     })
+    removeVolumeAfter(t, toolsVolume)
     const { sandboxId, sandbox } = await createSandbox(t, app)
     assert.equal(sandbox.application_kind, 'fixture-env')
     const result = await run(app, sandboxId, { cmd: 'sh', args: ['-c', 'echo "$FIXTURE_VAR"'] })

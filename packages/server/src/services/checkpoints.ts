@@ -56,11 +56,16 @@ const scratchName = (what: string) => `${what}-${randomBytes(6).toString('hex')}
 export class CheckpointService {
   readonly #options: CheckpointServiceOptions
   readonly #queues = new Map<string, Promise<unknown>>()
+  /** Checkpoints being created: their images exist before their rows. */
+  readonly #creating = new Set<string>()
 
   constructor(options: CheckpointServiceOptions) {
     this.#options = options
     options.sandboxes.onForget((sandboxId) => {
-      void this.#serially(sandboxId, () => this.#removeAll(sandboxId)).catch((error: unknown) =>
+      void this.#serially(sandboxId, async () => {
+        await this.#removeAll(sandboxId)
+        await this.#removeUnknownImages()
+      }).catch((error: unknown) =>
         options.log.warn(
           { err: error, sandboxId },
           'could not remove the checkpoints of a sandbox',
@@ -89,6 +94,7 @@ export class CheckpointService {
       const image = `${CHECKPOINT_REPOSITORY}:${id}`
       const staging = path.join(checkpointsDir, scratchName('.staging'))
       await fs.mkdir(staging, { recursive: true, mode: 0o700 })
+      this.#creating.add(id)
       try {
         await runtime.pause(sandboxId)
         try {
@@ -112,6 +118,8 @@ export class CheckpointService {
       } catch (error) {
         await this.#discard(id, image, staging)
         throw error
+      } finally {
+        this.#creating.delete(id)
       }
     })
   }
@@ -154,9 +162,12 @@ export class CheckpointService {
       const evicted = path.join(trashDir, scratchName(`evicted-${id}`))
       try {
         await copyTree(path.join(checkpointsDir, id, 'workspace'), replacement)
-        return await sandboxes.replaceContainer(sandboxId, checkpoint.image, () =>
+        const restored = await sandboxes.replaceContainer(sandboxId, checkpoint.image, () =>
           replaceContents(workspaces.hostDir(sandbox.workspaceId), replacement, evicted),
         )
+        // The container that went may have held the last use of a deleted checkpoint's image.
+        await this.#removeUnknownImages()
+        return restored
       } finally {
         // Nothing mounts the trash, so fs.rm (which never follows symlinks) is safe here.
         await fs.rm(replacement, { recursive: true, force: true })
@@ -176,6 +187,11 @@ export class CheckpointService {
     })
   }
 
+  /** Resolves once every operation under way (removals after a sandbox went included) is over. */
+  async close(): Promise<void> {
+    await Promise.all(this.#queues.values())
+  }
+
   /**
    * Removes what a crash or a failed removal left: checkpoints whose sandbox
    * is gone, and images and snapshots with no checkpoint row. Run at
@@ -188,22 +204,33 @@ export class CheckpointService {
   }
 
   async #sweep(): Promise<void> {
-    const { store, runtime, checkpointsDir, log } = this.#options
+    const { store, checkpointsDir } = this.#options
     await fs.mkdir(checkpointsDir, { recursive: true, mode: 0o700 })
     const sandboxIds = new Set((await store.listSandboxes()).map((sandbox) => sandbox.id))
     for (const checkpoint of await store.listCheckpoints()) {
       if (sandboxIds.has(checkpoint.sandboxId)) continue
       await this.#removeAll(checkpoint.sandboxId)
     }
+    await this.#removeUnknownImages()
     const known = new Set((await store.listCheckpoints()).map((checkpoint) => checkpoint.id))
-    for (const image of await runtime.listImages(CHECKPOINT_LABEL)) {
-      if (known.has(image.value)) continue
-      log.info({ checkpointId: image.value }, 'removing a checkpoint image with no checkpoint')
-      await runtime.removeImage(image.id)
-    }
     for (const name of await fs.readdir(checkpointsDir)) {
       if (known.has(name)) continue
       await fs.rm(path.join(checkpointsDir, name), { recursive: true, force: true })
+    }
+  }
+
+  /**
+   * Removes checkpoint images with no checkpoint: left by a crash, or those
+   * of deleted checkpoints that a container still ran from (they lost their
+   * name then, and can go once that container has). One still in use stays.
+   */
+  async #removeUnknownImages(): Promise<void> {
+    const { store, runtime, log } = this.#options
+    const known = new Set((await store.listCheckpoints()).map((checkpoint) => checkpoint.id))
+    for (const image of await runtime.listImages(CHECKPOINT_LABEL)) {
+      if (known.has(image.value) || this.#creating.has(image.value)) continue
+      log.debug({ checkpointId: image.value }, 'removing a checkpoint image with no checkpoint')
+      await runtime.removeImage(image.id)
     }
   }
 
