@@ -40,6 +40,7 @@ describe('live: wm sandbox', { skip: skipLive }, () => {
       'errorMessage',
       'expiresAt',
       'id',
+      'lastActivityAt',
       'memory',
       'metadata',
       'name',

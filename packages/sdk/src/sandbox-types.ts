@@ -41,6 +41,11 @@ export interface Sandbox {
   applicationKind: string | null
   /** When `timeout` removes the sandbox, ISO 8601 UTC. */
   expiresAt: string | null
+  /**
+   * Last API activity (call, stream, terminal, keep-alive), ISO 8601 UTC; the idle
+   * janitor removes sandboxes idle past WORKSPACE_IDLE_TTL_SECONDS. Absent on older servers.
+   */
+  lastActivityAt?: string
 }
 
 /** Parameters of `client.sandbox.create`. */

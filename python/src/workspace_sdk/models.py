@@ -52,6 +52,7 @@ class Sandbox:
     network_mode: str | None = None  # "none" or "bridge"
     application_kind: str | None = None
     expires_at: str | None = None  # when ``timeout`` stops the sandbox
+    last_activity_at: str | None = None  # last API activity; the idle janitor goes by it
 
 
 @dataclass
