@@ -92,8 +92,11 @@ export class DockerRuntime implements SandboxRuntime {
       if (spec.runImageCommand) command = await imageCommand(this.#docker, spec.image)
     } catch (error) {
       if (engineStatus(error) === 404) {
-        throw new ApiError('TEMPLATE_NOT_FOUND', `template ${spec.image} not found`, {
+        // With DOCKER_PLATFORM set, the engine also answers 404 for an image of another platform.
+        const forPlatform = platform ? ` for platform ${platform} (DOCKER_PLATFORM)` : ''
+        throw new ApiError('TEMPLATE_NOT_FOUND', `template ${spec.image} not found${forPlatform}`, {
           template: spec.image,
+          ...(platform ? { platform } : {}),
         })
       }
       engineError(error, 'preparing the container')
@@ -111,8 +114,11 @@ export class DockerRuntime implements SandboxRuntime {
       })
     } catch (error) {
       if (engineStatus(error) === 404) {
-        throw new ApiError('TEMPLATE_NOT_FOUND', `template ${spec.image} not found`, {
+        // With DOCKER_PLATFORM set, the engine also answers 404 for an image of another platform.
+        const forPlatform = platform ? ` for platform ${platform} (DOCKER_PLATFORM)` : ''
+        throw new ApiError('TEMPLATE_NOT_FOUND', `template ${spec.image} not found${forPlatform}`, {
           template: spec.image,
+          ...(platform ? { platform } : {}),
         })
       }
       engineError(error, 'creating the container')
