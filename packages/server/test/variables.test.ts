@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import { createWorkspace, testApp } from './helpers/app.js'
-import { createSandbox, docker, run, sandboxApp } from './helpers/sandbox.js'
+import { containersOf, createSandbox, docker, run, sandboxApp } from './helpers/sandbox.js'
 
 test('WORKSPACE_CONTAINER_PREFIX names the containers', async (t) => {
   const { app } = await sandboxApp(t, { WORKSPACE_CONTAINER_PREFIX: 'wmvar_' })
@@ -82,4 +82,25 @@ test('DOCKER_CLIENT_TIMEOUT bounds every engine call: a silent engine is 503 cod
   assert.equal(ready.statusCode, 503)
   assert.equal(ready.json().error.code, 1006)
   assert.ok(elapsed < 5000, `took ${elapsed} ms`)
+})
+
+test('WM_RUNTIME=runsc fails closed when the engine has no gVisor: 503 code 1006, nothing created', async (t) => {
+  const { app, config } = await sandboxApp(t, { WM_RUNTIME: 'runsc' })
+  const info = (await docker.info()) as { Runtimes?: Record<string, unknown> }
+  if (info.Runtimes?.runsc) {
+    t.skip('this engine has runsc: the fail-closed path cannot be shown here')
+    return
+  }
+  const workspaceId = await createWorkspace(app)
+  const refused = await app.inject({
+    method: 'POST',
+    url: '/v1/sandboxes',
+    payload: { workspace_id: workspaceId },
+  })
+  assert.equal(refused.statusCode, 503)
+  assert.equal(refused.json().error.code, 1006)
+  assert.match(refused.json().error.message, /runsc/)
+  const listed = await app.inject({ method: 'GET', url: '/v1/sandboxes' })
+  assert.deepEqual(listed.json().sandboxes, [])
+  assert.deepEqual(await containersOf(config), [])
 })

@@ -42,6 +42,15 @@ function engineError(error: unknown, doing: string): never {
   throw error
 }
 
+/** 404 code 2003; with DOCKER_PLATFORM set the engine also answers 404 for another platform's image. */
+function missingTemplate(image: string, platform: string | null): ApiError {
+  const forPlatform = platform ? ` for platform ${platform} (DOCKER_PLATFORM)` : ''
+  return new ApiError('TEMPLATE_NOT_FOUND', `template ${image} not found${forPlatform}`, {
+    template: image,
+    ...(platform ? { platform } : {}),
+  })
+}
+
 function toStatus(sandboxId: string, info: Docker.ContainerInspectInfo): ContainerStatus {
   return {
     sandboxId,
@@ -91,14 +100,7 @@ export class DockerRuntime implements SandboxRuntime {
       if (spec.toolsVolume) await ensureVolume(this.#docker, spec.toolsVolume)
       if (spec.runImageCommand) command = await imageCommand(this.#docker, spec.image)
     } catch (error) {
-      if (engineStatus(error) === 404) {
-        // With DOCKER_PLATFORM set, the engine also answers 404 for an image of another platform.
-        const forPlatform = platform ? ` for platform ${platform} (DOCKER_PLATFORM)` : ''
-        throw new ApiError('TEMPLATE_NOT_FOUND', `template ${spec.image} not found${forPlatform}`, {
-          template: spec.image,
-          ...(platform ? { platform } : {}),
-        })
-      }
+      if (engineStatus(error) === 404) throw missingTemplate(spec.image, platform)
       engineError(error, 'preparing the container')
     }
     const config = containerConfig(spec, {
@@ -113,13 +115,13 @@ export class DockerRuntime implements SandboxRuntime {
         ...(platform ? { platform } : {}),
       })
     } catch (error) {
-      if (engineStatus(error) === 404) {
-        // With DOCKER_PLATFORM set, the engine also answers 404 for an image of another platform.
-        const forPlatform = platform ? ` for platform ${platform} (DOCKER_PLATFORM)` : ''
-        throw new ApiError('TEMPLATE_NOT_FOUND', `template ${spec.image} not found${forPlatform}`, {
-          template: spec.image,
-          ...(platform ? { platform } : {}),
-        })
+      if (engineStatus(error) === 404) throw missingTemplate(spec.image, platform)
+      if (ociRuntime && /runtime/i.test((error as Error).message)) {
+        // Fail closed: never fall back to the default runtime when gVisor was asked for.
+        throw new ApiError(
+          'RUNTIME_UNAVAILABLE',
+          `the Docker engine cannot run sandboxes under ${ociRuntime} (WM_RUNTIME): ${(error as Error).message}`,
+        )
       }
       engineError(error, 'creating the container')
     }
