@@ -6,10 +6,8 @@
  * AddExport/RemoveExport over D-Bus), without restarting it.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
-import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
@@ -17,7 +15,6 @@ import type { NfsConfig } from '../config/index.js'
 import {
   nfsPaths,
   pseudoPath,
-  renderBusConfig,
   renderExport,
   renderGaneshaConfig,
   type ExportPolicy,
@@ -25,6 +22,14 @@ import {
   type NfsPaths,
 } from './ganesha-config.js'
 import type { NfsTools } from './tools.js'
+import {
+  ensureRpcbind,
+  killStale,
+  portAnswers,
+  spawnPrivateBus,
+  tail,
+  waitForExit,
+} from './host-processes.js'
 
 export type { ExportSpec } from './ganesha-config.js'
 
@@ -45,61 +50,6 @@ const STABLE_MS = 60_000
 const STOP_GRACE_MS = 10_000
 const LOG_ROTATE_BYTES = 10 * 1024 * 1024
 /** sockaddr_un holds 108 bytes; longer socket paths use an abstract socket instead. */
-const MAX_SOCKET_PATH = 100
-
-function portAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(timeoutMs, () => done(false))
-    socket.once('connect', () => done(true))
-    socket.once('error', () => done(false))
-  })
-}
-
-/** The last lines of a log file, for error messages. */
-async function tail(file: string, lines = 15): Promise<string> {
-  try {
-    const handle = await fsp.open(file, 'r')
-    try {
-      const { size } = await handle.stat()
-      const length = Math.min(size, 8192)
-      const buffer = Buffer.alloc(length)
-      await handle.read(buffer, 0, length, size - length)
-      return buffer.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n')
-    } finally {
-      await handle.close()
-    }
-  } catch {
-    return '(no log)'
-  }
-}
-
-/** True when `pid` is a live process whose command name is `name`. */
-function alive(pid: number, name: string): boolean {
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
-    const comm = /^Name:\s*(.*)$/m.exec(status)?.[1]
-    const state = /^State:\s*(\S)/m.exec(status)?.[1]
-    return state !== 'Z' && comm !== undefined && name.startsWith(comm)
-  } catch {
-    return false
-  }
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true)
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms)
-    child.once('exit', () => {
-      clearTimeout(timer)
-      resolve(true)
-    })
-  })
-}
 
 /**
  * One NFS server for one data dir. `start` runs it with the given exports;
@@ -281,94 +231,19 @@ export class NfsManager {
 
   /** Ends a ganesha or bus left by an earlier server on this data dir (killed without closing). */
   async #killStale(pidFile: string, name: string): Promise<void> {
-    let pid: number
-    try {
-      pid = Number((await fsp.readFile(pidFile, 'utf8')).trim())
-    } catch {
-      return
-    }
-    if (Number.isSafeInteger(pid) && pid > 1 && alive(pid, name)) {
-      this.#options.log.warn({ pid, name }, 'stopping an NFS process left by an earlier run')
-      process.kill(pid, 'SIGTERM')
-      for (let i = 0; i < 50 && alive(pid, name); i++) await sleep(100)
-      if (alive(pid, name)) process.kill(pid, 'SIGKILL')
-    }
-    await fsp.rm(pidFile, { force: true })
+    await killStale(pidFile, name, this.#options.log)
   }
 
-  /**
-   * NFSv3 clients find the MOUNT and NFS ports through rpcbind, and ganesha
-   * will not start without one to register with. One rpcbind serves the
-   * whole host: it is started (detached, as a service would be) only when
-   * none answers, and left running when the server stops.
-   */
   async #ensureRpcbind(): Promise<void> {
-    if (await portAnswers('127.0.0.1', 111)) return
-    const { rpcbind } = this.#options.tools
-    if (!rpcbind) {
-      throw new Error('rpcbind is not running and not installed (Debian package rpcbind)')
-    }
-    if (process.getuid?.() !== 0) {
-      throw new Error(`rpcbind is not running; start it as root: ${rpcbind} -w`)
-    }
-    await fsp.mkdir('/run/rpcbind', { recursive: true })
-    this.#options.log.info('starting rpcbind (none was running)')
-    const child = spawn(rpcbind, ['-w'], { stdio: 'ignore', detached: true })
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject)
-      child.once('exit', resolve)
-    })
-    if (code !== 0) throw new Error(`rpcbind -w exited with code ${code}`)
-    for (let i = 0; i < 50; i++) {
-      if (await portAnswers('127.0.0.1', 111)) return
-      await sleep(100)
-    }
-    throw new Error('rpcbind started but does not answer on 127.0.0.1:111')
+    await ensureRpcbind(this.#options.tools.rpcbind, this.#options.log)
   }
 
   async #startBus(): Promise<void> {
-    const paths = this.#paths
-    const socket = path.join(paths.dir, 'dbus.sock')
-    const listen =
-      Buffer.byteLength(socket) <= MAX_SOCKET_PATH
-        ? `unix:path=${socket}`
-        : `unix:abstract=wm-nfs-${createHash('sha256').update(paths.dir).digest('hex').slice(0, 24)}`
-    await fsp.rm(socket, { force: true })
-    await fsp.writeFile(paths.busConfig, renderBusConfig(listen), { mode: 0o600 })
-    const log = fs.openSync(path.join(paths.dir, 'dbus.log'), 'a')
-    let child: ChildProcess
-    try {
-      child = spawn(
-        this.#options.tools.dbusDaemon,
-        ['--nofork', '--nopidfile', `--config-file=${paths.busConfig}`, '--print-address=1'],
-        { stdio: ['ignore', 'pipe', log] },
-      )
-    } finally {
-      fs.closeSync(log)
-    }
+    const { child, address } = spawnPrivateBus(this.#paths, this.#options.tools.dbusDaemon)
     this.#bus = child
     this.#watch(child, 'dbus-daemon')
-    this.#busAddress = await new Promise<string>((resolve, reject) => {
-      let output = ''
-      const timer = setTimeout(
-        () => reject(new Error('dbus-daemon printed no address in 5 s')),
-        5000,
-      )
-      child.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString('utf8')
-        const line = output.split('\n')[0]
-        if (output.includes('\n') && line) {
-          clearTimeout(timer)
-          resolve(line.trim())
-        }
-      })
-      child.once('exit', (code) => {
-        clearTimeout(timer)
-        reject(new Error(`dbus-daemon exited with code ${code} (see ${paths.dir}/dbus.log)`))
-      })
-      child.once('error', reject)
-    })
-    await fsp.writeFile(paths.busPidFile, `${child.pid}\n`)
+    this.#busAddress = await address
+    await fsp.writeFile(this.#paths.busPidFile, `${child.pid}\n`)
   }
 
   async #startGanesha(exportFiles: string[]): Promise<void> {
