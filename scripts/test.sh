@@ -249,6 +249,10 @@ start_server() {
   mount_port="$(free_port)"
   while [ "$nfs_port" = "$port" ]; do nfs_port="$(free_port)"; done
   while [ "$mount_port" = "$port" ] || [ "$mount_port" = "$nfs_port" ]; do mount_port="$(free_port)"; done
+  # The Splunk stand-in accepts whatever credentials its sandbox is given: the live Splunk
+  # tests only need the server and the clients to agree on a pair (test values, not secrets).
+  export SPLUNK_USERNAME="${SPLUNK_USERNAME:-wm-test}"
+  export SPLUNK_PASSWORD="${SPLUNK_PASSWORD:-wm-test-password}"
   WM_PORT="$port" WM_HOST=127.0.0.1 WM_DATA_DIR="$SERVER_DATA" \
     WM_NFS_PORT="$nfs_port" WM_NFS_MOUNT_PORT="$mount_port" \
     node "$main" >"$SERVER_LOG" 2>&1 </dev/null &
