@@ -210,3 +210,32 @@ test('with the engine unreachable, /ready and sandbox calls answer 503 code 1006
   const files = await app.inject({ method: 'GET', url: `/v1/workspaces/${workspaceId}/files` })
   assert.equal(files.statusCode, 200)
 })
+
+test('secret-looking env values reach the sandbox but are masked in every reply', async (t) => {
+  const { app } = await sandboxApp(t)
+  const env = {
+    APP_ENV: 'dev',
+    SPLUNK_PASSWORD: 'hunter2',
+    GITHUB_TOKEN: 'ghp_x',
+    AWS_SECRET_ACCESS_KEY: 'k',
+  }
+  const { sandboxId, sandbox } = await createSandbox(t, app, { env })
+  const masked = {
+    APP_ENV: 'dev',
+    SPLUNK_PASSWORD: '[redacted]',
+    GITHUB_TOKEN: '[redacted]',
+    AWS_SECRET_ACCESS_KEY: '[redacted]',
+  }
+  assert.deepEqual(sandbox.env, masked)
+  assert.deepEqual(
+    (await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}` })).json().env,
+    masked,
+  )
+  const listed = (await app.inject({ method: 'GET', url: '/v1/sandboxes' })).json()
+  assert.ok(!JSON.stringify(listed).includes('hunter2'))
+  const inside = await run(app, sandboxId, {
+    cmd: 'sh',
+    args: ['-c', 'echo "$SPLUNK_PASSWORD $GITHUB_TOKEN"'],
+  })
+  assert.equal(inside.json.stdout, 'hunter2 ghp_x\n')
+})

@@ -3,8 +3,31 @@ import type { SandboxRecord } from '../store/index.js'
 import { ApiError } from '../errors.js'
 import { ConfigError, parseCpu, parseMemory } from '../config/parse.js'
 
+/** Env names whose values are secrets: shown masked in replies, never echoed back. */
+const SECRET_ENV_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL/i
+
+/** What a secret env value reads as in replies. */
+export const MASKED_ENV_VALUE = '[redacted]'
+
 /**
- * A sandbox row as clients see it (the agent token never leaves the server).
+ * The env of a sandbox as replies show it: values of secret-looking names
+ * (SPLUNK_PASSWORD, AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, ...) are masked, so
+ * anyone who can list sandboxes cannot read the credentials they were given.
+ * The sandbox itself gets the real values.
+ */
+export function maskSecretEnv(env: Record<string, string> | null): Record<string, string> | null {
+  if (env === null) return null
+  return Object.fromEntries(
+    Object.entries(env).map(([name, value]) => [
+      name,
+      SECRET_ENV_NAME.test(name) ? MASKED_ENV_VALUE : value,
+    ]),
+  )
+}
+
+/**
+ * A sandbox row as clients see it (the agent token never leaves the server;
+ * secret-looking env values are masked, see maskSecretEnv).
  * `lastActivityAt` comes from the activity tracker (kept in memory); without
  * it, the creation time.
  */
@@ -17,7 +40,7 @@ export function sandboxToWire(record: SandboxRecord, lastActivityAt?: string): S
     created_at: record.createdAt,
     updated_at: record.updatedAt,
     name: record.name,
-    env: record.env,
+    env: maskSecretEnv(record.env),
     metadata: record.metadata,
     timeout: record.timeout,
     error_message: record.errorMessage,
