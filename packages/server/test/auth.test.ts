@@ -1,13 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
-import { matchesAnyKey } from '../src/http/auth.js'
+import { keyDigest, matchesAnyKey } from '../src/http/auth.js'
 import { testApp } from './helpers/app.js'
 
-const digest = (value: string) => createHash('sha256').update(value).digest()
-
 test('matchesAnyKey finds a key among several', () => {
-  const keys = ['alpha', 'beta', 'gamma'].map(digest)
+  const keys = ['alpha', 'beta', 'gamma'].map(keyDigest)
   assert.equal(matchesAnyKey('beta', keys), true)
   assert.equal(matchesAnyKey('bet', keys), false)
   assert.equal(matchesAnyKey('', keys), false)

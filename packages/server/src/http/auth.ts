@@ -5,7 +5,8 @@ import { ApiError } from '../errors.js'
 /** Routes anyone may call: liveness and readiness probes. */
 const PUBLIC_PATHS = new Set(['/health', '/ready'])
 
-function digest(value: string): Buffer {
+/** SHA-256 of a key, the form keys are compared in (equal lengths for timingSafeEqual). */
+export function keyDigest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest()
 }
 
@@ -15,10 +16,10 @@ function digest(value: string): Buffer {
  * matched before, so timing reveals neither which key nor how much matched.
  */
 export function matchesAnyKey(candidate: string, keyDigests: readonly Buffer[]): boolean {
-  const candidateDigest = digest(candidate)
+  const candidateDigest = keyDigest(candidate)
   let matched = false
-  for (const keyDigest of keyDigests) {
-    matched = timingSafeEqual(candidateDigest, keyDigest) || matched
+  for (const known of keyDigests) {
+    matched = timingSafeEqual(candidateDigest, known) || matched
   }
   return matched
 }
@@ -39,7 +40,7 @@ export function registerAuth(
   tokenAuth: TokenAuthenticator = () => false,
 ): void {
   if (apiKeys.length === 0) return
-  const keyDigests = apiKeys.map(digest)
+  const keyDigests = apiKeys.map(keyDigest)
   app.addHook('onRequest', async (request) => {
     const pathOnly = request.url.split('?')[0] ?? ''
     if (PUBLIC_PATHS.has(pathOnly)) return
