@@ -14,7 +14,7 @@
 # - iptables: Debian's default iptables-nft works with this kernel (nf_tables
 #   built in); the default bridge network and its NAT rules come up.
 # - cgroups: v1 hybrid, cgroupfs driver; memory, cpu and pids limits work
-#   (blkio weight is not supported by the kernel: a harmless warning).
+#   (the kernel has no blkio weight: a harmless warning).
 # - PID 1 does not reap orphans: a killed dockerd stays a zombie and its pid
 #   file blocks the next start; see clear_stale_pidfile.
 set -euo pipefail

@@ -4,13 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { ApiError } from '../src/errors.js'
 import { MAX_TREE_DEPTH, type WorkspaceFiles } from '../src/storage/index.js'
-import {
-  body,
-  readAll,
-  rejectsCode,
-  storageFixture,
-  type StorageFixture,
-} from './helpers/storage-fixture.js'
+import { rejectsCode, storageFixture, type StorageFixture } from './helpers/storage-fixture.js'
 
 const ID = 'ws1'
 let f: StorageFixture
@@ -24,13 +18,8 @@ afterEach(async () => {
   await f.cleanup()
 })
 
-async function put(path: string, content: string) {
-  return files.write(ID, path, body(content), { parents: true })
-}
-
-async function get(path: string): Promise<string> {
-  return (await readAll((await files.openRead(ID, path)).stream)).toString()
-}
+const put = (path: string, content: string) => f.put(path, content)
+const get = (path: string) => f.get(path)
 
 describe('mkdir', () => {
   it('creates a directory; with parents creates ancestors and accepts an existing directory', async () => {

@@ -24,13 +24,8 @@ afterEach(async () => {
   await f.cleanup()
 })
 
-async function put(path: string, content: string) {
-  return files.write(ID, path, body(content), { parents: true })
-}
-
-async function get(path: string): Promise<string> {
-  return (await readAll((await files.openRead(ID, path)).stream)).toString()
-}
+const put = (path: string, content: string) => f.put(path, content)
+const get = (path: string) => f.get(path)
 
 describe('workspace directories', () => {
   it('create makes the directory (and the data dir), idempotently', async () => {

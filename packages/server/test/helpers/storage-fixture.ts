@@ -1,3 +1,4 @@
+import type { FileInfo } from '@workspace-manager/protocol'
 import assert from 'node:assert/strict'
 import { promises as fs } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,6 +20,10 @@ export interface StorageFixture {
   /** Canary directory outside the workspace, holding `file` = CANARY. */
   outside: string
   files: WorkspaceFiles
+  /** Writes `content` at `path` in ws1, creating parents. */
+  put(path: string, content: string): Promise<FileInfo>
+  /** Reads `path` of ws1 as UTF-8. */
+  get(path: string): Promise<string>
   cleanup(): Promise<void>
 }
 
@@ -37,6 +42,8 @@ export async function storageFixture(maxTransferBytes = 1024 * 1024): Promise<St
     ws: join(root, 'ws1'),
     outside,
     files,
+    put: (path, content) => files.write('ws1', path, body(content), { parents: true }),
+    get: async (path) => (await readAll((await files.openRead('ws1', path)).stream)).toString(),
     cleanup: () => fs.rm(tmp, { recursive: true, force: true }),
   }
 }
