@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -104,35 +103,31 @@ func serve(opts options, token string, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	handler, err := server.New(server.Config{Manager: m, Ptys: pm, Token: token, Version: version, Logger: log})
+	errc := make(chan error, 4)
+	var endpoint *socketEndpoint
+	handlerConfig := server.Config{Manager: m, Ptys: pm, Token: token, Version: version, Logger: log}
+	if opts.socket != "" {
+		// The endpoint needs the handler and the handler its Detach: bound late.
+		handlerConfig.Detach = func() { endpoint.detach() }
+	}
+	handler, err := server.New(handlerConfig)
 	if err != nil {
 		return err
-	}
-
-	listeners, err := listenAll(opts)
-	if err != nil {
-		return err
-	}
-	servers := make([]*http.Server, len(listeners))
-	errc := make(chan error, len(listeners))
-	for i, ln := range listeners {
-		servers[i] = &http.Server{
-			Handler:           handler,
-			ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		}
-		go func(srv *http.Server, ln net.Listener) {
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("serve %s: %w", ln.Addr(), err)
-			}
-		}(servers[i], ln)
-		log.Info("listening", "addr", ln.Addr().String())
 	}
 	if opts.socket != "" {
-		if err := writeReady(readyPath(opts.socket), version); err != nil {
+		endpoint = newSocketEndpoint(opts.socket, handler, version, log, errc)
+		if err := endpoint.open(); err != nil {
 			return err
 		}
-		defer os.Remove(readyPath(opts.socket))
+	}
+	var servers []*http.Server
+	if opts.listen != "" {
+		srv, err := serveTCP(opts.listen, handler, log, errc)
+		if err != nil {
+			endpoint.shutdownIfOpen()
+			return err
+		}
+		servers = append(servers, srv)
 	}
 	log.Info("ready", "version", version, "pid", os.Getpid())
 
@@ -141,42 +136,35 @@ func serve(opts options, token string, log *slog.Logger) error {
 		select {
 		case sig := <-stop:
 			log.Info("received signal", "signal", sig.String())
-			shutdown(m, pm, servers, opts.shutdownGrace, stop, log)
+			shutdown(m, pm, endpoint, servers, opts.shutdownGrace, stop, log)
 			return nil
 		case sig := <-forward:
 			forwardSignal(mainProc, sig.(syscall.Signal), log)
 		case err := <-errc:
-			shutdown(m, pm, servers, 0, nil, log)
+			shutdown(m, pm, endpoint, servers, 0, nil, log)
 			return err
 		}
 	}
 }
 
-// listenAll opens the unix socket (after removing a stale ready file) and
-// the TCP listener, as configured.
-func listenAll(opts options) ([]net.Listener, error) {
-	var lns []net.Listener
-	if opts.socket != "" {
-		if err := os.Remove(readyPath(opts.socket)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("remove stale ready file: %w", err)
-		}
-		ln, err := listenUnix(opts.socket)
-		if err != nil {
-			return nil, err
-		}
-		lns = append(lns, ln)
+// serveTCP serves the API on --listen as well (inside the sandbox only).
+func serveTCP(listen string, handler http.Handler, log *slog.Logger, errc chan<- error) (*http.Server, error) {
+	ln, err := listenTCP(listen)
+	if err != nil {
+		return nil, err
 	}
-	if opts.listen != "" {
-		ln, err := listenTCP(opts.listen)
-		if err != nil {
-			for _, l := range lns {
-				l.Close()
-			}
-			return nil, err
-		}
-		lns = append(lns, ln)
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	return lns, nil
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("serve %s: %w", ln.Addr(), err)
+		}
+	}()
+	log.Info("listening", "addr", ln.Addr().String())
+	return srv, nil
 }
 
 // startMain runs the image's own command, if any, as a process tagged

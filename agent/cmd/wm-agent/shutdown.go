@@ -17,7 +17,7 @@ import (
 // whole session: interactive shells ignore SIGTERM), give them the grace
 // period (cut short by another signal on more), SIGKILL whatever is left,
 // then close the servers.
-func shutdown(m *process.Manager, pm *ptys.Manager, servers []*http.Server, grace time.Duration, more <-chan os.Signal, log *slog.Logger) {
+func shutdown(m *process.Manager, pm *ptys.Manager, endpoint *socketEndpoint, servers []*http.Server, grace time.Duration, more <-chan os.Signal, log *slog.Logger) {
 	m.Close()
 	pm.Close()
 	running := doneChannels(m.Running(), pm.Running())
@@ -33,6 +33,9 @@ func shutdown(m *process.Manager, pm *ptys.Manager, servers []*http.Server, grac
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
+	if endpoint != nil {
+		endpoint.shutdown(ctx)
+	}
 	for _, srv := range servers {
 		if err := srv.Shutdown(ctx); err != nil {
 			_ = srv.Close()

@@ -55,3 +55,15 @@ func (s *Server) hello(w http.ResponseWriter, r *http.Request) {
 		"proof":   helloProof(s.token, nonce),
 	})
 }
+
+// detachSocket replies, then has the agent let go of its socket (see
+// Config.Detach). The reply is flushed first: closing the connection after
+// it cannot lose it.
+func (s *Server) detachSocket(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Connection", "close")
+	writeJSON(w, http.StatusOK, map[string]bool{"detached": true})
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	go s.detach()
+}

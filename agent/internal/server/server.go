@@ -25,6 +25,9 @@ type Config struct {
 	Version        string
 	RunOutputLimit int // per stream; default DefaultRunOutputLimit
 	Logger         *slog.Logger
+	// Detach, when set, serves POST /v1/detach: called after the reply has
+	// been sent, it lets go of the socket until the server says resume.
+	Detach func()
 }
 
 // Server is an http.Handler serving the agent API.
@@ -37,6 +40,7 @@ type Server struct {
 	runOutputLimit int
 	log            *slog.Logger
 	mux            *http.ServeMux
+	detach         func()
 }
 
 // New builds the handler.
@@ -62,6 +66,7 @@ func New(cfg Config) (*Server, error) {
 		runOutputLimit: cfg.RunOutputLimit,
 		log:            cfg.Logger,
 		mux:            http.NewServeMux(),
+		detach:         cfg.Detach,
 	}
 	s.routes()
 	return s, nil
@@ -82,6 +87,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/ptys/{id}/kill", s.killPty)
 	s.mux.HandleFunc("GET /v1/ptys/{id}/attach", s.attachPty)
 	s.mux.HandleFunc("GET /v1/ports/{port}/connect", s.connectPort)
+	if s.detach != nil {
+		s.mux.HandleFunc("POST /v1/detach", s.detachSocket)
+	}
 	s.mux.HandleFunc("/", s.noRoute) // the least specific pattern: anything else
 }
 
