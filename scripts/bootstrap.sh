@@ -112,6 +112,7 @@ go_agent() {
   log "go: built agent/bin/wm-agent"
 }
 
+gvisor_runsc() { bash scripts/ensure-gvisor.sh; }
 docker_engine() { bash scripts/ensure-docker.sh; }
 nfs_server() { bash scripts/ensure-nfs.sh; }
 test_template() { bash scripts/build-test-template.sh; }
@@ -125,6 +126,7 @@ step go go_agent
 if [ "${WM_SKIP_DOCKER:-}" = 1 ]; then
   log "WM_SKIP_DOCKER=1: skipping the Docker engine, test template and Splunk stand-in"
 else
+  step gvisor gvisor_runsc
   step docker docker_engine
   step template test_template
   step splunk splunk_standin

@@ -26,8 +26,43 @@ WAIT_SECONDS=60
 
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
 
+DAEMON_JSON=/etc/docker/daemon.json
+RUNSC_BIN=/usr/local/bin/runsc
+
+# Registers gVisor (scripts/ensure-gvisor.sh installs it) as the runtime
+# "runsc", with the experimental mode `docker checkpoint` needs. Writes
+# daemon.json only when there is none, or when it is the one this script
+# wrote (it names $RUNSC_BIN); an engine configured otherwise is left alone.
+# --host-uds=create lets the agent's socket reach the server;
+# --overlay2=none keeps the root filesystem's writes on disk, where
+# `docker commit` (checkpoint images) and the memory limit expect them.
+# Prints "changed" when it wrote the file.
+configure_daemon() {
+  [ -x "$RUNSC_BIN" ] || return 0
+  if [ -e "$DAEMON_JSON" ] && ! grep -q "\"$RUNSC_BIN\"" "$DAEMON_JSON"; then
+    grep -q '"runsc"' "$DAEMON_JSON" ||
+      log "docker: $DAEMON_JSON is not ours and registers no runsc: WM_RUNTIME=runsc is unavailable"
+    return 0
+  fi
+  local wanted
+  wanted="$(printf '{\n  "experimental": true,\n  "runtimes": {\n    "runsc": {\n      "path": "%s",\n      "runtimeArgs": ["--host-uds=create", "--overlay2=none"]\n    }\n  }\n}\n' "$RUNSC_BIN")"
+  if [ "$(cat "$DAEMON_JSON" 2>/dev/null)" != "$wanted" ]; then
+    mkdir -p "$(dirname "$DAEMON_JSON")"
+    printf '%s\n' "$wanted" >"$DAEMON_JSON.tmp" && mv -f "$DAEMON_JSON.tmp" "$DAEMON_JSON"
+    log "docker: registered gVisor as runtime runsc in $DAEMON_JSON"
+    echo changed
+  fi
+}
+
 if have docker && engine_answers; then
   log "docker: engine answers ($(docker version --format 'server {{.Server.Version}}' 2>/dev/null || echo 'version unknown'))"
+  if is_root && [ "$(configure_daemon)" = changed ] && pidof dockerd >/dev/null; then
+    # Runtimes are reloaded on SIGHUP; the experimental mode needs a restart.
+    kill -HUP "$(pidof dockerd)"
+    sleep 1
+    [ "$(docker info --format '{{.ExperimentalBuild}}' 2>/dev/null)" = true ] ||
+      log "docker: restart dockerd for process checkpoints (experimental mode is read at start only)"
+  fi
   exit 0
 fi
 
@@ -82,6 +117,7 @@ clear_stale_pidfile() {
 if pidof dockerd >/dev/null; then
   log "docker: dockerd is running (pid $(pidof dockerd)) but does not answer yet; waiting"
 else
+  is_root && configure_daemon >/dev/null
   clear_stale_pidfile /var/run/docker.pid dockerd
   clear_stale_pidfile /var/run/docker/containerd/containerd.pid containerd
   log "docker: starting dockerd (log: $DOCKERD_LOG)"

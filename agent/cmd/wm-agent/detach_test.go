@@ -69,7 +69,7 @@ func TestDetachLetsGoOfTheSocketAndResumeTakesItAgain(t *testing.T) {
 	}
 	var procs struct {
 		Processes []struct {
-			Pid    int
+			Pid   int
 			State string
 		}
 	}

@@ -93,6 +93,8 @@ func (e *socketEndpoint) detach() {
 	}
 	e.mu.Unlock()
 	_ = os.Remove(e.readyFile())
+	// A resume file from an earlier round would end this one at once.
+	_ = os.Remove(e.resumeFile())
 	_ = srv.Close()
 	for _, c := range conns {
 		_ = c.Close()

@@ -165,6 +165,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     intervalSeconds: config.reconcileIntervalSeconds,
   })
   app.addHook('onReady', async () => {
+    // Before anything starts a sandbox: under runsc the network and checkpoint kinds depend on it.
+    await runtime.probe()
     sandboxes.start()
     await reconciler.start()
   })

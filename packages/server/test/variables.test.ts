@@ -6,7 +6,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import { createWorkspace, testApp } from './helpers/app.js'
-import { containersOf, createSandbox, docker, run, sandboxApp } from './helpers/sandbox.js'
+import pino from 'pino'
+import { DockerRuntime } from '../src/runtime/docker/runtime.js'
+import { createSandbox, docker, run, sandboxApp } from './helpers/sandbox.js'
 
 test('WORKSPACE_CONTAINER_PREFIX names the containers', async (t) => {
   const { app } = await sandboxApp(t, { WORKSPACE_CONTAINER_PREFIX: 'wmvar_' })
@@ -84,13 +86,17 @@ test('DOCKER_CLIENT_TIMEOUT bounds every engine call: a silent engine is 503 cod
   assert.ok(elapsed < 5000, `took ${elapsed} ms`)
 })
 
-test('WM_RUNTIME=runsc fails closed when the engine has no gVisor: 503 code 1006, nothing created', async (t) => {
-  const { app, config } = await sandboxApp(t, { WM_RUNTIME: 'runsc' })
-  const info = (await docker.info()) as { Runtimes?: Record<string, unknown> }
-  if (info.Runtimes?.runsc) {
-    t.skip('this engine has runsc: the fail-closed path cannot be shown here')
-    return
-  }
+test('WM_RUNTIME=runsc fails closed when the engine lacks the runtime: 503 code 1006, nothing created', async (t) => {
+  // The bootstrap registers runsc, so the missing runtime is one the engine has never heard of.
+  const runtime = new DockerRuntime({
+    docker,
+    instanceId: `fail-closed-${process.pid}`,
+    containerPrefix: 'wm_ws_',
+    platform: null,
+    ociRuntime: 'runsc-not-registered',
+    log: pino({ level: 'silent' }),
+  })
+  const { app } = await sandboxApp(t, { WM_RUNTIME: 'runsc' }, { runtime })
   const workspaceId = await createWorkspace(app)
   const refused = await app.inject({
     method: 'POST',
@@ -99,8 +105,37 @@ test('WM_RUNTIME=runsc fails closed when the engine has no gVisor: 503 code 1006
   })
   assert.equal(refused.statusCode, 503)
   assert.equal(refused.json().error.code, 1006)
-  assert.match(refused.json().error.message, /runsc/)
+  assert.match(refused.json().error.message, /runsc-not-registered/)
   const listed = await app.inject({ method: 'GET', url: '/v1/sandboxes' })
   assert.deepEqual(listed.json().sandboxes, [])
-  assert.deepEqual(await containersOf(config), [])
+  const left = await docker.listContainers({
+    all: true,
+    filters: { label: [`wm.instance=fail-closed-${process.pid}`] },
+  })
+  assert.deepEqual(left, [])
+})
+
+test('on an engine whose gVisor has no network, a sandbox asking for one is refused: 400 code 1001', async (t) => {
+  const runtime = new DockerRuntime({
+    docker,
+    instanceId: `networkless-${process.pid}`,
+    containerPrefix: 'wm_ws_',
+    platform: null,
+    ociRuntime: null,
+    log: pino({ level: 'silent' }),
+  })
+  // What probe() concludes from a runsc registered with --network=none (runsc-probe.test.ts).
+  runtime.capabilities.networkless = true
+  const { app } = await sandboxApp(t, {}, { runtime })
+  const workspaceId = await createWorkspace(app)
+  const refused = await app.inject({
+    method: 'POST',
+    url: '/v1/sandboxes',
+    payload: { workspace_id: workspaceId, network_mode: 'bridge' },
+  })
+  assert.equal(refused.statusCode, 400, refused.body)
+  assert.equal(refused.json().error.code, 1001)
+  assert.match(refused.json().error.message, /network/)
+  const listed = await app.inject({ method: 'GET', url: '/v1/sandboxes' })
+  assert.deepEqual(listed.json().sandboxes, [])
 })

@@ -36,7 +36,6 @@ export function createRuntime(config: Config, log: FastifyBaseLogger): SandboxRu
     containerPrefix: config.sandboxDefaults.containerPrefix,
     platform: config.docker.platform,
     ociRuntime: config.sandboxDefaults.runtime === 'runsc' ? 'runsc' : null,
-    capabilities: { processCheckpoints: config.sandboxDefaults.runtime === 'runsc' },
     log,
   })
 }

@@ -32,6 +32,12 @@ export interface SandboxSpec {
   toolsVolume?: string | null
   /** Have the agent also run the image's own command (entrypoint and cmd), tagged `main`. */
   runImageCommand?: boolean
+  /**
+   * A directory holding processes saved by `checkpointProcesses`: the
+   * container resumes them instead of starting the agent afresh. Only when
+   * `capabilities.processCheckpoints`.
+   */
+  restoreFrom?: string | null
 }
 
 /** What a runtime can tell about one sandbox's container. */
@@ -52,10 +58,12 @@ export interface RuntimeEvent {
   exitCode: number | null
 }
 
-/** Optional abilities, detected at start-up. */
+/** Optional abilities, detected at start-up by `probe`. */
 export interface RuntimeCapabilities {
-  /** Process checkpoints (`docker checkpoint`), available with runsc. */
+  /** Process checkpoints (`docker checkpoint` under runsc): `checkpointProcesses` and `restoreFrom` work. */
   processCheckpoints: boolean
+  /** No sandbox can have a network (runsc --network=none): other network modes are refused. */
+  networkless: boolean
 }
 
 /** Starts, inspects and removes sandbox containers. */
@@ -64,6 +72,15 @@ export interface SandboxRuntime {
   readonly capabilities: RuntimeCapabilities
   /** Resolves when the engine answers; throws an ApiError 1006 otherwise. */
   ping(): Promise<void>
+  /** Detects `capabilities` once the engine answers; never throws (what it cannot tell stays off). */
+  probe(): Promise<void>
+  /**
+   * Saves every process of the sandbox (memory, kernel state) into
+   * `destDir` and stops its container, which cannot run again: resume them
+   * in a new container with `restoreFrom`. Only when
+   * `capabilities.processCheckpoints`.
+   */
+  checkpointProcesses(sandboxId: string, destDir: string): Promise<void>
   /** Whether `image` exists locally (images are never pulled). */
   imageExists(image: string): Promise<boolean>
   /** Creates and starts the container; throws on failure, leaving nothing behind. */

@@ -13,7 +13,25 @@ export async function waitForAgentReady(
   timeoutMs: number,
   stillAlive: () => Promise<string | null>,
 ): Promise<void> {
-  const readyFile = path.join(runDir, 'ready')
+  await waitForRunFile(runDir, 'ready', timeoutMs, stillAlive)
+}
+
+/** Files the agent and the server exchange in the run directory besides `ready`. */
+export const RUN_FILES = {
+  /** Written by the agent once it has let go of its socket (POST /v1/detach). */
+  detached: 'detached',
+  /** Written by the server to have a detached agent take its socket again. */
+  resume: 'resume',
+} as const
+
+/** Resolves once the agent has written `<runDir>/<name>`; see waitForAgentReady. */
+export async function waitForRunFile(
+  runDir: string,
+  name: string,
+  timeoutMs: number,
+  stillAlive: () => Promise<string | null>,
+): Promise<void> {
+  const readyFile = path.join(runDir, name)
   const deadline = Date.now() + timeoutMs
   let notify: () => void = () => undefined
   const watcher = fs.watch(runDir, () => notify())
@@ -22,7 +40,12 @@ export async function waitForAgentReady(
     let lastLivenessCheck = Date.now()
     while (!fs.existsSync(readyFile)) {
       const remaining = deadline - Date.now()
-      if (remaining <= 0) throw new Error(`the agent did not start within ${timeoutMs / 1000} s`)
+      if (remaining <= 0)
+        throw new Error(
+          name === 'ready'
+            ? `the agent did not start within ${timeoutMs / 1000} s`
+            : `the agent did not write ${name} within ${timeoutMs / 1000} s`,
+        )
       await Promise.race([
         new Promise<void>((resolve) => (notify = resolve)),
         sleep(Math.min(remaining, 100)),

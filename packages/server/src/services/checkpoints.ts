@@ -46,11 +46,14 @@ function toWire(record: CheckpointRecord): Checkpoint {
 const scratchName = (what: string) => `${what}-${randomBytes(6).toString('hex')}`
 
 /**
- * Checkpoints of sandboxes. On this runtime they are filesystem checkpoints:
- * the container's filesystem committed as an image plus a snapshot of the
- * workspace directory, taken while the sandbox is paused so the two agree.
- * Restoring restarts the sandbox from that image with the workspace put back;
- * running processes are not part of it (`kind: "filesystem"` says so).
+ * Checkpoints of sandboxes. Where the runtime can save processes (runsc,
+ * `capabilities.processCheckpoints`) they are process checkpoints: memory
+ * and processes, plus the container's filesystem as an image and a
+ * snapshot of the workspace (`kind: "process"`). Elsewhere they are
+ * filesystem checkpoints: the image and the snapshot, taken while the
+ * sandbox is paused so the two agree; running processes are not part of
+ * them (`kind: "filesystem"` says so). Restoring restarts the sandbox from
+ * the image with the workspace put back, and its processes where saved.
  * Operations on one sandbox's checkpoints run one at a time.
  */
 export class CheckpointService {
@@ -78,7 +81,7 @@ export class CheckpointService {
   async create(sandboxId: string, name: string | null): Promise<Checkpoint> {
     this.#assertEnabled()
     return this.#serially(sandboxId, async () => {
-      const { sandboxes, runtime, store, workspaces, checkpointsDir } = this.#options
+      const { sandboxes, runtime, store, checkpointsDir } = this.#options
       const sandbox = await sandboxes.require(sandboxId)
       if (sandbox.state !== 'running') {
         throw new ApiError(
@@ -92,36 +95,94 @@ export class CheckpointService {
       }
       const id = `ck_${randomBytes(10).toString('hex')}`
       const image = `${CHECKPOINT_REPOSITORY}:${id}`
+      const kind = runtime.capabilities.processCheckpoints ? 'process' : 'filesystem'
       const staging = path.join(checkpointsDir, scratchName('.staging'))
       await fs.mkdir(staging, { recursive: true, mode: 0o700 })
       this.#creating.add(id)
+      const record: CheckpointRecord = {
+        id,
+        sandboxId,
+        workspaceId: sandbox.workspaceId,
+        name,
+        kind,
+        image,
+        createdAt: new Date().toISOString(),
+      }
       try {
-        await runtime.pause(sandboxId)
-        try {
-          await copyTree(workspaces.hostDir(sandbox.workspaceId), path.join(staging, 'workspace'))
-          await runtime.commit(sandboxId, image, { [CHECKPOINT_LABEL]: id })
-        } finally {
-          await runtime.unpause(sandboxId)
+        if (kind === 'process') {
+          await this.#saveProcesses(record, staging)
+        } else {
+          await runtime.pause(sandboxId)
+          try {
+            await this.#saveFilesystem(record, staging)
+          } finally {
+            await runtime.unpause(sandboxId)
+          }
         }
         await fs.rename(staging, path.join(checkpointsDir, id))
-        const record: CheckpointRecord = {
-          id,
-          sandboxId,
-          workspaceId: sandbox.workspaceId,
-          name,
-          kind: 'filesystem',
-          image,
-          createdAt: new Date().toISOString(),
-        }
         await store.insertCheckpoint(record)
-        return toWire(record)
       } catch (error) {
         await this.#discard(id, image, staging)
         throw error
       } finally {
         this.#creating.delete(id)
       }
+      if (kind === 'process') await this.#resumeAfterSave(record)
+      return toWire(record)
     })
+  }
+
+  /** The workspace snapshot and the committed image of a checkpoint, into `staging`. */
+  async #saveFilesystem(record: CheckpointRecord, staging: string): Promise<void> {
+    const { runtime, workspaces } = this.#options
+    await copyTree(workspaces.hostDir(record.workspaceId), path.join(staging, 'workspace'))
+    await runtime.commit(record.sandboxId, record.image, { [CHECKPOINT_LABEL]: record.id })
+  }
+
+  /**
+   * A process checkpoint: the agent lets go of its socket (runsc cannot
+   * save a host socket), runsc saves every process and stops the
+   * container, then the filesystem is saved while nothing runs, so memory,
+   * filesystem and workspace agree. The sandbox is resumed afterwards from
+   * what was saved (`#resumeAfterSave`): runsc leaves a checkpointed
+   * container unable to start again.
+   */
+  async #saveProcesses(record: CheckpointRecord, staging: string): Promise<void> {
+    const { sandboxes, runtime } = this.#options
+    await sandboxes.suspend(record.sandboxId)
+    try {
+      await runtime.checkpointProcesses(record.sandboxId, path.join(staging, 'process'))
+    } catch (error) {
+      const message = `the process checkpoint failed: ${(error as Error).message}`
+      // runsc may have refused before stopping anything; otherwise the processes are gone.
+      await sandboxes
+        .resumeInPlace(record.sandboxId)
+        .catch(() => sandboxes.fail(record.sandboxId, message))
+      throw new ApiError('INTERNAL', message, { sandbox_id: record.sandboxId })
+    }
+    try {
+      await this.#saveFilesystem(record, staging)
+    } catch (error) {
+      const message = `the processes were saved but the filesystem could not be: ${(error as Error).message}`
+      await sandboxes.fail(record.sandboxId, message)
+      throw new ApiError('INTERNAL', message, { sandbox_id: record.sandboxId })
+    }
+  }
+
+  /** Runs the sandbox on from the checkpoint just saved, in a new container. */
+  async #resumeAfterSave(record: CheckpointRecord): Promise<void> {
+    const { sandboxes, checkpointsDir } = this.#options
+    try {
+      await sandboxes.replaceContainer(record.sandboxId, record.image, async () => undefined, {
+        restoreFrom: path.join(checkpointsDir, record.id, 'process'),
+      })
+    } catch (error) {
+      throw new ApiError(
+        'INTERNAL',
+        `checkpoint ${record.id} was saved, but the sandbox could not run on from it: ${(error as Error).message}; restore it to try again`,
+        { id: record.id, sandbox_id: record.sandboxId },
+      )
+    }
   }
 
   /** Checkpoints of `sandboxId`, oldest first. */
@@ -149,6 +210,13 @@ export class CheckpointService {
         )
       }
       const checkpoint = await this.#require(sandboxId, id)
+      if (checkpoint.kind === 'process' && !runtime.capabilities.processCheckpoints) {
+        throw new ApiError(
+          'RUNTIME_UNAVAILABLE',
+          `checkpoint ${id} saved processes, and this server cannot restore them (it needs WM_RUNTIME=runsc on an engine with checkpoints)`,
+          { id, kind: checkpoint.kind },
+        )
+      }
       if (!(await runtime.imageExists(checkpoint.image))) {
         throw new ApiError(
           'NOT_FOUND',
@@ -162,8 +230,13 @@ export class CheckpointService {
       const evicted = path.join(trashDir, scratchName(`evicted-${id}`))
       try {
         await copyTree(path.join(checkpointsDir, id, 'workspace'), replacement)
-        const restored = await sandboxes.replaceContainer(sandboxId, checkpoint.image, () =>
-          replaceContents(workspaces.hostDir(sandbox.workspaceId), replacement, evicted),
+        const restored = await sandboxes.replaceContainer(
+          sandboxId,
+          checkpoint.image,
+          () => replaceContents(workspaces.hostDir(sandbox.workspaceId), replacement, evicted),
+          checkpoint.kind === 'process'
+            ? { restoreFrom: path.join(checkpointsDir, id, 'process') }
+            : {},
         )
         // The container that went may have held the last use of a deleted checkpoint's image.
         await this.#removeUnknownImages()

@@ -9,7 +9,7 @@ import type { MetadataStore, SandboxFilter, SandboxRecord } from '../store/index
 import type { RuntimeEvent, SandboxRuntime } from '../runtime/types.js'
 import { AgentClient } from '../agent/client.js'
 import type { WorkspaceService } from './workspaces.js'
-import { waitForAgentReady } from './agent-ready.js'
+import { RUN_FILES, waitForAgentReady, waitForRunFile } from './agent-ready.js'
 import { requestedMemory, requestedNanoCpus, sandboxToWire } from './sandbox-wire.js'
 import type { ActivityTracker } from './activity.js'
 import type { KindLaunch, SandboxKinds } from './sandbox-kinds.js'
@@ -75,6 +75,15 @@ export class SandboxService {
     if (!(await runtime.imageExists(template))) {
       throw new ApiError('TEMPLATE_NOT_FOUND', `template ${template} not found`, { template })
     }
+    const networkMode = body.network_mode ?? defaults.networkMode
+    if (runtime.capabilities.networkless && networkMode !== 'none') {
+      // Fail closed rather than hand out a sandbox without the network it asked for.
+      throw new ApiError(
+        'VALIDATION',
+        `network mode "${networkMode}" is not available: this engine runs gVisor sandboxes without a network (runsc --network=none)`,
+        { network_mode: networkMode },
+      )
+    }
     const now = new Date()
     const record: SandboxRecord = {
       id: newSandboxId(),
@@ -87,7 +96,7 @@ export class SandboxService {
       timeout: body.timeout ?? null,
       nanoCpus,
       memoryBytes,
-      networkMode: body.network_mode ?? defaults.networkMode,
+      networkMode,
       applicationKind,
       errorMessage: null,
       agentToken: randomBytes(32).toString('hex'),
@@ -181,6 +190,7 @@ export class SandboxService {
     id: string,
     image: string,
     prepare: () => Promise<void>,
+    options: { restoreFrom?: string } = {},
   ): Promise<Sandbox> {
     const { store, runtime, config } = this.#options
     const record = await this.require(id)
@@ -191,7 +201,7 @@ export class SandboxService {
     try {
       await runtime.remove(id, config.sandboxDefaults.stopTimeoutSeconds)
       await prepare()
-      await this.#launch(record, image)
+      await this.#launch(record, image, options.restoreFrom)
     } catch (error) {
       const message = `sandbox could not be restarted: ${(error as Error).message}`
       await this.fail(id, message)
@@ -203,6 +213,49 @@ export class SandboxService {
       throw new ApiError('SANDBOX_NOT_FOUND', `sandbox ${id} was deleted while restarting`)
     }
     return this.get(id)
+  }
+
+  /**
+   * Has the agent of a running sandbox let go of its socket, as runsc needs
+   * to save the sandbox, and marks it starting meanwhile so that its
+   * container stopping is expected. Calls on it get 409 until it is back:
+   * `resumeInPlace`, or `replaceContainer(..., { restoreFrom })`.
+   */
+  async suspend(id: string): Promise<void> {
+    const { store } = this.#options
+    const record = await this.require(id)
+    if (record.state !== 'running') {
+      throw new ApiError('SANDBOX_NOT_RUNNING', `sandbox ${id} is ${record.state}, not running`, {
+        id,
+        state: record.state,
+      })
+    }
+    const agent = this.#agent(record)
+    await store.updateSandbox(id, { state: 'starting', errorMessage: null })
+    try {
+      await agent.json({ method: 'POST', path: '/v1/detach', timeoutMs: 5000 })
+      await waitForRunFile(this.runDir(id), RUN_FILES.detached, 10_000, () =>
+        this.#whyNotRunning(id),
+      )
+    } catch (error) {
+      await this.resumeInPlace(id).catch(() => undefined)
+      throw error
+    } finally {
+      agent.close()
+      this.#agents.delete(id)
+    }
+  }
+
+  /** Has a suspended sandbox's agent take its socket again in the same container. */
+  async resumeInPlace(id: string): Promise<void> {
+    const { store, config } = this.#options
+    const runDir = this.runDir(id)
+    await fs.rm(path.join(runDir, 'agent.sock'), { force: true })
+    await fs.writeFile(path.join(runDir, RUN_FILES.resume), '')
+    await waitForAgentReady(runDir, config.agent.startTimeoutSeconds * 1000, () =>
+      this.#whyNotRunning(id),
+    )
+    await store.updateSandbox(id, { state: 'running' })
   }
 
   /** Marks a sandbox failed and removes its container, keeping the row so the reason is visible. */
@@ -247,12 +300,15 @@ export class SandboxService {
   }
 
   /** Starts the container of `record` from `image` and waits until its agent (and kind) are ready. */
-  async #launch(record: SandboxRecord, image: string): Promise<void> {
+  /** Starts the container; with `restoreFrom`, from saved processes (see `suspend`). */
+  async #launch(record: SandboxRecord, image: string, restoreFrom?: string): Promise<void> {
     const { config, runtime, workspaces } = this.#options
     const launch = this.#kindLaunch(record.applicationKind, 'request')
     const runDir = this.runDir(record.id)
     await fs.rm(runDir, { recursive: true, force: true })
     await fs.mkdir(runDir, { recursive: true, mode: 0o700 })
+    // A restored agent is waiting to be told to take its socket again.
+    if (restoreFrom) await fs.writeFile(path.join(runDir, RUN_FILES.resume), '')
     await runtime.start({
       sandboxId: record.id,
       workspaceId: record.workspaceId,
@@ -270,17 +326,23 @@ export class SandboxService {
       agentToken: record.agentToken,
       toolsVolume: launch?.toolsVolume ? config.sandboxDefaults.toolsVolume : null,
       runImageCommand: launch?.runImageCommand ?? false,
+      restoreFrom: restoreFrom ?? null,
     })
-    await waitForAgentReady(runDir, config.agent.startTimeoutSeconds * 1000, async () => {
-      const status = await runtime.inspect(record.id)
-      if (!status) return 'the container disappeared while starting'
-      if (!status.running) {
-        return `the container exited while starting (code ${status.exitCode}${status.error ? `: ${status.error}` : ''})`
-      }
-      return null
-    })
+    await waitForAgentReady(runDir, config.agent.startTimeoutSeconds * 1000, () =>
+      this.#whyNotRunning(record.id),
+    )
     await this.#agent(record).json({ method: 'GET', path: '/v1/processes', timeoutMs: 5000 })
     await launch?.ready?.(this.#agent(record))
+  }
+
+  /** Why the sandbox's container is not running, or null while it runs. */
+  async #whyNotRunning(id: string): Promise<string | null> {
+    const status = await this.#options.runtime.inspect(id)
+    if (!status) return 'the container disappeared while starting'
+    if (!status.running) {
+      return `the container exited while starting (code ${status.exitCode}${status.error ? `: ${status.error}` : ''})`
+    }
+    return null
   }
 
   #agent(record: SandboxRecord): AgentClient {

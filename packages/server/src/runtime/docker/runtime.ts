@@ -12,6 +12,12 @@ import {
 import { containerConfig } from './container-config.js'
 import { engineStatus, isUnreachable } from './connection.js'
 import { commitContainer, ensureVolume, imageCommand } from './images.js'
+import {
+  checkpointContainer,
+  placeCheckpoint,
+  probeRunsc,
+  startFromCheckpoint,
+} from './process-checkpoints.js'
 
 /** Label that ties a container to one server's data dir, so servers sharing an engine leave each other alone. */
 export const INSTANCE_LABEL = 'wm.instance'
@@ -26,7 +32,6 @@ export interface DockerRuntimeOptions {
   platform: string | null
   /** OCI runtime to run sandboxes under (`runsc` for gVisor), or null for the engine's default. */
   ociRuntime: string | null
-  capabilities: RuntimeCapabilities
   log: FastifyBaseLogger
 }
 
@@ -65,14 +70,46 @@ function toStatus(sandboxId: string, info: Docker.ContainerInspectInfo): Contain
 /** Sandboxes as Docker containers, through dockerode: the only module that imports it. */
 export class DockerRuntime implements SandboxRuntime {
   readonly name = 'docker'
-  readonly capabilities: RuntimeCapabilities
+  readonly capabilities: RuntimeCapabilities = { processCheckpoints: false, networkless: false }
   readonly #docker: Docker
   readonly #options: DockerRuntimeOptions
+  /** Docker's data root, known once `probe` found process checkpoints work. */
+  #rootDir: string | null = null
 
   constructor(options: DockerRuntimeOptions) {
     this.#options = options
     this.#docker = options.docker
-    this.capabilities = options.capabilities
+  }
+
+  async probe(): Promise<void> {
+    const { ociRuntime, log } = this.#options
+    if (!ociRuntime) return
+    try {
+      const support = await probeRunsc(this.#docker, ociRuntime, log)
+      this.capabilities.processCheckpoints = support.processCheckpoints
+      this.capabilities.networkless = support.networkless
+      this.#rootDir = support.rootDir
+      log.info(
+        { runtime: ociRuntime, ...this.capabilities },
+        support.processCheckpoints
+          ? 'sandboxes run under gVisor; checkpoints save processes'
+          : 'sandboxes run under gVisor; checkpoints are filesystem checkpoints',
+      )
+    } catch (error) {
+      log.warn({ err: error }, 'could not ask the engine what its runtimes can do')
+    }
+  }
+
+  async checkpointProcesses(sandboxId: string, destDir: string): Promise<void> {
+    if (!this.capabilities.processCheckpoints || !this.#rootDir) {
+      throw new Error('process checkpoints are not available on this engine')
+    }
+    const container = this.#docker.getContainer(this.#containerName(sandboxId))
+    try {
+      await checkpointContainer(container, this.#rootDir, destDir)
+    } catch (error) {
+      engineError(error, 'checkpointing a container')
+    }
   }
 
   async ping(): Promise<void> {
@@ -126,7 +163,13 @@ export class DockerRuntime implements SandboxRuntime {
       engineError(error, 'creating the container')
     }
     try {
-      await container.start()
+      if (spec.restoreFrom) {
+        if (!this.#rootDir) throw new Error('process checkpoints are not available on this engine')
+        await placeCheckpoint(this.#rootDir, container.id, spec.restoreFrom)
+        await startFromCheckpoint(container, this.#rootDir)
+      } else {
+        await container.start()
+      }
     } catch (error) {
       // Leave nothing behind: a created-but-unstartable container is removed at once.
       await container.remove({ force: true }).catch(() => undefined)

@@ -1,0 +1,127 @@
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import type { FastifyInstance } from 'fastify'
+import { createSandbox, docker, run, sandboxApp } from './helpers/sandbox.js'
+
+const TIMEOUT = { timeout: 180_000 }
+
+/**
+ * Whether the engine runs gVisor with checkpoints (scripts/ensure-gvisor.sh
+ * and ensure-docker.sh set that up). CI always has it, so there a missing
+ * runsc fails the test instead of skipping it.
+ */
+async function gvisorWithCheckpoints(t: TestContext): Promise<boolean> {
+  const info = (await docker.info()) as {
+    Runtimes?: Record<string, unknown>
+    ExperimentalBuild?: boolean
+  }
+  if (info.Runtimes?.runsc && info.ExperimentalBuild) return true
+  const why =
+    'the engine has no runsc runtime or is not experimental (see scripts/ensure-gvisor.sh)'
+  if (process.env.CI === 'true') assert.fail(`CI bootstraps gVisor, yet ${why}`)
+  t.skip(why)
+  return false
+}
+
+async function sh(app: FastifyInstance, sandboxId: string, script: string): Promise<string> {
+  const result = await run(app, sandboxId, { cmd: 'sh', args: ['-c', script] })
+  assert.equal(result.status, 200, JSON.stringify(result.json))
+  assert.equal(result.json.exit_code, 0, result.json.stderr)
+  return result.json.stdout as string
+}
+
+/** A counter kept in a shell variable (memory only), written out every 100 ms. */
+const COUNTER =
+  "nohup sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done' >/dev/null 2>&1 &"
+
+async function count(app: FastifyInstance, sandboxId: string): Promise<number> {
+  return Number((await sh(app, sandboxId, 'cat /tmp/count')).trim())
+}
+
+async function counterPids(app: FastifyInstance, sandboxId: string): Promise<string> {
+  return sh(app, sandboxId, "ps -eo pid,args | grep '[w]hile :' | awk '{print $1}'")
+}
+
+test(
+  'under runsc a checkpoint saves the processes and restore brings them back',
+  TIMEOUT,
+  async (t) => {
+    if (!(await gvisorWithCheckpoints(t))) return
+    const { app } = await sandboxApp(t, {
+      WM_RUNTIME: 'runsc',
+      WORKSPACE_ENABLE_CHECKPOINTS: 'true',
+    })
+    const { sandboxId } = await createSandbox(t, app)
+    assert.match(await sh(app, sandboxId, 'dmesg 2>/dev/null | head -1 || true'), /gVisor|^$/)
+    await sh(
+      app,
+      sandboxId,
+      `${COUNTER} echo kept > /workspace/kept.txt; echo kept > /root/kept.txt`,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const pids = await counterPids(app, sandboxId)
+    assert.ok(pids.trim(), 'the counter runs')
+
+    const created = await app.inject({
+      method: 'POST',
+      url: `/v1/sandboxes/${sandboxId}/checkpoints`,
+      payload: { name: 'counting' },
+    })
+    assert.equal(created.statusCode, 201, created.body)
+    const checkpoint = created.json()
+    assert.equal(checkpoint.kind, 'process')
+    // The sandbox runs on from what was saved: same processes, memory and all.
+    const atCheckpoint = await count(app, sandboxId)
+    assert.equal(await counterPids(app, sandboxId), pids)
+    const sandbox = await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}` })
+    assert.equal(sandbox.json().state, 'running')
+
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const later = await count(app, sandboxId)
+    assert.ok(later > atCheckpoint + 5, `the counter went on: ${atCheckpoint} then ${later}`)
+    await sh(
+      app,
+      sandboxId,
+      'echo after > /workspace/after.txt; rm /root/kept.txt; echo x > /root/after.txt',
+    )
+
+    const restored = await app.inject({
+      method: 'POST',
+      url: `/v1/sandboxes/${sandboxId}/checkpoints/${checkpoint.id}/restore`,
+    })
+    assert.equal(restored.statusCode, 200, restored.body)
+    assert.equal(restored.json().state, 'running')
+    // The counter's memory went back: it counts on from the checkpoint, not from `later`.
+    const back = await count(app, sandboxId)
+    assert.ok(back < later, `restored counter ${back} is below ${later}`)
+    assert.equal(await counterPids(app, sandboxId), pids)
+    assert.equal(
+      await sh(app, sandboxId, 'ls /workspace; ls /root'),
+      'kept.txt\nkept.txt\n',
+      'workspace and root filesystem are as they were at the checkpoint',
+    )
+    // Directories work after a restore (an older runsc broke stat() there).
+    assert.match(await sh(app, sandboxId, 'ls -d / /etc /workspace'), /\/etc/)
+    const listed = await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}/processes` })
+    assert.equal(listed.statusCode, 200)
+  },
+)
+
+test('two process checkpoints asked at once are taken one after the other', TIMEOUT, async (t) => {
+  if (!(await gvisorWithCheckpoints(t))) return
+  const { app } = await sandboxApp(t, { WM_RUNTIME: 'runsc', WORKSPACE_ENABLE_CHECKPOINTS: 'true' })
+  const { sandboxId } = await createSandbox(t, app)
+  const both = await Promise.all(
+    [1, 2].map(() =>
+      app.inject({ method: 'POST', url: `/v1/sandboxes/${sandboxId}/checkpoints`, payload: {} }),
+    ),
+  )
+  assert.deepEqual(
+    both.map((response) => response.statusCode),
+    [201, 201],
+    both.map((response) => response.body).join('\n'),
+  )
+  const listed = await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}/checkpoints` })
+  assert.equal(listed.json().checkpoints.length, 2)
+  assert.equal(await sh(app, sandboxId, 'echo alive'), 'alive\n')
+})
