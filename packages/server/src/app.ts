@@ -12,7 +12,7 @@ import { createLogger } from './logging.js'
 import { registerAuth } from './http/auth.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { registerMetrics } from './http/metrics.js'
-import { SqliteStore, type MetadataStore } from './store/index.js'
+import { SqliteStore, ValueSealer, loadOrCreateKey, type MetadataStore } from './store/index.js'
 import { WorkspaceService } from './services/workspaces.js'
 import { systemRoutes, type ReadinessCheck } from './routes/system.js'
 import { workspaceRoutes } from './routes/workspaces.js'
@@ -68,7 +68,12 @@ function tlsOptions(config: Config) {
  * `app.inject()` and `main.ts` adds only `listen` and signal handling.
  */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
-  const store = deps.store ?? new SqliteStore(path.join(config.dataDir, 'wm.db'))
+  const store =
+    deps.store ??
+    new SqliteStore(path.join(config.dataDir, 'wm.db'), {
+      // Sandbox env (credentials) and agent tokens are sealed; the key sits beside the database.
+      sealer: new ValueSealer(loadOrCreateKey(path.join(config.dataDir, 'secret.key'))),
+    })
   const app = Fastify({
     loggerInstance: deps.logger ?? createLogger(config),
     ...tlsOptions(config),

@@ -8,3 +8,4 @@ export type {
   CheckpointRecord,
 } from './types.js'
 export { SqliteStore } from './sqlite.js'
+export { ValueSealer, loadOrCreateKey } from './sealed-values.js'

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { SandboxFilter, SandboxRecord, SandboxUpdate } from './types.js'
+import type { ValueSealer } from './sealed-values.js'
 
 interface SandboxRow {
   id: string
@@ -24,14 +25,21 @@ interface SandboxRow {
 const json = (value: string | null) =>
   value === null ? null : (JSON.parse(value) as Record<string, string>)
 
-function toRecord(row: SandboxRow): SandboxRecord {
+/** Seals and opens the secret columns (env, agent_token); the identity when there is no sealer. */
+interface Secrets {
+  seal(plain: string): string
+  open(stored: string): string
+}
+const inTheClear: Secrets = { seal: (plain) => plain, open: (stored) => stored }
+
+function toRecord(row: SandboxRow, secrets: Secrets): SandboxRecord {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
     name: row.name,
     template: row.template,
     state: row.state,
-    env: json(row.env),
+    env: json(row.env === null ? null : secrets.open(row.env)),
     metadata: json(row.metadata),
     timeout: row.timeout,
     nanoCpus: row.nano_cpus,
@@ -39,19 +47,21 @@ function toRecord(row: SandboxRow): SandboxRecord {
     networkMode: row.network_mode,
     applicationKind: row.application_kind,
     errorMessage: row.error_message,
-    agentToken: row.agent_token,
+    agentToken: secrets.open(row.agent_token),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
   }
 }
 
-/** Sandbox rows in SQLite; used by SqliteStore. */
+/** Sandbox rows in SQLite; used by SqliteStore. Env and agent token are sealed with `sealer`. */
 export class SqliteSandboxes {
   readonly #db: Database.Database
+  readonly #secrets: Secrets
 
-  constructor(db: Database.Database) {
+  constructor(db: Database.Database, sealer?: ValueSealer) {
     this.#db = db
+    this.#secrets = sealer ?? inTheClear
   }
 
   insert(record: SandboxRecord): void {
@@ -66,7 +76,8 @@ export class SqliteSandboxes {
       )
       .run({
         ...record,
-        env: record.env === null ? null : JSON.stringify(record.env),
+        env: record.env === null ? null : this.#secrets.seal(JSON.stringify(record.env)),
+        agentToken: this.#secrets.seal(record.agentToken),
         metadata: record.metadata === null ? null : JSON.stringify(record.metadata),
       })
   }
@@ -74,7 +85,7 @@ export class SqliteSandboxes {
   get(id: string): SandboxRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM sandboxes WHERE id = ?').get(id) as
       SandboxRow | undefined
-    return row && toRecord(row)
+    return row && toRecord(row, this.#secrets)
   }
 
   list(filter: SandboxFilter = {}): SandboxRecord[] {
@@ -92,7 +103,7 @@ export class SqliteSandboxes {
     const rows = this.#db
       .prepare(`SELECT * FROM sandboxes ${where} ORDER BY seq`)
       .all(...params) as SandboxRow[]
-    return rows.map(toRecord)
+    return rows.map((row) => toRecord(row, this.#secrets))
   }
 
   update(id: string, update: SandboxUpdate): SandboxRecord | undefined {

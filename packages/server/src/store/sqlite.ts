@@ -9,6 +9,7 @@ import type {
   SandboxUpdate,
   WorkspaceRecord,
 } from './types.js'
+import type { ValueSealer } from './sealed-values.js'
 import { SqliteSandboxes } from './sqlite-sandboxes.js'
 import { SqliteCheckpoints } from './sqlite-checkpoints.js'
 import { MIGRATIONS } from './migrations.js'
@@ -57,8 +58,11 @@ export class SqliteStore implements MetadataStore {
   readonly #sandboxes: SqliteSandboxes
   readonly #checkpoints: SqliteCheckpoints
 
-  /** Opens (creating if needed) the database at `file`; `:memory:` for a private in-memory one. */
-  constructor(file: string) {
+  /**
+   * Opens (creating if needed) the database at `file`; `:memory:` for a
+   * private in-memory one. With `sealer`, secrets in rows are sealed.
+   */
+  constructor(file: string, options: { sealer?: ValueSealer } = {}) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true })
     this.#db = new Database(file)
     this.#db.pragma('journal_mode = WAL')
@@ -66,7 +70,7 @@ export class SqliteStore implements MetadataStore {
     this.#db.pragma('foreign_keys = ON')
     this.#db.pragma('busy_timeout = 5000')
     migrate(this.#db)
-    this.#sandboxes = new SqliteSandboxes(this.#db)
+    this.#sandboxes = new SqliteSandboxes(this.#db, options.sealer)
     this.#checkpoints = new SqliteCheckpoints(this.#db)
   }
 
