@@ -98,6 +98,17 @@ def test_timeout_error_carries_output(client: WorkspaceClient, sb: Sandbox) -> N
         client.process.run(sb.id, "sleep", RunCommandOptions(args=["30"], timeout=0.5))
 
 
+def test_wm_exec_timeout_bounds_a_command_given_no_timeout(
+    sb: Sandbox, clean_env: pytest.MonkeyPatch
+) -> None:
+    clean_env.setenv("WM_EXEC_TIMEOUT", "1")
+    started = time.monotonic()
+    with WorkspaceClient(**client_options()) as client, pytest.raises(ProcessTimeoutError) as info:
+        client.process.shell(sb.id, "echo started; sleep 30")
+    assert time.monotonic() - started < 15  # the server stopped it, not the 30 s sleep
+    assert info.value.stdout == "started\n"
+
+
 def test_run_stream(client: WorkspaceClient, sb: Sandbox) -> None:
     script = "for i in 1 2 3; do echo out$i; echo err$i >&2; sleep 0.1; done; exit 7"
     events = list(client.process.run_stream(sb.id, "sh", RunCommandOptions(args=["-c", script])))

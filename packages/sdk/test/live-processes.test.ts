@@ -89,6 +89,20 @@ describe('live: processes', { skip: skipLive }, () => {
     assert.ok(Date.now() - started < 15_000)
   })
 
+  test('WM_EXEC_TIMEOUT bounds a command given no timeout of its own', async () => {
+    const bounded = liveClient({ WM_EXEC_TIMEOUT: '1' })
+    const started = Date.now()
+    try {
+      await assert.rejects(
+        bounded.process.run(sb, 'sh', { args: ['-c', 'echo started; sleep 30'] }),
+        (error: unknown) => error instanceof ProcessTimeoutError && error.stdout === 'started\n',
+      )
+    } finally {
+      bounded.close()
+    }
+    assert.ok(Date.now() - started < 15_000) // the server stopped it, not the 30 s sleep
+  })
+
   test('exec returns stdout, or throws CommandExitError with the output', async () => {
     assert.equal(await client.process.exec(sb, 'cat', 'notes/hello.txt'), 'from the workspace\n')
     await assert.rejects(client.process.exec(sb, 'cat', 'missing.txt'), (error: unknown) => {
