@@ -89,3 +89,48 @@ func isTimeout(err error) bool {
 	ne, ok := err.(net.Error)
 	return ok && ne.Timeout()
 }
+
+func TestTrackedConnectionsKeepHalfClose(t *testing.T) {
+	dir := newAgentDir(t)
+	ln, err := net.Listen("unix", filepath.Join(dir, "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	e := newSocketEndpoint(filepath.Join(dir, "agent.sock"), nil, "dev", nil, nil)
+	tracking := &trackingListener{Listener: ln, endpoint: e}
+	client, err := net.Dial("unix", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := tracking.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw, ok := server.(interface{ CloseWrite() error })
+	if !ok {
+		t.Fatal("an accepted connection cannot be half-closed")
+	}
+	if err := cw.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	// The client sees the end of the stream, and can still write.
+	if n, err := client.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Fatalf("read after half-close: %d, %v", n, err)
+	}
+	if _, err := client.Write([]byte("x")); err != nil {
+		t.Fatalf("write after the peer's half-close: %v", err)
+	}
+	buf := make([]byte, 1)
+	if _, err := server.Read(buf); err != nil || buf[0] != 'x' {
+		t.Fatalf("the other direction: %q, %v", buf, err)
+	}
+	if len(e.conns) != 1 {
+		t.Fatalf("tracked %d connections, want 1", len(e.conns))
+	}
+	server.Close()
+	if len(e.conns) != 0 {
+		t.Fatal("a closed connection stays tracked")
+	}
+}

@@ -191,3 +191,12 @@ func (e *socketEndpoint) shutdownIfOpen() {
 	defer cancel()
 	e.shutdown(ctx)
 }
+
+// CloseWrite half-closes the wrapped connection: the PTY exit frame and the
+// port streams rely on it, and embedding net.Conn alone would hide it.
+func (c *trackedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.New("this connection cannot be half-closed")
+}
