@@ -1,6 +1,7 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
+import { open } from './helpers/pty.js'
 import { createSandbox, docker, run, sandboxApp } from './helpers/sandbox.js'
 
 const TIMEOUT = { timeout: 180_000 }
@@ -125,3 +126,44 @@ test('two process checkpoints asked at once are taken one after the other', TIME
   assert.equal(listed.json().checkpoints.length, 2)
   assert.equal(await sh(app, sandboxId, 'echo alive'), 'alive\n')
 })
+
+test(
+  'a shell in a PTY lives through a process checkpoint and goes back with restore',
+  TIMEOUT,
+  async (t) => {
+    if (!(await gvisorWithCheckpoints(t))) return
+    const { app } = await sandboxApp(t, {
+      WM_RUNTIME: 'runsc',
+      WORKSPACE_ENABLE_CHECKPOINTS: 'true',
+    })
+    const { sandboxId } = await createSandbox(t, app)
+    const term = await open(app, `/v1/sandboxes/${sandboxId}/pty`)
+    const ptyId = String((await term.control('ready')).pty_id)
+    term.type('X=at-checkpoint; echo "set:$X"\n')
+    await term.waitFor('set:at-checkpoint')
+
+    const created = await app.inject({
+      method: 'POST',
+      url: `/v1/sandboxes/${sandboxId}/checkpoints`,
+      payload: {},
+    })
+    assert.equal(created.statusCode, 201, created.body)
+    // The attached client was let go; the shell was not.
+    await term.closed
+    const again = await open(app, `/v1/sandboxes/${sandboxId}/pty/${ptyId}`)
+    again.type('echo "now:$X"; X=changed; echo "then:$X"\n')
+    await again.waitFor('then:changed')
+    assert.match(again.output, /now:at-checkpoint/)
+    again.ws.close()
+
+    const restored = await app.inject({
+      method: 'POST',
+      url: `/v1/sandboxes/${sandboxId}/checkpoints/${created.json().id}/restore`,
+    })
+    assert.equal(restored.statusCode, 200, restored.body)
+    const back = await open(app, `/v1/sandboxes/${sandboxId}/pty/${ptyId}`)
+    back.type('echo "back:$X"\n')
+    await back.waitFor(/back:at-checkpoint/)
+    back.ws.close()
+  },
+)
