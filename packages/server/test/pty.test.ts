@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { FastifyInstance } from 'fastify'
 import { beforeClose } from './helpers/app.js'
 import { open } from './helpers/pty.js'
 import { createSandbox, run, sandboxApp } from './helpers/sandbox.js'
