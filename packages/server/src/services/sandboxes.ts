@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { CreateSandboxBody, Sandbox } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
@@ -10,7 +9,8 @@ import type { RuntimeEvent, SandboxRuntime } from '../runtime/types.js'
 import { AgentClient } from '../agent/client.js'
 import type { WorkspaceService } from './workspaces.js'
 import { RUN_FILES, waitForAgentReady, waitForRunFile } from './agent-ready.js'
-import { requestedMemory, requestedNanoCpus, sandboxToWire } from './sandbox-wire.js'
+import { sandboxToWire } from './sandbox-wire.js'
+import { newSandboxRecord } from './sandbox-request.js'
 import type { ActivityTracker } from './activity.js'
 import type { KindLaunch, SandboxKinds } from './sandbox-kinds.js'
 
@@ -25,10 +25,6 @@ export interface SandboxServiceOptions {
   activity?: ActivityTracker
   /** Application kinds (plugins); without it, `application_kind` is only recorded. */
   kinds?: SandboxKinds
-}
-
-function newSandboxId(): string {
-  return `sb_${randomBytes(10).toString('hex')}`
 }
 
 /**
@@ -70,39 +66,15 @@ export class SandboxService {
     const applicationKind = body.application_kind ?? defaults.applicationKind
     const launch = this.#kindLaunch(applicationKind, body.application_kind ? 'request' : 'default')
     const template = body.template ?? launch?.template ?? defaults.image
-    const nanoCpus = requestedNanoCpus(body.cpu, defaults.nanoCpus)
-    const memoryBytes = requestedMemory(body.memory, defaults.memoryBytes)
+    // Limits and network are checked (400) before the template is looked up (404).
+    const record = newSandboxRecord(body, {
+      defaults,
+      template,
+      applicationKind,
+      networkless: runtime.capabilities.networkless,
+    })
     if (!(await runtime.imageExists(template))) {
       throw new ApiError('TEMPLATE_NOT_FOUND', `template ${template} not found`, { template })
-    }
-    const networkMode = body.network_mode ?? defaults.networkMode
-    if (runtime.capabilities.networkless && networkMode !== 'none') {
-      // Fail closed rather than hand out a sandbox without the network it asked for.
-      throw new ApiError(
-        'VALIDATION',
-        `network mode "${networkMode}" is not available: this engine runs gVisor sandboxes without a network (runsc --network=none)`,
-        { network_mode: networkMode },
-      )
-    }
-    const now = new Date()
-    const record: SandboxRecord = {
-      id: newSandboxId(),
-      workspaceId: body.workspace_id,
-      name: body.name ?? null,
-      template,
-      state: 'starting',
-      env: body.env ?? null,
-      metadata: body.metadata ?? null,
-      timeout: body.timeout ?? null,
-      nanoCpus,
-      memoryBytes,
-      networkMode,
-      applicationKind,
-      errorMessage: null,
-      agentToken: randomBytes(32).toString('hex'),
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      expiresAt: body.timeout ? new Date(now.getTime() + body.timeout * 1000).toISOString() : null,
     }
     try {
       await store.insertSandbox(record)

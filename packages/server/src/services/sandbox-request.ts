@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto'
+import type { CreateSandboxBody } from '@workspace-manager/protocol'
+import { ApiError } from '../errors.js'
+import type { Config } from '../config/index.js'
+import type { SandboxRecord } from '../store/index.js'
+import { requestedMemory, requestedNanoCpus } from './sandbox-wire.js'
+
+/** What a create request is resolved against besides its body. */
+export interface SandboxRequestContext {
+  defaults: Config['sandboxDefaults']
+  /** The template chosen: the request's, its kind's, or the default. */
+  template: string
+  applicationKind: string | null
+  /** The engine gives sandboxes no network at all (runtime capability). */
+  networkless: boolean
+}
+
+/**
+ * The row of a new sandbox (state `starting`, a fresh id and agent token)
+ * for a create request; 400 code 1001 for limits or a network it cannot
+ * have.
+ */
+export function newSandboxRecord(
+  body: CreateSandboxBody,
+  context: SandboxRequestContext,
+): SandboxRecord {
+  const { defaults } = context
+  const nanoCpus = requestedNanoCpus(body.cpu, defaults.nanoCpus)
+  const memoryBytes = requestedMemory(body.memory, defaults.memoryBytes)
+  const networkMode = body.network_mode ?? defaults.networkMode
+  if (context.networkless && networkMode !== 'none') {
+    // Fail closed rather than hand out a sandbox without the network it asked for.
+    throw new ApiError(
+      'VALIDATION',
+      `network mode "${networkMode}" is not available: this engine runs gVisor sandboxes without a network (runsc --network=none)`,
+      { network_mode: networkMode },
+    )
+  }
+  const now = new Date()
+  return {
+    id: `sb_${randomBytes(10).toString('hex')}`,
+    workspaceId: body.workspace_id,
+    name: body.name ?? null,
+    template: context.template,
+    state: 'starting',
+    env: body.env ?? null,
+    metadata: body.metadata ?? null,
+    timeout: body.timeout ?? null,
+    nanoCpus,
+    memoryBytes,
+    networkMode,
+    applicationKind: context.applicationKind,
+    errorMessage: null,
+    agentToken: randomBytes(32).toString('hex'),
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    expiresAt: body.timeout ? new Date(now.getTime() + body.timeout * 1000).toISOString() : null,
+  }
+}
