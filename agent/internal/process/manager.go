@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sort"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/workspace-manager/agent/internal/reaper"
+	"github.com/workspace-manager/agent/internal/registry"
 )
 
 // Config configures a Manager.
@@ -34,10 +34,10 @@ type Manager struct {
 	cfg     Config
 	devNull int // O_RDONLY /dev/null, the stdin of processes without one
 
-	mu      sync.Mutex
-	procs   map[int]*Process
-	ended   []*Process // oldest first, at most cfg.KeepEnded
-	closing bool
+	procs *registry.Registry[int, *Process, Info]
+
+	mu    sync.Mutex // guards ended
+	ended []*Process // oldest first, at most cfg.KeepEnded
 }
 
 // NewManager checks cfg and opens what every spawn shares.
@@ -61,52 +61,17 @@ func NewManager(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("process: open /dev/null: %w", err)
 	}
-	return &Manager{cfg: cfg, devNull: fd, procs: make(map[int]*Process)}, nil
+	return &Manager{cfg: cfg, devNull: fd, procs: registry.New[int, *Process, Info]()}, nil
 }
 
 // Get returns the process with pid, running or recently ended.
-func (m *Manager) Get(pid int) (*Process, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.procs[pid]
-	return p, ok
-}
+func (m *Manager) Get(pid int) (*Process, bool) { return m.procs.Get(pid) }
 
 // List describes running and recently ended processes, oldest first.
-func (m *Manager) List() []Info {
-	m.mu.Lock()
-	procs := make([]*Process, 0, len(m.procs))
-	for _, p := range m.procs {
-		procs = append(procs, p)
-	}
-	m.mu.Unlock()
-	sort.Slice(procs, func(i, j int) bool {
-		if !procs[i].startedAt.Equal(procs[j].startedAt) {
-			return procs[i].startedAt.Before(procs[j].startedAt)
-		}
-		return procs[i].pid < procs[j].pid
-	})
-	infos := make([]Info, len(procs))
-	for i, p := range procs {
-		infos[i] = p.Info()
-	}
-	return infos
-}
+func (m *Manager) List() []Info { return m.procs.List() }
 
 // Running returns the processes that have not exited yet.
-func (m *Manager) Running() []*Process {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []*Process
-	for _, p := range m.procs {
-		select {
-		case <-p.done:
-		default:
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func (m *Manager) Running() []*Process { return m.procs.Running() }
 
 // SignalAll sends sig to the process group of every running process.
 func (m *Manager) SignalAll(sig syscall.Signal) {
@@ -116,19 +81,12 @@ func (m *Manager) SignalAll(sig syscall.Signal) {
 }
 
 // Close makes Start refuse new processes (running ones are untouched).
-func (m *Manager) Close() {
-	m.mu.Lock()
-	m.closing = true
-	m.mu.Unlock()
-}
+func (m *Manager) Close() { m.procs.Close() }
 
 func (m *Manager) add(p *Process) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closing {
+	if err := m.procs.Add(p.pid, p); err != nil {
 		return ErrShuttingDown
 	}
-	m.procs[p.pid] = p
 	return nil
 }
 
@@ -141,8 +99,6 @@ func (m *Manager) retire(p *Process) {
 		old := m.ended[0]
 		m.ended[0] = nil
 		m.ended = m.ended[1:]
-		if m.procs[old.pid] == old {
-			delete(m.procs, old.pid)
-		}
+		m.procs.Remove(old.pid, func(e *Process) bool { return e == old })
 	}
 }

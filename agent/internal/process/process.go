@@ -69,6 +69,9 @@ func (p *Process) Pid() int { return p.pid }
 // Done is closed once the process has exited and its exit event is recorded.
 func (p *Process) Done() <-chan struct{} { return p.done }
 
+// StartedAt is when the process was started.
+func (p *Process) StartedAt() time.Time { return p.startedAt }
+
 // Info returns a snapshot of the process's description and state.
 func (p *Process) Info() Info {
 	p.mu.Lock()

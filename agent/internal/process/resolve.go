@@ -51,8 +51,4 @@ func (m *Manager) Getenv(env map[string]string, key string) string {
 }
 
 // Closing reports whether the manager refuses new processes (shutdown).
-func (m *Manager) Closing() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.closing
-}
+func (m *Manager) Closing() bool { return m.procs.Closed() }

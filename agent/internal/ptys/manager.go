@@ -12,13 +12,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sort"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/workspace-manager/agent/internal/process"
 	"github.com/workspace-manager/agent/internal/reaper"
+	"github.com/workspace-manager/agent/internal/registry"
 )
 
 // DefaultRingBytes is the output kept per PTY for replay.
@@ -42,9 +41,7 @@ type Config struct {
 type Manager struct {
 	cfg Config
 
-	mu      sync.Mutex
-	ptys    map[string]*PTY
-	closing bool
+	ptys *registry.Registry[string, *PTY, Info]
 }
 
 // NewManager checks cfg.
@@ -61,52 +58,17 @@ func NewManager(cfg Config) (*Manager, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Manager{cfg: cfg, ptys: make(map[string]*PTY)}, nil
+	return &Manager{cfg: cfg, ptys: registry.New[string, *PTY, Info]()}, nil
 }
 
 // Get returns the PTY with id, running or exited and not yet forgotten.
-func (m *Manager) Get(id string) (*PTY, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.ptys[id]
-	return p, ok
-}
+func (m *Manager) Get(id string) (*PTY, bool) { return m.ptys.Get(id) }
 
 // List describes every PTY still known, oldest first.
-func (m *Manager) List() []Info {
-	m.mu.Lock()
-	all := make([]*PTY, 0, len(m.ptys))
-	for _, p := range m.ptys {
-		all = append(all, p)
-	}
-	m.mu.Unlock()
-	sort.Slice(all, func(i, j int) bool {
-		if !all[i].startedAt.Equal(all[j].startedAt) {
-			return all[i].startedAt.Before(all[j].startedAt)
-		}
-		return all[i].pid < all[j].pid
-	})
-	infos := make([]Info, len(all))
-	for i, p := range all {
-		infos[i] = p.Info()
-	}
-	return infos
-}
+func (m *Manager) List() []Info { return m.ptys.List() }
 
 // Running returns the PTYs whose shell has not exited.
-func (m *Manager) Running() []*PTY {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []*PTY
-	for _, p := range m.ptys {
-		select {
-		case <-p.done:
-		default:
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func (m *Manager) Running() []*PTY { return m.ptys.Running() }
 
 // SignalAll sends sig to every process of every running PTY's session.
 func (m *Manager) SignalAll(sig syscall.Signal) {
@@ -116,28 +78,17 @@ func (m *Manager) SignalAll(sig syscall.Signal) {
 }
 
 // Close makes Start refuse new PTYs (running ones are untouched).
-func (m *Manager) Close() {
-	m.mu.Lock()
-	m.closing = true
-	m.mu.Unlock()
-}
+func (m *Manager) Close() { m.ptys.Close() }
 
 func (m *Manager) add(p *PTY) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closing {
+	if err := m.ptys.Add(p.id, p); err != nil {
 		return process.ErrShuttingDown
 	}
-	m.ptys[p.id] = p
 	return nil
 }
 
 func (m *Manager) forget(p *PTY) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.ptys[p.id] == p {
-		delete(m.ptys, p.id)
-	}
+	m.ptys.Remove(p.id, func(e *PTY) bool { return e == p })
 	m.cfg.Logger.Debug("pty forgotten", "pty_id", p.id)
 }
 

@@ -62,6 +62,9 @@ func (p *PTY) Pid() int { return p.pid }
 // Done is closed once the shell has exited and its output is kept.
 func (p *PTY) Done() <-chan struct{} { return p.done }
 
+// StartedAt is when the shell was started.
+func (p *PTY) StartedAt() time.Time { return p.startedAt }
+
 // Info returns a snapshot of the PTY's description and state.
 func (p *PTY) Info() Info {
 	p.mu.Lock()
