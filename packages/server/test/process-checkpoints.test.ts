@@ -167,3 +167,33 @@ test(
     back.ws.close()
   },
 )
+
+test(
+  'checkpoints under a reconciler passing every second leave the sandbox running',
+  TIMEOUT,
+  async (t) => {
+    if (!(await gvisorWithCheckpoints(t))) return
+    const { app } = await sandboxApp(t, {
+      WM_RUNTIME: 'runsc',
+      WORKSPACE_ENABLE_CHECKPOINTS: 'true',
+      WM_RECONCILE_INTERVAL_SECONDS: '1',
+    })
+    const { sandboxId } = await createSandbox(t, app)
+    const started = Date.now()
+    let rounds = 0
+    // Long enough for several passes to land while a container is being replaced.
+    while (Date.now() - started < 4000) {
+      const created = await app.inject({
+        method: 'POST',
+        url: `/v1/sandboxes/${sandboxId}/checkpoints`,
+        payload: {},
+      })
+      assert.equal(created.statusCode, 201, created.body)
+      rounds++
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const sandbox = (await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}` })).json()
+    assert.equal(sandbox.state, 'running', `after ${rounds} checkpoints: ${sandbox.error_message}`)
+    assert.equal(await sh(app, sandboxId, 'echo alive'), 'alive\n')
+  },
+)

@@ -62,13 +62,26 @@ export class Reconciler {
         await sandboxes.fail(row.id, 'the server restarted while the sandbox was starting')
       } else if (row.state === 'stopping' && atStartup) {
         await sandboxes.delete(row.id, true)
-      } else if (row.state === 'running' && !container) {
-        await sandboxes.fail(row.id, 'the container vanished')
       } else if (row.state === 'running' && !container?.running) {
-        await sandboxes.fail(row.id, 'the container stopped')
+        if (await this.#replacedMeanwhile(row.id)) continue
+        await sandboxes.fail(row.id, container ? 'the container stopped' : 'the container vanished')
       } else if (row.state === 'error' && container) {
         await runtime.remove(row.id, 0)
       }
     }
+  }
+
+  /**
+   * Whether a sandbox that looked down in this pass was in fact having its
+   * container replaced (a restore or a process checkpoint): the service marks
+   * it `starting` before removing the container and `running` once the new
+   * one runs. Reading the row between two looks at the container closes the
+   * window in which the listing above saw neither container.
+   */
+  async #replacedMeanwhile(id: string): Promise<boolean> {
+    const { store, runtime } = this.#options
+    const row = await store.getSandbox(id)
+    if (row?.state !== 'running') return true
+    return (await runtime.inspect(id))?.running === true
   }
 }
