@@ -83,6 +83,7 @@ func serve(opts options, token string, log *slog.Logger) error {
 	forward := make(chan os.Signal, 8)
 	signal.Notify(forward, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
 
+	prewarmThreads(spareThreads)
 	r := reaper.New(reaper.Options{OnOrphan: func(pid int, _ syscall.WaitStatus) {
 		log.Debug("reaped orphan", "pid", pid)
 	}})
