@@ -27,6 +27,7 @@ TABLE: list[tuple[int, int, type[WorkspaceError]]] = [
     (2003, 404, errors.TemplateNotFoundError),
     (2004, 429, WorkspaceError),
     (2005, 502, WorkspaceError),
+    (2006, 409, WorkspaceError),
     (3001, 404, WorkspaceError),
     (3002, 408, errors.ProcessTimeoutError),
     (3003, 503, errors.AgentNotConnectedError),

@@ -110,6 +110,7 @@ func serve(opts options, token string, log *slog.Logger) error {
 	if opts.socket != "" {
 		// The endpoint needs the handler and the handler its Detach: bound late.
 		handlerConfig.Detach = func() { endpoint.detach() }
+		handlerConfig.CanDetach = func() error { return detachRefusal(opts.socket) }
 	}
 	handler, err := server.New(handlerConfig)
 	if err != nil {

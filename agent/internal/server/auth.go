@@ -60,6 +60,12 @@ func (s *Server) hello(w http.ResponseWriter, r *http.Request) {
 // Config.Detach). The reply is flushed first: closing the connection after
 // it cannot lose it.
 func (s *Server) detachSocket(w http.ResponseWriter, _ *http.Request) {
+	if s.canDetach != nil {
+		if err := s.canDetach(); err != nil {
+			writeError(w, apiError{http.StatusConflict, codeCheckpointRefused, err.Error()})
+			return
+		}
+	}
 	w.Header().Set("Connection", "close")
 	writeJSON(w, http.StatusOK, map[string]bool{"detached": true})
 	if f, ok := w.(http.Flusher); ok {

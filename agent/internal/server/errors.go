@@ -18,6 +18,7 @@ const (
 	codeRuntimeUnavailable = 1006
 	codeNotFound           = 1007
 	codePortUnreachable    = 2005
+	codeCheckpointRefused  = 2006
 	codeProcessNotFound    = 3001
 	codePtyNotFound        = 4001
 )

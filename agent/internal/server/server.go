@@ -28,6 +28,9 @@ type Config struct {
 	// Detach, when set, serves POST /v1/detach: called after the reply has
 	// been sent, it lets go of the socket until the server says resume.
 	Detach func()
+	// CanDetach, when set, is asked first: an error refuses the detach
+	// (409 code 2006) with its message, and nothing changes.
+	CanDetach func() error
 }
 
 // Server is an http.Handler serving the agent API.
@@ -41,6 +44,7 @@ type Server struct {
 	log            *slog.Logger
 	mux            *http.ServeMux
 	detach         func()
+	canDetach      func() error
 }
 
 // New builds the handler.
@@ -67,6 +71,7 @@ func New(cfg Config) (*Server, error) {
 		log:            cfg.Logger,
 		mux:            http.NewServeMux(),
 		detach:         cfg.Detach,
+		canDetach:      cfg.CanDetach,
 	}
 	s.routes()
 	return s, nil

@@ -197,3 +197,53 @@ test(
     assert.equal(await sh(app, sandboxId, 'echo alive'), 'alive\n')
   },
 )
+
+test(
+  'a unix socket bound in the workspace refuses the checkpoint (409 code 2006) and loses nothing',
+  TIMEOUT,
+  async (t) => {
+    if (!(await gvisorWithCheckpoints(t))) return
+    const { app } = await sandboxApp(t, {
+      WM_RUNTIME: 'runsc',
+      WORKSPACE_ENABLE_CHECKPOINTS: 'true',
+    })
+    const { sandboxId } = await createSandbox(t, app)
+    const listen = (path: string) =>
+      `nohup python3 -c 'import socket,time; s=socket.socket(socket.AF_UNIX); s.bind("${path}"); s.listen(); time.sleep(1000)' >/dev/null 2>&1 &`
+    await sh(
+      app,
+      sandboxId,
+      `${COUNTER} ${listen('/workspace/app.sock')} ${listen('/tmp/ok.sock')} sleep 1`,
+    )
+    const pids = await counterPids(app, sandboxId)
+
+    const refused = await app.inject({
+      method: 'POST',
+      url: `/v1/sandboxes/${sandboxId}/checkpoints`,
+      payload: {},
+    })
+    assert.equal(refused.statusCode, 409, refused.body)
+    assert.equal(refused.json().error.code, 2006)
+    assert.match(refused.json().error.message, /\/workspace\/app\.sock/)
+    assert.doesNotMatch(refused.json().error.message, /ok\.sock|agent\.sock/)
+    // Nothing was lost: same processes, still counting, no checkpoint left behind.
+    const sandbox = (await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}` })).json()
+    assert.equal(sandbox.state, 'running')
+    assert.equal(await counterPids(app, sandboxId), pids)
+    const listed = await app.inject({
+      method: 'GET',
+      url: `/v1/sandboxes/${sandboxId}/checkpoints`,
+    })
+    assert.deepEqual(listed.json().checkpoints, [])
+
+    // Once the socket's owner is gone, the checkpoint goes through (a socket in /tmp is fine).
+    await sh(app, sandboxId, "pkill -f 'app[.]sock'; rm -f /workspace/*.sock; sleep 0.3")
+    const created = await app.inject({
+      method: 'POST',
+      url: `/v1/sandboxes/${sandboxId}/checkpoints`,
+      payload: {},
+    })
+    assert.equal(created.statusCode, 201, created.body)
+    assert.equal(await counterPids(app, sandboxId), pids)
+  },
+)

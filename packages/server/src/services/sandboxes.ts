@@ -1,3 +1,4 @@
+import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { FastifyBaseLogger } from 'fastify'
@@ -210,7 +211,13 @@ export class SandboxService {
         this.#whyNotRunning(id),
       )
     } catch (error) {
-      await this.resumeInPlace(id).catch(() => undefined)
+      // Back to running as it was; a sandbox whose agent does not come back is failed, not left starting.
+      await this.resumeInPlace(id).catch(() =>
+        this.fail(
+          id,
+          `the agent did not come back after a checkpoint: ${(error as Error).message}`,
+        ),
+      )
       throw error
     } finally {
       agent.close()
@@ -218,12 +225,17 @@ export class SandboxService {
     }
   }
 
-  /** Has a suspended sandbox's agent take its socket again in the same container. */
+  /**
+   * Has a suspended sandbox's agent take its socket again in the same
+   * container; an agent that never let go (it refused) just carries on.
+   */
   async resumeInPlace(id: string): Promise<void> {
     const { store, config } = this.#options
     const runDir = this.runDir(id)
-    await fs.rm(path.join(runDir, 'agent.sock'), { force: true })
-    await fs.writeFile(path.join(runDir, RUN_FILES.resume), '')
+    if (fsSync.existsSync(path.join(runDir, RUN_FILES.detached))) {
+      await fs.rm(path.join(runDir, 'agent.sock'), { force: true })
+      await fs.writeFile(path.join(runDir, RUN_FILES.resume), '')
+    }
     await waitForAgentReady(runDir, config.agent.startTimeoutSeconds * 1000, () =>
       this.#whyNotRunning(id),
     )
