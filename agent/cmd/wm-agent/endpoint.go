@@ -60,20 +60,10 @@ func (e *socketEndpoint) open() error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           e.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
-	}
 	e.mu.Lock()
-	e.srv, e.detached = srv, false
+	e.srv = serveHTTP(&trackingListener{Listener: ln, endpoint: e}, e.handler, e.log, e.errc)
+	e.detached = false
 	e.mu.Unlock()
-	go func() {
-		if err := srv.Serve(&trackingListener{Listener: ln, endpoint: e}); !errors.Is(err, http.ErrServerClosed) {
-			e.errc <- fmt.Errorf("serve %s: %w", e.path, err)
-		}
-	}()
-	e.log.Info("listening", "addr", e.path)
 	return writeReady(e.readyFile(), e.version)
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -155,6 +156,12 @@ func serveTCP(listen string, handler http.Handler, log *slog.Logger, errc chan<-
 	if err != nil {
 		return nil, err
 	}
+	return serveHTTP(ln, handler, log, errc), nil
+}
+
+// serveHTTP serves handler on ln in the background; a failure other than
+// closing the server goes to errc.
+func serveHTTP(ln net.Listener, handler http.Handler, log *slog.Logger, errc chan<- error) *http.Server {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -166,7 +173,7 @@ func serveTCP(listen string, handler http.Handler, log *slog.Logger, errc chan<-
 		}
 	}()
 	log.Info("listening", "addr", ln.Addr().String())
-	return srv, nil
+	return srv
 }
 
 // startMain runs the image's own command, if any, as a process tagged
