@@ -31,14 +31,14 @@ export async function waitForRunFile(
   timeoutMs: number,
   stillAlive: () => Promise<string | null>,
 ): Promise<void> {
-  const readyFile = path.join(runDir, name)
+  const file = path.join(runDir, name)
   const deadline = Date.now() + timeoutMs
   let notify: () => void = () => undefined
   const watcher = fs.watch(runDir, () => notify())
   watcher.on('error', () => undefined)
   try {
     let lastLivenessCheck = Date.now()
-    while (!fs.existsSync(readyFile)) {
+    while (!fs.existsSync(file)) {
       const remaining = deadline - Date.now()
       if (remaining <= 0)
         throw new Error(

@@ -155,9 +155,7 @@ export class CheckpointService {
     } catch (error) {
       const message = `the process checkpoint failed: ${(error as Error).message}`
       // runsc may have refused before stopping anything; otherwise the processes are gone.
-      await sandboxes
-        .resumeInPlace(record.sandboxId)
-        .catch(() => sandboxes.fail(record.sandboxId, message))
+      await sandboxes.resumeOrFail(record.sandboxId, message)
       throw new ApiError('INTERNAL', message, { sandbox_id: record.sandboxId })
     }
     try {

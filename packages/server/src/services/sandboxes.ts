@@ -211,12 +211,9 @@ export class SandboxService {
         this.#whyNotRunning(id),
       )
     } catch (error) {
-      // Back to running as it was; a sandbox whose agent does not come back is failed, not left starting.
-      await this.resumeInPlace(id).catch(() =>
-        this.fail(
-          id,
-          `the agent did not come back after a checkpoint: ${(error as Error).message}`,
-        ),
+      await this.resumeOrFail(
+        id,
+        `the agent did not come back after a checkpoint: ${(error as Error).message}`,
       )
       throw error
     } finally {
@@ -240,6 +237,15 @@ export class SandboxService {
       this.#whyNotRunning(id),
     )
     await store.updateSandbox(id, { state: 'running' })
+  }
+
+  /**
+   * Back to running as it was after a suspend that went no further; a
+   * sandbox whose agent does not come back is failed with `message`, never
+   * left starting.
+   */
+  async resumeOrFail(id: string, message: string): Promise<void> {
+    await this.resumeInPlace(id).catch(() => this.fail(id, message))
   }
 
   /** Marks a sandbox failed and removes its container, keeping the row so the reason is visible. */
@@ -283,8 +289,10 @@ export class SandboxService {
     return this.#options.kinds.launch(kind, source)
   }
 
-  /** Starts the container of `record` from `image` and waits until its agent (and kind) are ready. */
-  /** Starts the container; with `restoreFrom`, from saved processes (see `suspend`). */
+  /**
+   * Starts the container of `record` from `image` (with `restoreFrom`, from
+   * saved processes: see `suspend`) and waits until its agent (and kind) are ready.
+   */
   async #launch(record: SandboxRecord, image: string, restoreFrom?: string): Promise<void> {
     const { config, runtime, workspaces } = this.#options
     const launch = this.#kindLaunch(record.applicationKind, 'request')

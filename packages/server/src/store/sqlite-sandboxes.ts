@@ -26,10 +26,7 @@ const json = (value: string | null) =>
   value === null ? null : (JSON.parse(value) as Record<string, string>)
 
 /** Seals and opens the secret columns (env, agent_token); the identity when there is no sealer. */
-interface Secrets {
-  seal(plain: string): string
-  open(stored: string): string
-}
+type Secrets = Pick<ValueSealer, 'seal' | 'open'>
 const inTheClear: Secrets = { seal: (plain) => plain, open: (stored) => stored }
 
 function toRecord(row: SandboxRow, secrets: Secrets): SandboxRecord {
