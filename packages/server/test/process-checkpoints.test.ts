@@ -43,16 +43,47 @@ async function counterPids(app: FastifyInstance, sandboxId: string): Promise<str
   return sh(app, sandboxId, "ps -eo pid,args | grep '[w]hile :' | awk '{print $1}'")
 }
 
+/** An app under runsc with checkpoints on, and a running sandbox; undefined when skipped. */
+async function gvisorSandbox(
+  t: TestContext,
+  env: Record<string, string> = {},
+): Promise<{ app: FastifyInstance; sandboxId: string } | undefined> {
+  if (!(await gvisorWithCheckpoints(t))) return undefined
+  const { app } = await sandboxApp(t, {
+    WM_RUNTIME: 'runsc',
+    WORKSPACE_ENABLE_CHECKPOINTS: 'true',
+    ...env,
+  })
+  const { sandboxId } = await createSandbox(t, app)
+  return { app, sandboxId }
+}
+
+function takeCheckpoint(
+  app: FastifyInstance,
+  sandboxId: string,
+  body: Record<string, unknown> = {},
+) {
+  return app.inject({
+    method: 'POST',
+    url: `/v1/sandboxes/${sandboxId}/checkpoints`,
+    payload: body,
+  })
+}
+
+function restoreCheckpoint(app: FastifyInstance, sandboxId: string, checkpointId: string) {
+  return app.inject({
+    method: 'POST',
+    url: `/v1/sandboxes/${sandboxId}/checkpoints/${checkpointId}/restore`,
+  })
+}
+
 test(
   'under runsc a checkpoint saves the processes and restore brings them back',
   TIMEOUT,
   async (t) => {
-    if (!(await gvisorWithCheckpoints(t))) return
-    const { app } = await sandboxApp(t, {
-      WM_RUNTIME: 'runsc',
-      WORKSPACE_ENABLE_CHECKPOINTS: 'true',
-    })
-    const { sandboxId } = await createSandbox(t, app)
+    const made = await gvisorSandbox(t)
+    if (!made) return
+    const { app, sandboxId } = made
     assert.match(await sh(app, sandboxId, 'dmesg 2>/dev/null | head -1 || true'), /gVisor|^$/)
     await sh(
       app,
@@ -63,11 +94,7 @@ test(
     const pids = await counterPids(app, sandboxId)
     assert.ok(pids.trim(), 'the counter runs')
 
-    const created = await app.inject({
-      method: 'POST',
-      url: `/v1/sandboxes/${sandboxId}/checkpoints`,
-      payload: { name: 'counting' },
-    })
+    const created = await takeCheckpoint(app, sandboxId, { name: 'counting' })
     assert.equal(created.statusCode, 201, created.body)
     const checkpoint = created.json()
     assert.equal(checkpoint.kind, 'process')
@@ -86,10 +113,7 @@ test(
       'echo after > /workspace/after.txt; rm /root/kept.txt; echo x > /root/after.txt',
     )
 
-    const restored = await app.inject({
-      method: 'POST',
-      url: `/v1/sandboxes/${sandboxId}/checkpoints/${checkpoint.id}/restore`,
-    })
+    const restored = await restoreCheckpoint(app, sandboxId, checkpoint.id)
     assert.equal(restored.statusCode, 200, restored.body)
     assert.equal(restored.json().state, 'running')
     // The counter's memory went back: it counts on from the checkpoint, not from `later`.
@@ -109,14 +133,10 @@ test(
 )
 
 test('two process checkpoints asked at once are taken one after the other', TIMEOUT, async (t) => {
-  if (!(await gvisorWithCheckpoints(t))) return
-  const { app } = await sandboxApp(t, { WM_RUNTIME: 'runsc', WORKSPACE_ENABLE_CHECKPOINTS: 'true' })
-  const { sandboxId } = await createSandbox(t, app)
-  const both = await Promise.all(
-    [1, 2].map(() =>
-      app.inject({ method: 'POST', url: `/v1/sandboxes/${sandboxId}/checkpoints`, payload: {} }),
-    ),
-  )
+  const made = await gvisorSandbox(t)
+  if (!made) return
+  const { app, sandboxId } = made
+  const both = await Promise.all([1, 2].map(() => takeCheckpoint(app, sandboxId)))
   assert.deepEqual(
     both.map((response) => response.statusCode),
     [201, 201],
@@ -131,22 +151,15 @@ test(
   'a shell in a PTY lives through a process checkpoint and goes back with restore',
   TIMEOUT,
   async (t) => {
-    if (!(await gvisorWithCheckpoints(t))) return
-    const { app } = await sandboxApp(t, {
-      WM_RUNTIME: 'runsc',
-      WORKSPACE_ENABLE_CHECKPOINTS: 'true',
-    })
-    const { sandboxId } = await createSandbox(t, app)
+    const made = await gvisorSandbox(t)
+    if (!made) return
+    const { app, sandboxId } = made
     const term = await open(app, `/v1/sandboxes/${sandboxId}/pty`)
     const ptyId = String((await term.control('ready')).pty_id)
     term.type('X=at-checkpoint; echo "set:$X"\n')
     await term.waitFor('set:at-checkpoint')
 
-    const created = await app.inject({
-      method: 'POST',
-      url: `/v1/sandboxes/${sandboxId}/checkpoints`,
-      payload: {},
-    })
+    const created = await takeCheckpoint(app, sandboxId)
     assert.equal(created.statusCode, 201, created.body)
     // The attached client was let go; the shell was not.
     await term.closed
@@ -156,10 +169,7 @@ test(
     assert.match(again.output, /now:at-checkpoint/)
     again.ws.close()
 
-    const restored = await app.inject({
-      method: 'POST',
-      url: `/v1/sandboxes/${sandboxId}/checkpoints/${created.json().id}/restore`,
-    })
+    const restored = await restoreCheckpoint(app, sandboxId, created.json().id)
     assert.equal(restored.statusCode, 200, restored.body)
     const back = await open(app, `/v1/sandboxes/${sandboxId}/pty/${ptyId}`)
     back.type('echo "back:$X"\n')
@@ -172,22 +182,14 @@ test(
   'checkpoints under a reconciler passing every second leave the sandbox running',
   TIMEOUT,
   async (t) => {
-    if (!(await gvisorWithCheckpoints(t))) return
-    const { app } = await sandboxApp(t, {
-      WM_RUNTIME: 'runsc',
-      WORKSPACE_ENABLE_CHECKPOINTS: 'true',
-      WM_RECONCILE_INTERVAL_SECONDS: '1',
-    })
-    const { sandboxId } = await createSandbox(t, app)
+    const made = await gvisorSandbox(t, { WM_RECONCILE_INTERVAL_SECONDS: '1' })
+    if (!made) return
+    const { app, sandboxId } = made
     const started = Date.now()
     let rounds = 0
     // Long enough for several passes to land while a container is being replaced.
     while (Date.now() - started < 4000) {
-      const created = await app.inject({
-        method: 'POST',
-        url: `/v1/sandboxes/${sandboxId}/checkpoints`,
-        payload: {},
-      })
+      const created = await takeCheckpoint(app, sandboxId)
       assert.equal(created.statusCode, 201, created.body)
       rounds++
     }
@@ -202,12 +204,9 @@ test(
   'a unix socket bound in the workspace refuses the checkpoint (409 code 2006) and loses nothing',
   TIMEOUT,
   async (t) => {
-    if (!(await gvisorWithCheckpoints(t))) return
-    const { app } = await sandboxApp(t, {
-      WM_RUNTIME: 'runsc',
-      WORKSPACE_ENABLE_CHECKPOINTS: 'true',
-    })
-    const { sandboxId } = await createSandbox(t, app)
+    const made = await gvisorSandbox(t)
+    if (!made) return
+    const { app, sandboxId } = made
     const listen = (path: string) =>
       `nohup python3 -c 'import socket,time; s=socket.socket(socket.AF_UNIX); s.bind("${path}"); s.listen(); time.sleep(1000)' >/dev/null 2>&1 &`
     await sh(
@@ -217,11 +216,7 @@ test(
     )
     const pids = await counterPids(app, sandboxId)
 
-    const refused = await app.inject({
-      method: 'POST',
-      url: `/v1/sandboxes/${sandboxId}/checkpoints`,
-      payload: {},
-    })
+    const refused = await takeCheckpoint(app, sandboxId)
     assert.equal(refused.statusCode, 409, refused.body)
     assert.equal(refused.json().error.code, 2006)
     assert.match(refused.json().error.message, /\/workspace\/app\.sock/)
@@ -238,11 +233,7 @@ test(
 
     // Once the socket's owner is gone, the checkpoint goes through (a socket in /tmp is fine).
     await sh(app, sandboxId, "pkill -f 'app[.]sock'; rm -f /workspace/*.sock; sleep 0.3")
-    const created = await app.inject({
-      method: 'POST',
-      url: `/v1/sandboxes/${sandboxId}/checkpoints`,
-      payload: {},
-    })
+    const created = await takeCheckpoint(app, sandboxId)
     assert.equal(created.statusCode, 201, created.body)
     assert.equal(await counterPids(app, sandboxId), pids)
   },
