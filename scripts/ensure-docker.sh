@@ -27,7 +27,7 @@ WAIT_SECONDS=60
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
 
 DAEMON_JSON=/etc/docker/daemon.json
-RUNSC_BIN=/usr/local/bin/runsc
+RUNSC_BIN="$WM_RUNSC_BIN"
 
 # Registers gVisor (scripts/ensure-gvisor.sh installs it) as the runtime
 # "runsc", with the experimental mode `docker checkpoint` needs. Writes

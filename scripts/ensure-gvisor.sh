@@ -18,7 +18,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RUNSC_VERSION="${WM_RUNSC_VERSION:-v0.0.0-20260905035102-160fafc42237}"
-RUNSC_BIN=/usr/local/bin/runsc
+RUNSC_BIN="$WM_RUNSC_BIN"
 STAMP=/usr/local/lib/workspace-manager/runsc.version
 
 if [ "${WM_SKIP_GVISOR:-}" = 1 ]; then

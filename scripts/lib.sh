@@ -5,6 +5,9 @@
 WM_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export WM_REPO_ROOT
 
+# Where ensure-gvisor.sh installs runsc and ensure-docker.sh registers it from.
+WM_RUNSC_BIN=/usr/local/bin/runsc
+
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 die() {
   log "ERROR: $*"
