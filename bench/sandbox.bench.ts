@@ -71,6 +71,8 @@ async function main(): Promise<void> {
     ...process.env,
     WM_DATA_DIR: dataDir,
     WORKSPACE_DEFAULT_IMAGE: TEMPLATE,
+    // NFS is not measured here; off, so a server already serving on 12049 is no obstacle.
+    WM_NFS_ENABLED: 'false',
   })
   const app = await buildApp(config, { logger: pino({ level: 'warn' }) })
   const base = new URL(await app.listen({ host: '127.0.0.1', port: 0 }))
