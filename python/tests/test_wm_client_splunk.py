@@ -89,6 +89,8 @@ def test_missing_credentials_fail_clearly_before_anything_is_created(
     with pytest.raises(ConfigurationError, match=f"set {missing} in the environment") as info:
         SplunkWorkspace(api.client())
     assert SECRET not in str(info.value) and SECRET not in repr(info.value)
+    # ``details`` names what is missing, for programs that react to it (not the message only)
+    assert (info.value.code, info.value.details) == (9000, {"missing": missing.split(" and ")})
     assert api.requests == []
 
 

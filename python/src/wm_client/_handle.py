@@ -220,7 +220,7 @@ class WorkspaceHandle:
         """Put the sandbox (and workspace) back as the checkpoint has them; return the sandbox."""
         sandbox_id = self._require_sandbox("be restored")
         self.sandbox = self._client._http.call(calls.restore_checkpoint(sandbox_id, checkpoint_id))
-        return self.sandbox  # type: ignore[return-value]
+        return self.sandbox
 
     def delete_checkpoint(self, checkpoint_id: str) -> None:
         """Delete one checkpoint of the sandbox."""

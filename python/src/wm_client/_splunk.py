@@ -51,7 +51,7 @@ def splunk_credentials(
         raise ConfigurationError(
             f"SplunkWorkspace needs Splunk credentials: set {' and '.join(missing)} in the "
             "environment (or pass username= / password=)",
-            {"missing": missing},
+            details={"missing": missing},
         )
     return found
 

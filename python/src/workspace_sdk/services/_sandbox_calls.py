@@ -44,7 +44,7 @@ def get(sandbox_id: str) -> Call[Sandbox]:
 
 
 def list_all(state: SandboxState | None, workspace_id: str | None) -> Call[list[Sandbox]]:
-    query = {}
+    query: dict[str, str] = {}
     if state is not None:
         query["state"] = state
     if workspace_id is not None:
