@@ -1,11 +1,14 @@
 /**
  * The server's pino logger: to a size-rotated file when WM_LOG_FILE or
  * WM_LOG_DIR is set (plus the console with WM_CONSOLE), to the console
- * otherwise. Request URLs are logged with secret query values masked.
+ * otherwise. Files always get JSON lines; the console gets readable lines
+ * when it is a terminal, JSON lines otherwise (a pipe, a log collector).
+ * Request URLs are logged with secret query values masked.
  */
 import path from 'node:path'
 import fs from 'node:fs'
 import pino, { type Logger, type DestinationStream } from 'pino'
+import { isColorSupported, prettyFactory } from 'pino-pretty'
 import { createStream } from 'rotating-file-stream'
 import type { Config } from './config/index.js'
 
@@ -41,13 +44,39 @@ function rotatingFile(file: string, maxBytes: number, backupCount: number): Dest
   }) as unknown as DestinationStream
 }
 
-/** Builds the logger described by `config.logging`. */
-export function createLogger(config: Config): Logger {
+/** Where console lines go, and whether a person reads them there. */
+export interface ConsoleOptions {
+  /** The console's stream; `process.stdout` unless given. */
+  stdout?: { write(line: string): unknown; isTTY?: boolean }
+  /** Whether `stdout` is a terminal; the stream's own `isTTY` unless given. */
+  isTTY?: boolean
+}
+
+/**
+ * The console's stream: on a terminal, each JSON line is rewritten by
+ * pino-pretty (time, level, message, then the fields) as it is written, in
+ * the same call, so nothing waits in a worker thread and the last lines
+ * before an exit are not lost; elsewhere the JSON lines as they are.
+ */
+function consoleStream(options: ConsoleOptions): DestinationStream {
+  const stdout = options.stdout ?? process.stdout
+  if (!(options.isTTY ?? stdout.isTTY === true)) return stdout as DestinationStream
+  const prettify = prettyFactory({
+    colorize: isColorSupported,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service,version',
+    singleLine: true,
+  })
+  return { write: (line: string) => stdout.write(prettify(line)) }
+}
+
+/** Builds the logger described by `config.logging`; `consoleOptions` stand in for the process's stdout in tests. */
+export function createLogger(config: Config, consoleOptions: ConsoleOptions = {}): Logger {
   const { level, file, maxBytes, backupCount, console } = config.logging
   const secretParams = [config.uploadTokens.queryParam, 'token', 'api_key']
   const streams: pino.StreamEntry[] = []
   if (file) streams.push({ level: 'trace', stream: rotatingFile(file, maxBytes, backupCount) })
-  if (!file || console) streams.push({ level: 'trace', stream: process.stdout })
+  if (!file || console) streams.push({ level: 'trace', stream: consoleStream(consoleOptions) })
   return pino(
     {
       level,
