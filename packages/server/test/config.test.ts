@@ -167,6 +167,10 @@ const invalid: Array<[string, string]> = [
   ['WORKSPACE_DEFAULT_MEM', '1k'],
   ['WORKSPACE_DEFAULT_CPU', 'fast'],
   ['WORKSPACE_DEFAULT_CPU', '0c'],
+  ['WORKSPACE_DEFAULT_MEM', '99999999999999t'],
+  ['WORKSPACE_DEFAULT_IMAGE', 'Ubuntu:22.04'],
+  ['WORKSPACE_DEFAULT_IMAGE', 'bad\u0001name'],
+  ['WORKSPACE_DEFAULT_IMAGE', 'a:b:c'],
   ['WM_PORT', '70000'],
   ['WM_PORT', '80a'],
   ['WORKSPACE_ENABLE_CHECKPOINTS', 'maybe'],
@@ -180,7 +184,7 @@ const invalid: Array<[string, string]> = [
   ['WM_TLS_KEY_FILE', '/only/key.pem'],
 ]
 for (const [name, value] of invalid) {
-  test(`${name}=${value} is refused with a message naming the variable`, () => {
+  test(`${name}=${JSON.stringify(value)} is refused with a message naming the variable`, () => {
     assert.throws(
       () => loadConfig({ [name]: value }),
       (error: unknown) => error instanceof ConfigError && error.message.includes(name),

@@ -13,6 +13,7 @@ import {
   parseMemory,
   readBool,
   readChoice,
+  readImageReference,
   readInt,
   readList,
   readString,
@@ -252,7 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
       : ['*'],
     maxFileTransferBytes: readInt(env, 'WM_MAX_FILE_TRANSFER_BYTES', 1024 ** 3, { min: 1 }),
     sandboxDefaults: {
-      image: readString(env, 'WORKSPACE_DEFAULT_IMAGE') ?? 'ubuntu:22.04',
+      image: readImageReference(env, 'WORKSPACE_DEFAULT_IMAGE', 'ubuntu:22.04'),
       nanoCpus: parseCpu('WORKSPACE_DEFAULT_CPU', readString(env, 'WORKSPACE_DEFAULT_CPU') ?? '1c'),
       memoryBytes: parseMemory(
         'WORKSPACE_DEFAULT_MEM',

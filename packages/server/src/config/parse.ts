@@ -2,6 +2,7 @@
  * Parsers for environment values. Each throws a ConfigError naming the
  * variable, so a bad value stops start-up with a message a person can act on.
  */
+import { imageReferenceProblem, quoted } from '../image-reference.js'
 
 /** A configuration value that cannot be used. */
 export class ConfigError extends Error {
@@ -99,6 +100,9 @@ export function parseCpu(name: string, value: string): number {
   return nanoCpus
 }
 
+/** Docker refuses memory limits under 6 MiB. */
+export const MIN_MEMORY_BYTES = 6 * 1024 ** 2
+
 const MEMORY_UNITS: Record<string, number> = {
   '': 1,
   b: 1,
@@ -115,8 +119,19 @@ export function parseMemory(name: string, value: string): number {
     throw new ConfigError(name, `expected a size like "2g", "512m" or a byte count, got "${value}"`)
   }
   const bytes = Math.floor(Number(match[1]) * (MEMORY_UNITS[match[2]!.toLowerCase()] ?? 1))
-  // Docker refuses memory limits under 6 MiB.
-  if (bytes < 6 * 1024 ** 2)
-    throw new ConfigError(name, `memory must be at least 6m, got "${value}"`)
+  if (bytes < MIN_MEMORY_BYTES) {
+    throw new ConfigError(name, `must be at least 6m, the engine's minimum, got "${value}"`)
+  }
+  if (!Number.isSafeInteger(bytes)) throw new ConfigError(name, `"${value}" is too large`)
   return bytes
+}
+
+/** An image reference the engine can parse (see image-reference.ts). */
+export function readImageReference(env: Env, name: string, fallback: string): string {
+  const value = readString(env, name) ?? fallback
+  const problem = imageReferenceProblem(value)
+  if (problem) {
+    throw new ConfigError(name, `${quoted(value)} is not a valid image reference: ${problem}`)
+  }
+  return value
 }

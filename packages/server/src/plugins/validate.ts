@@ -1,3 +1,4 @@
+import { imageReferenceProblem, quoted } from '../image-reference.js'
 import type { ApplicationKindSpec, WorkspaceManagerPlugin } from './types.js'
 
 /** Shape of plugin and kind names. */
@@ -25,6 +26,12 @@ function checkKind(kind: unknown, where: string): ApplicationKindSpec {
   const at = `${where} (${spec.kind})`
   if (spec.template !== undefined && (typeof spec.template !== 'string' || !spec.template)) {
     throw new Error(`${at}: template must be a non-empty string`)
+  }
+  const templateProblem = typeof spec.template === 'string' && imageReferenceProblem(spec.template)
+  if (templateProblem) {
+    throw new Error(
+      `${at}: template ${quoted(spec.template as string)} is not a valid image reference: ${templateProblem}`,
+    )
   }
   if (spec.env !== undefined && typeof spec.env !== 'function' && !isStringMap(spec.env)) {
     throw new Error(`${at}: env must be a map of strings or a function returning one`)

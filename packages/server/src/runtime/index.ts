@@ -7,7 +7,13 @@ import { connectDocker } from './docker/connection.js'
 import { DockerRuntime } from './docker/runtime.js'
 import type { SandboxRuntime } from './types.js'
 
-export type { SandboxRuntime, SandboxSpec, ContainerStatus, RuntimeEvent } from './types.js'
+export type {
+  SandboxRuntime,
+  SandboxSpec,
+  ContainerStatus,
+  HostResources,
+  RuntimeEvent,
+} from './types.js'
 
 /**
  * An id for this data dir, kept in it, so several servers sharing one engine

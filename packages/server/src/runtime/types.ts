@@ -58,6 +58,14 @@ export interface RuntimeEvent {
   exitCode: number | null
 }
 
+/** The engine host's size: the most one sandbox can be given. */
+export interface HostResources {
+  /** Logical CPUs. */
+  cpus: number
+  /** Total memory, in bytes. */
+  memoryBytes: number
+}
+
 /** Optional abilities, detected at start-up by `probe`. */
 export interface RuntimeCapabilities {
   /** Process checkpoints (`docker checkpoint` under runsc): `checkpointProcesses` and `restoreFrom` work. */
@@ -81,6 +89,11 @@ export interface SandboxRuntime {
    * `capabilities.processCheckpoints`.
    */
   checkpointProcesses(sandboxId: string, destDir: string): Promise<void>
+  /**
+   * The host's CPUs and memory, asked of the engine once and then kept;
+   * throws an ApiError 1006 while the engine does not answer.
+   */
+  hostResources(): Promise<HostResources>
   /** Whether `image` exists locally (images are never pulled). */
   imageExists(image: string): Promise<boolean>
   /** Creates and starts the container; throws on failure, leaving nothing behind. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { CreateSandboxBody } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
+import { imageReferenceProblem, quoted } from '../image-reference.js'
 import type { Config } from '../config/index.js'
 import type { SandboxRecord } from '../store/index.js'
 import { requestedMemory, requestedNanoCpus } from './sandbox-wire.js'
@@ -10,6 +11,8 @@ export interface SandboxRequestContext {
   defaults: Config['sandboxDefaults']
   /** The template chosen: the request's, its kind's, or the default. */
   template: string
+  /** Where `template` came from, as messages name it: `template`, a kind's, or WORKSPACE_DEFAULT_IMAGE. */
+  templateSource: string
   applicationKind: string | null
   /** The engine gives sandboxes no network at all (runtime capability). */
   networkless: boolean
@@ -17,14 +20,15 @@ export interface SandboxRequestContext {
 
 /**
  * The row of a new sandbox (state `starting`, a fresh id and agent token)
- * for a create request; 400 code 1001 for limits or a network it cannot
- * have.
+ * for a create request; 400 code 1001 for a template that is no image
+ * reference, limits or a network it cannot have.
  */
 export function newSandboxRecord(
   body: CreateSandboxBody,
   context: SandboxRequestContext,
 ): SandboxRecord {
   const { defaults } = context
+  checkTemplate(context.template, context.templateSource)
   const nanoCpus = requestedNanoCpus(body.cpu, defaults.nanoCpus)
   const memoryBytes = requestedMemory(body.memory, defaults.memoryBytes)
   const networkMode = body.network_mode ?? defaults.networkMode
@@ -56,4 +60,30 @@ export function newSandboxRecord(
     updatedAt: now.toISOString(),
     expiresAt: body.timeout ? new Date(now.getTime() + body.timeout * 1000).toISOString() : null,
   }
+}
+
+/**
+ * Refuses (400 code 1001) a template the engine could not parse, before any
+ * engine call: the engine's client would fail on some (control characters,
+ * non-ASCII) with an error that says nothing of the template.
+ */
+function checkTemplate(template: string, source: string): void {
+  const problem = imageReferenceProblem(template)
+  if (!problem) return
+  throw new ApiError(
+    'VALIDATION',
+    `${source} ${quoted(template)} is not a valid image reference: ${problem}`,
+    { template },
+  )
+}
+
+/** How messages name where a create's template came from. */
+export function templateSource(
+  requested: string | null | undefined,
+  kindTemplate: string | null | undefined,
+  kind: string | null,
+): string {
+  if (requested !== null && requested !== undefined) return 'template'
+  if (kindTemplate) return `the template of application kind "${kind}"`
+  return 'WORKSPACE_DEFAULT_IMAGE'
 }

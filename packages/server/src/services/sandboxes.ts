@@ -11,7 +11,8 @@ import { AgentClient } from '../agent/client.js'
 import type { WorkspaceService } from './workspaces.js'
 import { RUN_FILES, waitForAgentReady, waitForRunFile } from './agent-ready.js'
 import { sandboxToWire } from './sandbox-wire.js'
-import { newSandboxRecord } from './sandbox-request.js'
+import { newSandboxRecord, templateSource } from './sandbox-request.js'
+import { checkFitsHost, warnOfDefaultsBeyondHost } from './host-limits.js'
 import type { ActivityTracker } from './activity.js'
 import type { KindLaunch, SandboxKinds } from './sandbox-kinds.js'
 
@@ -49,6 +50,8 @@ export class SandboxService {
     this.#expiryTimer = setInterval(() => void this.#expire(), 1000)
     this.#expiryTimer.unref()
     this.#stopWatching = this.#options.runtime.watch((event) => void this.#onRuntimeEvent(event))
+    const { config, runtime, log } = this.#options
+    void warnOfDefaultsBeyondHost(config.sandboxDefaults, () => runtime.hostResources(), log)
   }
 
   /** Stops timers, the event watch and every agent connection. */
@@ -67,13 +70,15 @@ export class SandboxService {
     const applicationKind = body.application_kind ?? defaults.applicationKind
     const launch = this.#kindLaunch(applicationKind, body.application_kind ? 'request' : 'default')
     const template = body.template ?? launch?.template ?? defaults.image
-    // Limits and network are checked (400) before the template is looked up (404).
+    // Template, limits and network are checked (400) before the template is looked up (404).
     const record = newSandboxRecord(body, {
       defaults,
       template,
+      templateSource: templateSource(body.template, launch?.template, applicationKind),
       applicationKind,
       networkless: runtime.capabilities.networkless,
     })
+    checkFitsHost(record, body, await runtime.hostResources())
     if (!(await runtime.imageExists(template))) {
       throw new ApiError('TEMPLATE_NOT_FOUND', `template ${template} not found`, { template })
     }

@@ -4,6 +4,7 @@ import { ApiError } from '../../errors.js'
 import {
   LABELS,
   type ContainerStatus,
+  type HostResources,
   type RuntimeCapabilities,
   type RuntimeEvent,
   type SandboxRuntime,
@@ -75,6 +76,8 @@ export class DockerRuntime implements SandboxRuntime {
   readonly #options: DockerRuntimeOptions
   /** Docker's data root, known once `probe` found process checkpoints work. */
   #rootDir: string | null = null
+  /** The host's size, once the engine told it (it does not change while the engine runs). */
+  #host: HostResources | null = null
 
   constructor(options: DockerRuntimeOptions) {
     this.#options = options
@@ -117,6 +120,17 @@ export class DockerRuntime implements SandboxRuntime {
       await this.#docker.ping()
     } catch (error) {
       engineError(error, 'checking it answers')
+    }
+  }
+
+  async hostResources(): Promise<HostResources> {
+    if (this.#host) return this.#host
+    try {
+      const info = (await this.#docker.info()) as { NCPU: number; MemTotal: number }
+      this.#host = { cpus: info.NCPU, memoryBytes: info.MemTotal }
+      return this.#host
+    } catch (error) {
+      engineError(error, "asking for the host's CPUs and memory")
     }
   }
 

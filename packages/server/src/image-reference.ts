@@ -1,0 +1,101 @@
+/**
+ * The grammar of container image references, as the engine parses them
+ * (github.com/distribution/reference):
+ *
+ *     reference := name [":" tag] ["@" digest]
+ *     name      := [domain "/"] path-component ["/" path-component]*
+ *     domain    := (domain-component ["." domain-component]* | "[" ipv6 "]") [":" port]
+ *
+ * A template is checked against it before the engine sees it, so a bad one
+ * is a clear 400 rather than an engine error (dockerode refuses some names
+ * outright with "Request path contains unescaped characters").
+ */
+
+/** Longest name (domain and path, without tag or digest) the engine accepts. */
+export const NAME_MAX_LENGTH = 255
+
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
+const DOMAIN_NAME =
+  /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/
+const IPV6_HOST = /^\[[a-fA-F0-9:]+\]$/
+const PORT = /^[0-9]+$/
+const TAG = /^\w[\w.-]{0,127}$/
+const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/
+
+const PATH_RULE =
+  'lowercase letters and digits, separated by ".", "_", "__" or dashes, never at either end'
+
+/** `value` quoted for a message, with control characters escaped so they stay visible. */
+export function quoted(value: string): string {
+  return JSON.stringify(value)
+}
+
+function isDomain(part: string): boolean {
+  const colon = part.startsWith('[') ? part.indexOf(':', part.indexOf(']')) : part.indexOf(':')
+  const host = colon === -1 ? part : part.slice(0, colon)
+  const port = colon === -1 ? null : part.slice(colon + 1)
+  return (DOMAIN_NAME.test(host) || IPV6_HOST.test(host)) && (port === null || PORT.test(port))
+}
+
+function characterProblem(reference: string): string | null {
+  for (const char of reference) {
+    const code = char.codePointAt(0)!
+    const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`
+    if (code < 0x20 || code === 0x7f) return `it contains the control character ${hex}`
+    if (char === ' ') return 'it contains a space'
+    if (code > 0x7e)
+      return `it contains ${quoted(char)} (${hex}); only ASCII characters are allowed`
+  }
+  return null
+}
+
+function nameProblem(name: string): string | null {
+  if (name === '') return 'the repository name is empty'
+  if (name.length > NAME_MAX_LENGTH) {
+    return `the repository name is ${name.length} characters long, more than ${NAME_MAX_LENGTH}`
+  }
+  const parts = name.split('/')
+  // As in the engine, a first part followed by more is a registry when it reads as one.
+  const path = parts.length > 1 && isDomain(parts[0]!) ? parts.slice(1) : parts
+  for (const component of path) {
+    if (PATH_COMPONENT.test(component)) continue
+    if (PATH_COMPONENT.test(component.toLowerCase())) {
+      return `the repository name must be lowercase (${quoted(component)})`
+    }
+    if (component === '') {
+      return 'the repository name has an empty component (a leading, trailing or doubled "/")'
+    }
+    if (component.includes(':')) {
+      return `${quoted(component)} holds a ":" where none may be: one ":" may only introduce the tag`
+    }
+    return `${quoted(component)} is not a repository name component: ${PATH_RULE}`
+  }
+  return null
+}
+
+/**
+ * What is wrong with `reference` as an image reference, in a phrase that
+ * follows "is not a valid image reference: "; null when it is valid.
+ */
+export function imageReferenceProblem(reference: string): string | null {
+  if (reference === '') return 'it is empty'
+  const characters = characterProblem(reference)
+  if (characters) return characters
+  const at = reference.indexOf('@')
+  const digest = at === -1 ? null : reference.slice(at + 1)
+  const withoutDigest = at === -1 ? reference : reference.slice(0, at)
+  if (digest !== null && !DIGEST.test(digest)) {
+    return `the digest ${quoted(digest)} is not of the form algorithm:hex (at least 32 hex digits), e.g. sha256:<64 hex digits>`
+  }
+  // A tag's colon comes after the last "/": an earlier one is a registry's port.
+  const colon = withoutDigest.lastIndexOf(':')
+  const hasTag = colon > withoutDigest.lastIndexOf('/')
+  const name = hasTag ? withoutDigest.slice(0, colon) : withoutDigest
+  const tag = hasTag ? withoutDigest.slice(colon + 1) : null
+  const problem = nameProblem(name)
+  if (problem) return problem
+  if (tag !== null && !TAG.test(tag)) {
+    return `the tag ${quoted(tag)} must be 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"`
+  }
+  return null
+}

@@ -1,0 +1,77 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { imageReferenceProblem } from '../src/image-reference.js'
+
+const HEX64 = 'a'.repeat(64)
+
+const VALID = [
+  'ubuntu',
+  'ubuntu:22.04',
+  'workspace-test:latest',
+  'library/ubuntu',
+  'docker.io/library/ubuntu:22.04',
+  'localhost/x',
+  'localhost:5000/x',
+  'registry.example.com:5000/team/app:v1.2.3',
+  '[::1]:5000/x:tag',
+  'a.b_c__d---e/f',
+  'ubuntu@sha256:' + HEX64,
+  'ubuntu:22.04@sha256:' + HEX64,
+  'x:_tag',
+  'x:' + 'T'.repeat(128),
+  // A registry may hold uppercase letters; only the path must be lowercase.
+  'Registry.Example.com/x',
+  'a'.repeat(255),
+]
+
+/** [reference, a piece of what the problem must say]. */
+const INVALID: Array<[string, RegExp]> = [
+  ['', /empty/],
+  ['Ubuntu', /lowercase/],
+  ['library/Ubuntu:1', /lowercase/],
+  ['a:b:c', /"a:b" holds a ":"/],
+  ['-leading', /"-leading" is not a repository name component/],
+  ['trailing-', /not a repository name component/],
+  ['a..b', /not a repository name component/],
+  ['a___b', /not a repository name component/],
+  ['/x', /empty component/],
+  ['x//y', /empty component/],
+  ['x/', /empty component/],
+  ['x:', /tag ""/],
+  ['x:-a', /tag "-a"/],
+  ['x:.a', /tag ".a"/],
+  ['x:' + 'T'.repeat(129), /1 to 128/],
+  ['x@sha256:abc', /digest "sha256:abc"/],
+  ['x@' + HEX64, /digest/],
+  ['x@sha256:' + HEX64 + '@sha256:' + HEX64, /digest/],
+  ['a'.repeat(256), /256 characters long, more than 255/],
+  ['example.com:5000/' + 'a'.repeat(250), /267 characters long/],
+  ['bad\u0000name', /control character U\+0000/],
+  ['bad\u0001name', /control character U\+0001/],
+  ['bad\nname', /control character U\+000A/],
+  ['bad\u007fname', /control character U\+007F/],
+  ['bad name', /space/],
+  [' ubuntu', /space/],
+  ['Ünicode', /"Ü" \(U\+00DC\); only ASCII/],
+  ['ubuntu:日本', /only ASCII/],
+  ['registry:port/x', /"registry:port" holds a ":"/],
+]
+
+test('valid image references are accepted', () => {
+  for (const reference of VALID) {
+    assert.equal(imageReferenceProblem(reference), null, reference)
+  }
+})
+
+test('invalid image references are refused, saying what is wrong', () => {
+  for (const [reference, expected] of INVALID) {
+    const problem = imageReferenceProblem(reference)
+    assert.ok(problem, `${JSON.stringify(reference)} was accepted`)
+    assert.match(problem, expected, JSON.stringify(reference))
+  }
+})
+
+test('messages show control characters escaped, never raw', () => {
+  const problem = imageReferenceProblem('x:a\u0001b')!
+  assert.ok(!problem.includes('\u0001'))
+})
