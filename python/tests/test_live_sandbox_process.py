@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Iterator
@@ -122,6 +123,18 @@ def test_run_stream(client: WorkspaceClient, sb: Sandbox) -> None:
     assert timed[-1].type == "exit" and timed[-1].timed_out
 
 
+def test_run_stream_with_async_for(client: WorkspaceClient, sb: Sandbox) -> None:
+    script = "for i in 1 2 3; do echo out$i; sleep 0.1; done; exit 3"
+
+    async def main() -> list[ProcessEvent]:
+        options = RunCommandOptions(args=["-c", script])
+        return [event async for event in client.process.run_stream(sb.id, "sh", options)]
+
+    events = asyncio.run(main())
+    assert "".join(e.data for e in events if e.type == "stdout") == "out1\nout2\nout3\n"
+    assert events[-1].type == "exit" and events[-1].code == 3
+
+
 def next_of(stream: Iterator[ProcessEvent], kind: str) -> ProcessEvent:
     return next(e for e in stream if e.type == kind)
 
@@ -144,7 +157,7 @@ def test_stdin_kill_list_attach(client: WorkspaceClient, sb: Sandbox) -> None:
     stream = process.run_stream(sb.id, "sh", RunCommandOptions(args=["-c", script]))
     pid = next_of(stream, "start").pid
     ready = next_of(stream, "stdout")
-    stream.close()  # type: ignore[attr-defined]
+    stream.close()
     assert pid is not None and ready.data == "ready\n"
     listed = {p.pid: p for p in process.list(sb.id)}
     assert listed[pid].state == "running" and listed[pid].cmd == "sh"

@@ -144,7 +144,7 @@ def test_sync_stream_is_lazy_and_can_stop_early() -> None:
             if len(taken) == 3:
                 break
         assert [e.data for e in taken] == ["y\n"] * 3
-        stream.close()  # type: ignore[attr-defined]
+        stream.close()
         assert len(recorder.requests) == 1
         assert client.process.list  # the client is still usable
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._client import AsyncWorkspaceClient, WorkspaceClient
 from ._config import ClientConfig
+from ._event_stream import ProcessEventStream
 from ._version import __version__
 from .errors import (
     AgentNotConnectedError,
@@ -56,6 +57,7 @@ __all__ = [
     "FileType",
     "PermissionDeniedError",
     "ProcessEvent",
+    "ProcessEventStream",
     "ProcessInfo",
     "ProcessState",
     "ProcessTimeoutError",

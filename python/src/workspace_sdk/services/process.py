@@ -2,8 +2,9 @@
 
 Why two classes over one set of calls: the blocking and asyncio services send the same
 ``Call`` objects from ``_process_calls`` and read event streams with the same
-``ProcessEventReader``; only ``await`` differs. ``run_stream`` and ``attach`` are plain
-iterators in the blocking client and async iterators in the asyncio one; both send
+``ProcessEventReader``; only ``await`` differs. ``run_stream`` and ``attach`` return a
+``ProcessEventStream`` in the blocking client (``for``, and ``async for`` with each read in
+a worker thread) and async iterators in the asyncio one; both send
 their request when iteration starts, yield ``ProcessEvent`` s (``start``, ``stdout``,
 ``stderr``, then ``exit`` or ``error``) and stop after the last one. Leaving the loop
 early closes the connection, and the process keeps running (``attach`` follows it again).
@@ -11,8 +12,9 @@ early closes the connection, and the process keeps running (``attach`` follows i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
 
+from .._event_stream import ProcessEventStream
 from .._http import AsyncHTTP, Call, SyncHTTP
 from .._sse import ProcessEventReader
 from ..models import CommandResult, ProcessEvent, ProcessInfo, RunCommandOptions
@@ -26,7 +28,7 @@ def _what(sandbox_id: str, cmd: str | None = None, pid: int | None = None) -> st
     return f"{cmd!r} in sandbox {sandbox_id}" if cmd else f"process {pid} of sandbox {sandbox_id}"
 
 
-def _events(http: SyncHTTP, call: Call[None], what: str) -> Iterator[ProcessEvent]:
+def _events(http: SyncHTTP, call: Call[None], what: str) -> Generator[ProcessEvent, None, None]:
     reader = ProcessEventReader(what)
     with http.stream(call) as response:
         reader.check(response.headers.get("Content-Type", ""), what)
@@ -88,17 +90,23 @@ class ProcessService:
 
     def run_stream(
         self, sandbox_id: str, cmd: str, options: RunCommandOptions | None = None
-    ) -> Iterator[ProcessEvent]:
-        """Run ``cmd`` and yield its events as they happen (see the module docstring)."""
+    ) -> ProcessEventStream:
+        """Run ``cmd`` and yield its events as they happen (see the module docstring).
+
+        Iterate with ``for`` or ``async for``; ``close()`` (``aclose()``) when leaving early.
+        """
         call = calls.run_stream(sandbox_id, cmd, options, self._http.config.exec_timeout)
-        return _events(self._http, call, _what(sandbox_id, cmd))
+        return ProcessEventStream(_events(self._http, call, _what(sandbox_id, cmd)))
 
     def attach(
         self, sandbox_id: str, pid: int, after: int | str | None = None
-    ) -> Iterator[ProcessEvent]:
-        """Replay the kept output of ``pid`` (after event id ``after``), then follow it."""
+    ) -> ProcessEventStream:
+        """Replay the kept output of ``pid`` (after event id ``after``), then follow it.
+
+        Iterate with ``for`` or ``async for``, as ``run_stream``.
+        """
         call = calls.output(sandbox_id, pid, after, self._http.config.exec_timeout)
-        return _events(self._http, call, _what(sandbox_id, pid=pid))
+        return ProcessEventStream(_events(self._http, call, _what(sandbox_id, pid=pid)))
 
     def kill(self, sandbox_id: str, pid: int, signal: int = 15) -> None:
         """Send ``signal`` (default SIGTERM) to the process group of ``pid``."""
