@@ -60,7 +60,10 @@ export const CreateSandboxBody = Type.Object(
   {
     workspace_id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' }),
     template: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: 512 }), Type.Null()]),
+      Type.Union([Type.String({ minLength: 1, maxLength: 512 }), Type.Null()], {
+        description:
+          "Image reference, [registry[:port]/]path[:tag][@digest] with a lowercase path (400 code 1001 otherwise); images are never pulled. Default: the application kind's template, else WORKSPACE_DEFAULT_IMAGE",
+      }),
     ),
     name: NameInput,
     env: Type.Optional(Type.Union([EnvMap, Type.Null()])),
@@ -69,14 +72,26 @@ export const CreateSandboxBody = Type.Object(
       Type.Union([Type.Integer({ minimum: 1, maximum: 30 * 86400 }), Type.Null()]),
     ),
     cpu: Type.Optional(
-      Type.Union([
-        Type.String({ maxLength: 16 }),
-        Type.Number({ minimum: 0.01, maximum: 1024 }),
-        Type.Null(),
-      ]),
+      Type.Union(
+        [
+          Type.String({ maxLength: 16 }),
+          Type.Number({ minimum: 0.01, maximum: 1024 }),
+          Type.Null(),
+        ],
+        {
+          description:
+            'CPU limit: cores as a number (0.01 to 1024), or a string of cores ("2", "0.5c") or millicores ("1500m"). At most the host\'s CPU count (400 code 1001 beyond it). Default WORKSPACE_DEFAULT_CPU',
+        },
+      ),
     ),
     memory: Type.Optional(
-      Type.Union([Type.String({ maxLength: 16 }), Type.Integer({ minimum: 6291456 }), Type.Null()]),
+      Type.Union(
+        [Type.String({ maxLength: 16 }), Type.Integer({ minimum: 6291456 }), Type.Null()],
+        {
+          description:
+            'Memory limit, swap included: bytes as an integer, or a string with a unit k, m, g or t (powers of 1024: "512m", "1.5g", "64MiB"). At least 6m (6291456 bytes) and at most the host\'s total memory (400 code 1001 otherwise). Default WORKSPACE_DEFAULT_MEM',
+        },
+      ),
     ),
     network_mode: Type.Optional(
       Type.Union([Type.Literal('none'), Type.Literal('bridge'), Type.Null()], {
