@@ -174,6 +174,15 @@ export class DockerRuntime implements SandboxRuntime {
           `the Docker engine cannot run sandboxes under ${ociRuntime} (WM_RUNTIME): ${(error as Error).message}`,
         )
       }
+      if (engineStatus(error) === 400) {
+        // Settings checked before the engine is called should never get here; if some do, the
+        // engine's own words are the best answer, and they are not a server or agent failure.
+        throw new ApiError(
+          'VALIDATION',
+          `the engine refused the sandbox's settings: ${(error as Error).message.trim()}`,
+          { template: spec.image },
+        )
+      }
       engineError(error, 'creating the container')
     }
     try {
