@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # `npm test`: bootstrap, then every suite — lint and types, Go, a live server on
-# a free loopback port with the Node and Python suites and the landed acceptance
-# examples run against it. Keeps going after a failing suite, prints a summary
-# table, and exits non-zero if anything failed.
+# a free loopback port with the Node and Python suites, the Python examples and
+# schemathesis run against it. Keeps going after a failing suite, prints a
+# summary table, and exits non-zero if anything failed.
+#
+# WM_ACCEPTANCE_DIR, when set to a folder of outside acceptance examples (the
+# seed's examples made runnable; .ci/run sets it where such a folder exists),
+# runs them too as an extra check. Nothing here needs it.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$WM_REPO_ROOT"
 
-ACCEPTANCE_DIR="$WM_REPO_ROOT/../shared/acceptance"
+ACCEPTANCE_DIR="${WM_ACCEPTANCE_DIR:-}"
 ACCEPTANCE_LIST="$WM_REPO_ROOT/scripts/acceptance-landed.txt"
 ACCEPTANCE_TIMEOUT=${WM_ACCEPTANCE_TIMEOUT:-180}
 VENV="$WM_REPO_ROOT/python/.venv"
@@ -84,8 +88,9 @@ count() {
         /^ *--- PASS/ { p++ } /^ *--- FAIL/ { f++ } /^ *--- SKIP/ { s++ }
         END { printf "%d %d %d\n", p, f, s }' "$file"
       ;;
-    acceptance)
-      awk '/^acceptance: [0-9]+ passed, [0-9]+ failed$/ { p = $2; f = $4 }
+    acceptance | examples | schemathesis)
+      # The plain closing line each of these prints: "examples: 7 passed, 0 failed".
+      awk -v k="$kind" '$0 ~ "^" k ": [0-9]+ passed, [0-9]+ failed" { p = $2; f = $4 + 0 }
         END { printf "%d %d 0\n", p, f }' "$file"
       ;;
     *) echo "- - -" ;;
@@ -193,9 +198,17 @@ run_pytest() {
   return "$rc"
 }
 
+run_mypy() {
+  need_venv_tool mypy
+  "$VENV/bin/mypy" --config-file python/pyproject.toml python/src
+}
+
+run_examples() { bash scripts/run-examples.sh; }
+run_schemathesis() { bash scripts/run-schemathesis.sh; }
+
 run_acceptance() {
   [ -d "$ACCEPTANCE_DIR" ] || {
-    echo "acceptance dir $ACCEPTANCE_DIR is missing (shared/ must sit beside the repo)"
+    echo "WM_ACCEPTANCE_DIR=$ACCEPTANCE_DIR is not a directory"
     return 1
   }
   [ -f "$ACCEPTANCE_LIST" ] || {
@@ -313,15 +326,23 @@ suite node-tests node run_node_tests
 if [ -f python/pyproject.toml ]; then
   suite ruff-check - run_ruff_check
   suite ruff-format - run_ruff_format
+  suite mypy - run_mypy
   suite pytest pytest run_pytest
 else
   log "python: python/pyproject.toml not there yet; no Python suites"
 fi
 
 if [ "$server_up" = 1 ]; then
-  suite acceptance acceptance run_acceptance
+  suite examples examples run_examples
+  suite schemathesis schemathesis run_schemathesis
+  if [ -n "$ACCEPTANCE_DIR" ]; then
+    suite acceptance acceptance run_acceptance
+  else
+    log "acceptance: WM_ACCEPTANCE_DIR not set; outside acceptance examples not run"
+  fi
 else
-  record acceptance FAILED - - - 0 "no server"
+  record examples FAILED - - - 0 "no server"
+  record schemathesis FAILED - - - 0 "no server"
 fi
 
 stop_server
