@@ -200,7 +200,7 @@ run_pytest() {
 
 run_mypy() {
   need_venv_tool mypy
-  "$VENV/bin/mypy" --config-file python/pyproject.toml python/src
+  "$VENV/bin/mypy" --config-file python/pyproject.toml python/src python/examples
 }
 
 run_examples() { bash scripts/run-examples.sh; }
