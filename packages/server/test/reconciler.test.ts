@@ -6,6 +6,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { instanceId } from '../src/runtime/index.js'
 import { tempDir } from './helpers/app.js'
+import { freePorts } from './helpers/nfs.js'
 import {
   TEST_TEMPLATE,
   containersOf,
@@ -15,7 +16,7 @@ import {
 } from './helpers/sandbox.js'
 import { loadConfig } from '../src/config/index.js'
 
-test('a labelled container with no row is removed; a row whose container vanished becomes error', async (t) => {
+test('a labelled container with no row is removed, one of another server is left alone; a row whose container vanished becomes error', async (t) => {
   const { app, config } = await sandboxApp(t, { WM_RECONCILE_INTERVAL_SECONDS: '1' })
   const orphanId = `sb_orphan${Date.now()}`
   const orphan = await docker.createContainer({
@@ -29,6 +30,15 @@ test('a labelled container with no row is removed; a row whose container vanishe
     },
   })
   t.after(() => orphan.remove({ force: true }).catch(() => undefined))
+  // Another server on the same engine (a development server beside a test run) owns this one.
+  const strangerId = `sb_stranger${Date.now()}`
+  const stranger = await docker.createContainer({
+    name: `wm_ws_${strangerId}`,
+    Image: TEST_TEMPLATE,
+    Cmd: ['sleep', '60'],
+    Labels: { 'wm.managed': '1', 'wm.sandbox': strangerId, 'wm.instance': 'another-server' },
+  })
+  t.after(() => stranger.remove({ force: true }).catch(() => undefined))
   const { sandboxId } = await createSandbox(t, app)
   await docker.getContainer(`wm_ws_${sandboxId}`).remove({ force: true })
   const deadline = Date.now() + 15_000
@@ -41,6 +51,7 @@ test('a labelled container with no row is removed; a row whose container vanishe
   }
   assert.equal(state, 'error')
   assert.ok(orphanGone)
+  assert.equal((await stranger.inspect()).Config.Labels['wm.sandbox'], strangerId)
 })
 
 const serverMain = fileURLToPath(new URL('../src/main.ts', import.meta.url))
@@ -51,6 +62,8 @@ function startServer(dataDir: string, port: number) {
       ...process.env,
       WM_DATA_DIR: dataDir,
       WM_PORT: String(port),
+      // Not under test; off, so a server already serving NFS on this host is no obstacle.
+      WM_NFS_ENABLED: 'false',
       WORKSPACE_DEFAULT_IMAGE: TEST_TEMPLATE,
       WM_LOG_LEVEL: 'warn',
     },
@@ -74,7 +87,7 @@ async function waitForHealth(url: string): Promise<void> {
 
 test('kill -9 during 10 concurrent creates leaves nothing orphaned after restart', async (t) => {
   const dataDir = await tempDir(t)
-  const port = 20000 + Math.floor(Math.random() * 20000)
+  const [port] = (await freePorts(1)) as [number]
   const url = `http://127.0.0.1:${port}`
   const first = startServer(dataDir, port)
   t.after(() => first.kill('SIGKILL'))
