@@ -1,21 +1,12 @@
-import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import type { Config } from '../src/config/index.js'
-import { ApiError } from '../src/errors.js'
-import { DockerRuntime } from '../src/runtime/docker/runtime.js'
 import { checkPlugin } from '../src/plugins/validate.js'
 import { warnOfDefaultsBeyondHost } from '../src/services/host-limits.js'
-import { createWorkspace, tempDir } from './helpers/app.js'
-import {
-  TEST_TEMPLATE,
-  containersOf,
-  createSandbox,
-  docker,
-  sandboxApp,
-} from './helpers/sandbox.js'
+import { createWorkspace } from './helpers/app.js'
+import { containersOf, createSandbox, docker, sandboxApp } from './helpers/sandbox.js'
 
 /** Creates a sandbox with `body`; expects 400 code 1001 and returns its message. */
 async function refused(app: FastifyInstance, body: Record<string, unknown>): Promise<string> {
@@ -120,48 +111,5 @@ test('a plugin declaring a template that is no image reference is refused at loa
   assert.throws(
     () => checkPlugin({ name: 'acme', kinds: [{ kind: 'acme', template: 'Acme\u0000:1' }] }, 'm'),
     /m: kinds\[0\] \(acme\): template "Acme\\u0000:1" is not a valid image reference: .*U\+0000/,
-  )
-})
-
-test('settings the engine refuses at create are 400 1001 in its words, and leave no container', async (t) => {
-  const dir = await tempDir(t)
-  const instanceId = `input-${randomBytes(4).toString('hex')}`
-  const runtime = new DockerRuntime({
-    docker,
-    instanceId,
-    containerPrefix: 'wm_input_',
-    platform: null,
-    ociRuntime: null,
-    log: pino({ level: 'silent' }),
-  })
-  // More CPUs than the host has, which the service refuses before the runtime is called.
-  const host = await runtime.hostResources()
-  await assert.rejects(
-    runtime.start({
-      sandboxId: 'sb_input',
-      workspaceId: 'ws_input',
-      containerName: 'wm_input_sb_input',
-      image: TEST_TEMPLATE,
-      env: {},
-      nanoCpus: (host.cpus + 1) * 1e9,
-      memoryBytes: 256 * 1024 ** 2,
-      pidsLimit: 64,
-      networkMode: 'none',
-      workspaceHostDir: dir,
-      containerWorkspaceDir: '/workspace',
-      agentBinaryHostPath: '/bin/true',
-      runHostDir: dir,
-      agentToken: 'x',
-    }),
-    (error: unknown) => {
-      assert.ok(error instanceof ApiError, String(error))
-      assert.equal(error.code, 1001)
-      assert.match(error.message, /^the engine refused the sandbox's settings: .*CPU/)
-      return true
-    },
-  )
-  assert.deepEqual(
-    await docker.listContainers({ all: true, filters: { label: [`wm.instance=${instanceId}`] } }),
-    [],
   )
 })
