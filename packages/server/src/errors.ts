@@ -1,9 +1,10 @@
 import { ErrorCodes, type ErrorEnvelope, type ErrorKey } from '@workspace-manager/protocol'
 
 /**
- * An error with a code from the protocol table. Anything thrown from a
- * service that is not an `ApiError` is answered as 1000 internal, with its
- * message kept out of the reply.
+ * An error with a code from the protocol table. A runtime's `RuntimeError`
+ * is given its code by the HTTP layer; anything else thrown from a service
+ * that is not an `ApiError` is answered as 1000 internal, with its message
+ * kept out of the reply.
  */
 export class ApiError extends Error {
   readonly key: ErrorKey

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { ErrorCodes, type ErrorKey } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
+import { RuntimeError } from '../runtime/errors.js'
+import { apiErrorFromRuntime } from './runtime-errors.js'
 
 const KEY_FOR_STATUS: Record<number, ErrorKey> = {
   400: 'VALIDATION',
@@ -12,9 +14,13 @@ const KEY_FOR_STATUS: Record<number, ErrorKey> = {
   429: 'RATE_LIMITED',
 }
 
-/** Turns anything thrown into the error envelope with the table's status. */
+/**
+ * Turns anything thrown into the error envelope with the table's status;
+ * a runtime's failure gets its code here and nowhere else (`apiErrorFromRuntime`).
+ */
 export function toApiError(error: FastifyError | Error): ApiError {
   if (error instanceof ApiError) return error
+  if (error instanceof RuntimeError) return apiErrorFromRuntime(error)
   const fastifyError = error as FastifyError
   if (fastifyError.validation) {
     return new ApiError('VALIDATION', `invalid request: ${error.message}`, {

@@ -14,6 +14,7 @@ export type {
   HostResources,
   RuntimeEvent,
 } from './types.js'
+export { RuntimeError, isRuntimeError, type RuntimeErrorKind } from './errors.js'
 
 /**
  * An id for this data dir, kept in it, so several servers sharing one engine

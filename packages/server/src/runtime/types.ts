@@ -1,8 +1,17 @@
 /**
  * The narrow interface between the sandbox service and whatever runs
- * containers. Docker is the one implementation today; every implementation
- * must pass `test/runtime-contract.ts`. Optional features are capability
- * flags, never methods that refuse at run time.
+ * containers. Docker is the one implementation today. Every implementation
+ * must pass the shared suite `runRuntimeContract` in
+ * `test/runtime-contract.ts`, through a test file of its own that calls it
+ * (`test/runtime-docker.test.ts`, `test/runtime-fake.test.ts`).
+ *
+ * Errors: a runtime throws only `RuntimeError` (`./errors.ts`), whose kind
+ * says what went wrong in runtime terms (`unavailable`, `not_found`,
+ * `image_not_found`, `conflict`, `invalid`, `failed`); each implementation
+ * translates its engine's failures where it calls the engine, and never
+ * throws HTTP errors: the HTTP layer gives kinds their API codes.
+ * Optional features are capability flags, never methods that refuse at run
+ * time.
  */
 
 /** Everything a runtime needs to start one sandbox. */
@@ -44,6 +53,7 @@ export interface SandboxSpec {
 export interface ContainerStatus {
   sandboxId: string
   containerId: string
+  /** Its main process runs (a paused container's too). */
   running: boolean
   exitCode: number | null
   oomKilled: boolean
@@ -78,7 +88,7 @@ export interface RuntimeCapabilities {
 export interface SandboxRuntime {
   readonly name: string
   readonly capabilities: RuntimeCapabilities
-  /** Resolves when the engine answers; throws an ApiError 1006 otherwise. */
+  /** Resolves when the engine answers; throws a RuntimeError `unavailable` otherwise. */
   ping(): Promise<void>
   /** Detects `capabilities` once the engine answers; never throws (what it cannot tell stays off). */
   probe(): Promise<void>
@@ -91,12 +101,17 @@ export interface SandboxRuntime {
   checkpointProcesses(sandboxId: string, destDir: string): Promise<void>
   /**
    * The host's CPUs and memory, asked of the engine once and then kept;
-   * throws an ApiError 1006 while the engine does not answer.
+   * throws a RuntimeError `unavailable` while the engine does not answer.
    */
   hostResources(): Promise<HostResources>
   /** Whether `image` exists locally (images are never pulled). */
   imageExists(image: string): Promise<boolean>
-  /** Creates and starts the container; throws on failure, leaving nothing behind. */
+  /**
+   * Creates and starts the container; throws on failure, leaving nothing
+   * behind: `image_not_found` when `spec.image` does not exist, `invalid`
+   * when the engine refuses the spec (in its words), `conflict` when the
+   * sandbox has a container already.
+   */
   start(spec: SandboxSpec): Promise<{ containerId: string }>
   /** The container of `sandboxId`, or `undefined` when there is none. */
   inspect(sandboxId: string): Promise<ContainerStatus | undefined>
@@ -104,9 +119,13 @@ export interface SandboxRuntime {
   remove(sandboxId: string, graceSeconds: number): Promise<void>
   /** Every container this service manages, running or not. */
   listManaged(): Promise<ContainerStatus[]>
-  /** Calls `listener` for each event until the returned function is called. */
+  /**
+   * Calls `listener` for each event until the returned function is called:
+   * `exited` whenever a container's main process ends, whoever ended it
+   * (`remove` included). No event after the call is lost; one may come twice.
+   */
   watch(listener: (event: RuntimeEvent) => void): () => void
-  /** Freezes every process of the sandbox until `unpause`. */
+  /** Freezes every process of the sandbox until `unpause`; `not_found` without a container. */
   pause(sandboxId: string): Promise<void>
   /** Thaws a paused sandbox; a sandbox that is not paused is left as it is. */
   unpause(sandboxId: string): Promise<void>
@@ -114,6 +133,7 @@ export interface SandboxRuntime {
    * Saves the container's filesystem as the image `image` (bind mounts and
    * volumes are not part of it) with `labels`, without pausing it. Values the
    * server put in the container's environment are blanked in the image.
+   * `not_found` without a container.
    */
   commit(sandboxId: string, image: string, labels: Record<string, string>): Promise<void>
   /** Removes an image made by `commit`; idempotent. One a container still runs from loses its name now and its layers when that container goes. */

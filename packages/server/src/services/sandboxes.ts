@@ -7,6 +7,7 @@ import { ApiError } from '../errors.js'
 import type { Config } from '../config/index.js'
 import type { MetadataStore, SandboxFilter, SandboxRecord } from '../store/index.js'
 import type { RuntimeEvent, SandboxRuntime } from '../runtime/types.js'
+import { RuntimeError } from '../runtime/errors.js'
 import { AgentClient } from '../agent/client.js'
 import type { WorkspaceService } from './workspaces.js'
 import { RUN_FILES, waitForAgentReady, waitForRunFile } from './agent-ready.js'
@@ -183,7 +184,8 @@ export class SandboxService {
     } catch (error) {
       const message = `sandbox could not be restarted: ${(error as Error).message}`
       await this.fail(id, message)
-      if (error instanceof ApiError) throw error
+      // Runtime failures keep their kind; the HTTP layer gives them their code.
+      if (error instanceof ApiError || error instanceof RuntimeError) throw error
       throw new ApiError('AGENT_NOT_CONNECTED', message, { template: image })
     }
     if (!(await store.updateSandbox(id, { state: 'running' }))) {
@@ -273,7 +275,8 @@ export class SandboxService {
       // Nothing half-made is kept: the container goes, and so does the row.
       await runtime.remove(record.id, 0).catch(() => undefined)
       await this.#forget(record.id)
-      if (error instanceof ApiError) throw error
+      // Runtime failures keep their kind; the HTTP layer gives them their code.
+      if (error instanceof ApiError || error instanceof RuntimeError) throw error
       throw new ApiError(
         'AGENT_NOT_CONNECTED',
         `sandbox could not start: ${(error as Error).message}`,

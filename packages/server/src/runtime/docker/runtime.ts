@@ -1,6 +1,6 @@
 import type Docker from 'dockerode'
 import type { FastifyBaseLogger } from 'fastify'
-import { ApiError } from '../../errors.js'
+import { RuntimeError } from '../errors.js'
 import {
   LABELS,
   type ContainerStatus,
@@ -11,7 +11,9 @@ import {
   type SandboxSpec,
 } from '../types.js'
 import { containerConfig } from './container-config.js'
-import { engineStatus, isUnreachable } from './connection.js'
+import { engineStatus } from './connection.js'
+import { engineFailure } from './engine-errors.js'
+import { watchEngine } from './events.js'
 import { commitContainer, ensureVolume, imageCommand } from './images.js'
 import {
   checkpointContainer,
@@ -34,27 +36,6 @@ export interface DockerRuntimeOptions {
   /** OCI runtime to run sandboxes under (`runsc` for gVisor), or null for the engine's default. */
   ociRuntime: string | null
   log: FastifyBaseLogger
-}
-
-/** Turns an engine failure into an API error: unreachable engine is 503 code 1006. */
-function engineError(error: unknown, doing: string): never {
-  if (error instanceof ApiError) throw error
-  if (isUnreachable(error)) {
-    throw new ApiError(
-      'RUNTIME_UNAVAILABLE',
-      `Docker engine unavailable while ${doing}: ${(error as Error).message}`,
-    )
-  }
-  throw error
-}
-
-/** 404 code 2003; with DOCKER_PLATFORM set the engine also answers 404 for another platform's image. */
-function missingTemplate(image: string, platform: string | null): ApiError {
-  const forPlatform = platform ? ` for platform ${platform} (DOCKER_PLATFORM)` : ''
-  return new ApiError('TEMPLATE_NOT_FOUND', `template ${image} not found${forPlatform}`, {
-    template: image,
-    ...(platform ? { platform } : {}),
-  })
 }
 
 function toStatus(sandboxId: string, info: Docker.ContainerInspectInfo): ContainerStatus {
@@ -104,14 +85,12 @@ export class DockerRuntime implements SandboxRuntime {
   }
 
   async checkpointProcesses(sandboxId: string, destDir: string): Promise<void> {
-    if (!this.capabilities.processCheckpoints || !this.#rootDir) {
-      throw new Error('process checkpoints are not available on this engine')
-    }
+    if (!this.capabilities.processCheckpoints || !this.#rootDir) throw noProcessCheckpoints()
     const container = this.#docker.getContainer(this.#containerName(sandboxId))
     try {
       await checkpointContainer(container, this.#rootDir, destDir)
     } catch (error) {
-      engineError(error, 'checkpointing a container')
+      throw engineFailure(error, { action: 'checkpoint the container', missing: { sandboxId } })
     }
   }
 
@@ -119,7 +98,7 @@ export class DockerRuntime implements SandboxRuntime {
     try {
       await this.#docker.ping()
     } catch (error) {
-      engineError(error, 'checking it answers')
+      throw engineFailure(error, { action: 'check it answers' })
     }
   }
 
@@ -130,7 +109,7 @@ export class DockerRuntime implements SandboxRuntime {
       this.#host = { cpus: info.NCPU, memoryBytes: info.MemTotal }
       return this.#host
     } catch (error) {
-      engineError(error, "asking for the host's CPUs and memory")
+      throw engineFailure(error, { action: "ask for the host's CPUs and memory" })
     }
   }
 
@@ -140,19 +119,20 @@ export class DockerRuntime implements SandboxRuntime {
       return true
     } catch (error) {
       if (engineStatus(error) === 404) return false
-      engineError(error, `looking up image ${image}`)
+      throw engineFailure(error, { action: `look up image ${image}` })
     }
   }
 
   async start(spec: SandboxSpec): Promise<{ containerId: string }> {
     const { instanceId, platform, ociRuntime } = this.#options
+    const missing = { image: spec.image, platform }
+    if (spec.restoreFrom && !this.#rootDir) throw noProcessCheckpoints()
     let command: string[] | undefined
     try {
       if (spec.toolsVolume) await ensureVolume(this.#docker, spec.toolsVolume)
       if (spec.runImageCommand) command = await imageCommand(this.#docker, spec.image)
     } catch (error) {
-      if (engineStatus(error) === 404) throw missingTemplate(spec.image, platform)
-      engineError(error, 'preparing the container')
+      throw engineFailure(error, { action: 'prepare the container', missing })
     }
     const config = containerConfig(spec, {
       instanceLabel: [INSTANCE_LABEL, instanceId],
@@ -166,28 +146,27 @@ export class DockerRuntime implements SandboxRuntime {
         ...(platform ? { platform } : {}),
       })
     } catch (error) {
-      if (engineStatus(error) === 404) throw missingTemplate(spec.image, platform)
-      if (ociRuntime && /runtime/i.test((error as Error).message)) {
-        // Fail closed: never fall back to the default runtime when gVisor was asked for.
-        throw new ApiError(
-          'RUNTIME_UNAVAILABLE',
-          `the Docker engine cannot run sandboxes under ${ociRuntime} (WM_RUNTIME): ${(error as Error).message}`,
-        )
-      }
-      if (engineStatus(error) === 400) {
+      const failure = engineFailure(error, {
+        action: 'create the container',
+        missing,
         // Settings checked before the engine is called should never get here; if some do, the
         // engine's own words are the best answer, and they are not a server or agent failure.
-        throw new ApiError(
-          'VALIDATION',
-          `the engine refused the sandbox's settings: ${(error as Error).message.trim()}`,
-          { template: spec.image },
+        refusal: "the engine refused the sandbox's settings",
+      })
+      const reason = (error as Error).message
+      if (ociRuntime && failure.kind !== 'unavailable' && /runtime/i.test(reason)) {
+        // Fail closed: never fall back to the default runtime when gVisor was asked for.
+        throw new RuntimeError(
+          'unavailable',
+          `the Docker engine cannot run sandboxes under ${ociRuntime} (WM_RUNTIME): ${reason}`,
+          { image: spec.image, ociRuntime },
+          { cause: error },
         )
       }
-      engineError(error, 'creating the container')
+      throw failure
     }
     try {
-      if (spec.restoreFrom) {
-        if (!this.#rootDir) throw new Error('process checkpoints are not available on this engine')
+      if (spec.restoreFrom && this.#rootDir) {
         await placeCheckpoint(this.#rootDir, container.id, spec.restoreFrom)
         await startFromCheckpoint(container, this.#rootDir)
       } else {
@@ -196,14 +175,10 @@ export class DockerRuntime implements SandboxRuntime {
     } catch (error) {
       // Leave nothing behind: a created-but-unstartable container is removed at once.
       await container.remove({ force: true }).catch(() => undefined)
-      if (isUnreachable(error)) engineError(error, 'starting the container')
-      throw new ApiError(
-        'INTERNAL',
-        `the engine could not start the container: ${(error as Error).message.trim()}`,
-        {
-          template: spec.image,
-        },
-      )
+      const failure = engineFailure(error, { action: 'start the container' })
+      if (failure.kind === 'unavailable') throw failure
+      // Whatever status the engine gives, a container that does not start is no fault of the spec.
+      throw new RuntimeError('failed', failure.message, { image: spec.image }, { cause: error })
     }
     return { containerId: container.id }
   }
@@ -215,7 +190,7 @@ export class DockerRuntime implements SandboxRuntime {
       return toStatus(sandboxId, info)
     } catch (error) {
       if (engineStatus(error) === 404) return undefined
-      engineError(error, 'inspecting a container')
+      throw engineFailure(error, { action: 'inspect a container' })
     }
   }
 
@@ -226,14 +201,18 @@ export class DockerRuntime implements SandboxRuntime {
     } catch (error) {
       const status = engineStatus(error)
       // 304: already stopped; 404: already gone. Both are fine.
-      if (status !== 304 && status !== 404) engineError(error, 'stopping a container')
+      if (status !== 304 && status !== 404) {
+        throw engineFailure(error, { action: 'stop a container' })
+      }
     }
     try {
       await container.remove({ force: true, v: true })
     } catch (error) {
       const status = engineStatus(error)
       // 409 "removal already in progress" means another caller is finishing the job.
-      if (status !== 404 && status !== 409) engineError(error, 'removing a container')
+      if (status !== 404 && status !== 409) {
+        throw engineFailure(error, { action: 'remove a container' })
+      }
     }
   }
 
@@ -248,68 +227,41 @@ export class DockerRuntime implements SandboxRuntime {
       return containers.map((summary) => ({
         sandboxId: summary.Labels[LABELS.sandbox] ?? '',
         containerId: summary.Id,
-        running: summary.State === 'running',
+        running: summary.State === 'running' || summary.State === 'paused',
         exitCode: null,
         oomKilled: false,
         error: null,
       }))
     } catch (error) {
-      engineError(error, 'listing containers')
+      throw engineFailure(error, { action: 'list containers' })
     }
   }
 
   watch(listener: (event: RuntimeEvent) => void): () => void {
-    let stopped = false
-    let current: NodeJS.ReadableStream | undefined
-    const filters = {
-      type: ['container' as const],
-      event: ['die', 'oom'],
-      label: [`${LABELS.managed}=1`, `${INSTANCE_LABEL}=${this.#options.instanceId}`],
-    }
-    const connect = () => {
-      if (stopped) return
-      this.#docker.getEvents({ filters }).then(
-        (stream) => {
-          current = stream
-          let buffered = ''
-          stream.on('data', (chunk: Buffer) => {
-            buffered += chunk.toString('utf8')
-            let newline: number
-            while ((newline = buffered.indexOf('\n')) !== -1) {
-              const line = buffered.slice(0, newline)
-              buffered = buffered.slice(newline + 1)
-              const event = parseEvent(line)
-              if (event) listener(event)
-            }
-          })
-          stream.on('close', () => setTimeout(connect, 1000).unref())
-          stream.on('error', () => undefined)
-        },
-        () => setTimeout(connect, 1000).unref(),
-      )
-    }
-    connect()
-    return () => {
-      stopped = true
-      ;(current as unknown as { destroy?: () => void } | undefined)?.destroy?.()
-    }
+    const labels = [`${LABELS.managed}=1`, `${INSTANCE_LABEL}=${this.#options.instanceId}`]
+    return watchEngine(this.#docker, labels, listener)
   }
 
   async pause(sandboxId: string): Promise<void> {
     try {
       await this.#docker.getContainer(this.#containerName(sandboxId)).pause()
     } catch (error) {
-      engineError(error, 'pausing a container')
+      throw engineFailure(error, { action: 'pause the container', missing: { sandboxId } })
     }
   }
 
   async unpause(sandboxId: string): Promise<void> {
+    const container = this.#docker.getContainer(this.#containerName(sandboxId))
     try {
-      await this.#docker.getContainer(this.#containerName(sandboxId)).unpause()
+      await container.unpause()
     } catch (error) {
-      // 409: not paused (any more). 404: gone. Either way nothing is frozen.
-      const status = engineStatus(error)
-      if (status !== 409 && status !== 404) engineError(error, 'unpausing a container')
+      // The engine answers 500 for a container that is not paused, 409 for one that is not
+      // running, 404 for one that is gone: whichever, nothing is frozen, which is all that counts.
+      const frozen = await container.inspect().then(
+        (info) => info.State.Paused,
+        (lookup: unknown) => (engineStatus(lookup) === 404 ? false : undefined),
+      )
+      if (frozen !== false) throw engineFailure(error, { action: 'unpause the container' })
     }
   }
 
@@ -320,7 +272,7 @@ export class DockerRuntime implements SandboxRuntime {
         [INSTANCE_LABEL]: this.#options.instanceId,
       })
     } catch (error) {
-      engineError(error, 'committing a container')
+      throw engineFailure(error, { action: 'commit the container', missing: { sandboxId } })
     }
   }
 
@@ -330,7 +282,9 @@ export class DockerRuntime implements SandboxRuntime {
       await this.#docker.getImage(image).remove({ force: true })
     } catch (error) {
       const status = engineStatus(error)
-      if (status !== 404 && status !== 409) engineError(error, 'removing an image')
+      if (status !== 404 && status !== 409) {
+        throw engineFailure(error, { action: `remove image ${image}` })
+      }
     }
   }
 
@@ -341,7 +295,7 @@ export class DockerRuntime implements SandboxRuntime {
       })
       return images.map((image) => ({ id: image.Id, value: image.Labels?.[key] ?? '' }))
     } catch (error) {
-      engineError(error, 'listing images')
+      throw engineFailure(error, { action: 'list images' })
     }
   }
 
@@ -350,21 +304,7 @@ export class DockerRuntime implements SandboxRuntime {
   }
 }
 
-function parseEvent(line: string): RuntimeEvent | undefined {
-  try {
-    const raw = JSON.parse(line) as {
-      Action?: string
-      Actor?: { Attributes?: Record<string, string> }
-    }
-    const sandboxId = raw.Actor?.Attributes?.[LABELS.sandbox]
-    if (!sandboxId) return undefined
-    if (raw.Action === 'oom') return { type: 'oom', sandboxId, exitCode: null }
-    if (raw.Action === 'die') {
-      const exitCode = Number(raw.Actor?.Attributes?.exitCode ?? NaN)
-      return { type: 'exited', sandboxId, exitCode: Number.isNaN(exitCode) ? null : exitCode }
-    }
-  } catch {
-    // A partial or foreign line: ignore it.
-  }
-  return undefined
+/** Only reached by a caller that did not look at `capabilities.processCheckpoints` first. */
+function noProcessCheckpoints(): RuntimeError {
+  return new RuntimeError('invalid', 'process checkpoints are not available on this engine')
 }
