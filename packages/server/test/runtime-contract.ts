@@ -24,6 +24,10 @@ export interface RuntimeUnderTest {
   agentBinary: string
   /** Resolves once what runs in a started container is up (the agent's ready file), if anything runs. */
   started?(spec: SandboxSpec): Promise<void>
+  /** Readies what runs for `checkpointProcesses` (the agent lets go of its host socket). */
+  beforeCheckpoint?(spec: SandboxSpec): Promise<void>
+  /** Readies the run directory of a container that `start` resumes from saved processes. */
+  beforeRestore?(spec: SandboxSpec): Promise<void>
   /** Removes whatever the runtime's instance left on the engine. */
   cleanup(): Promise<void>
 }
@@ -356,7 +360,7 @@ export function runRuntimeContract(
   contract(
     'checkpointProcesses saves and stops; start resumes from it (when capable)',
     async (t) => {
-      const { runtime, started, spec, dir } = await setUp(t)
+      const { runtime, started, spec, dir, under } = await setUp(t)
       await runtime.probe()
       if (!runtime.capabilities.processCheckpoints) {
         t.skip('this runtime has no process checkpoints')
@@ -364,12 +368,15 @@ export function runRuntimeContract(
       }
       const first = await started()
       const saved = path.join(dir, 'saved')
+      await within(under.beforeCheckpoint?.(first.spec) ?? Promise.resolve(), 'readying it')
       await runtime.checkpointProcesses(first.spec.sandboxId, saved)
       assert.notEqual((await runtime.inspect(first.spec.sandboxId))?.running, true)
       assert.ok((await fs.readdir(saved)).length > 0)
       await runtime.remove(first.spec.sandboxId, 0)
       const again = await spec(first.spec.sandboxId, { restoreFrom: saved })
+      await under.beforeRestore?.(again)
       await runtime.start(again)
+      await within(under.started?.(again) ?? Promise.resolve(), 'the restored container starting')
       assert.equal((await runtime.inspect(again.sandboxId))?.running, true)
     },
   )

@@ -1,9 +1,12 @@
+import fs from 'node:fs/promises'
 import os from 'node:os'
+import path from 'node:path'
 import pino from 'pino'
 import { loadConfig } from '../../src/config/index.js'
 import { connectDocker } from '../../src/runtime/docker/connection.js'
 import { DockerRuntime, INSTANCE_LABEL } from '../../src/runtime/docker/runtime.js'
-import { waitForAgentReady } from '../../src/services/agent-ready.js'
+import { AgentClient } from '../../src/agent/client.js'
+import { RUN_FILES, waitForAgentReady, waitForRunFile } from '../../src/services/agent-ready.js'
 import type { SandboxRuntime } from '../../src/runtime/types.js'
 import type { RuntimeUnderTest } from '../runtime-contract.js'
 import { FakeEngine, FakeRuntime } from './fake-runtime.js'
@@ -20,13 +23,20 @@ function agentBinary(): string {
  * The Docker runtime of `instanceId` on the local engine, running the real
  * agent in the test template; `outside` acts on the engine directly.
  */
-export async function dockerUnderTest(instanceId: string): Promise<RuntimeUnderTest> {
+export function dockerFactory(ociRuntime: string | null = null) {
+  return (instanceId: string) => dockerUnderTest(instanceId, ociRuntime)
+}
+
+async function dockerUnderTest(
+  instanceId: string,
+  ociRuntime: string | null,
+): Promise<RuntimeUnderTest> {
   const runtime = new DockerRuntime({
     docker,
     instanceId,
     containerPrefix: PREFIX,
     platform: null,
-    ociRuntime: null,
+    ociRuntime,
     log: pino({ level: 'silent' }),
   })
   const container = (sandboxId: string) => docker.getContainer(`${PREFIX}${sandboxId}`)
@@ -51,6 +61,24 @@ export async function dockerUnderTest(instanceId: string): Promise<RuntimeUnderT
       await waitForAgentReady(spec.runHostDir, 60_000, async () =>
         (await runtime.inspect(spec.sandboxId))?.running ? null : 'the container is not running',
       )
+    },
+    async beforeCheckpoint(spec) {
+      // runsc cannot save a host socket: the agent closes its own and says so (as the server has it).
+      const agent = new AgentClient(
+        spec.sandboxId,
+        path.join(spec.runHostDir, 'agent.sock'),
+        spec.agentToken,
+      )
+      try {
+        await agent.json({ method: 'POST', path: '/v1/detach', timeoutMs: 10_000 })
+      } finally {
+        agent.close()
+      }
+      await waitForRunFile(spec.runHostDir, RUN_FILES.detached, 60_000, async () => null)
+    },
+    async beforeRestore(spec) {
+      // The restored agent takes its socket again once told to.
+      await fs.writeFile(path.join(spec.runHostDir, RUN_FILES.resume), '')
     },
     async cleanup() {
       for (const left of await docker.listContainers({ all: true, filters: ours })) {
