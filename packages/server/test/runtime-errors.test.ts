@@ -1,7 +1,10 @@
+import fs from 'node:fs/promises'
+import net from 'node:net'
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { apiErrorFromRuntime } from '../src/http/runtime-errors.js'
 import { RuntimeError } from '../src/runtime/errors.js'
+import { engineFailure } from '../src/runtime/docker/engine-errors.js'
 import { createWorkspace } from './helpers/app.js'
 import { FakeEngine, FakeRuntime } from './helpers/fake-runtime.js'
 import { TEST_TEMPLATE, sandboxApp } from './helpers/sandbox.js'
@@ -114,4 +117,16 @@ test('a start failure is answered by its kind, and the sandbox is not kept', asy
     assert.equal(response.json().error.message, message)
     await nothingLeft()
   }
+})
+
+test('Docker: a socket that is not there is unavailable; a missing file of the server’s own is failed', async () => {
+  const connectError = await new Promise<Error>((resolve) =>
+    net.connect('/nonexistent/wm-engine.sock').on('error', resolve),
+  )
+  const fileError = await fs.readFile('/nonexistent/wm-checkpoint/state').catch((e: Error) => e)
+  const call = { action: 'checkpoint the container', missing: { sandboxId: 'sb_1' } }
+  assert.equal(engineFailure(connectError, call).kind, 'unavailable')
+  const failed = engineFailure(fileError, call)
+  assert.equal(failed.kind, 'failed')
+  assert.match(failed.message, /^the engine could not checkpoint the container: ENOENT/)
 })

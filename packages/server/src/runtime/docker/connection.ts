@@ -34,9 +34,14 @@ export function engineStatus(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined
 }
 
-/** Whether an error means the engine could not be reached at all. */
+/**
+ * Whether an error means the engine could not be reached at all. A file
+ * error of this server's own (copying a checkpoint: ENOENT, EACCES with a
+ * path and no connect) is not the engine being away.
+ */
 export function isUnreachable(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code
+  const { code, syscall, path } = error as NodeJS.ErrnoException
+  if (typeof path === 'string' && syscall !== 'connect') return false
   return (
     code === 'ECONNREFUSED' ||
     code === 'ENOENT' ||
