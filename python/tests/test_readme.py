@@ -167,7 +167,7 @@ def nfs_ports(text: str) -> str:
         pytest.fail("the test server exports no workspace over NFS (is NFS-Ganesha installed?)")
     port = re.search(r":(\d+)/", url)
     assert port, url
-    mount_port = os.environ.get("WM_TEST_NFS_MOUNT_PORT") or listening_sibling(int(port.group(1)))
+    mount_port = listening_sibling(int(port.group(1)))
     return text.replace("nfsport=12049", f"nfsport={port.group(1)}").replace(
         "mountport=12050", f"mountport={mount_port}"
     )
