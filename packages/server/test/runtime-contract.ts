@@ -143,7 +143,16 @@ export function runRuntimeContract(
       await within(under.started?.(made) ?? Promise.resolve(), 'the container starting')
       return { spec: made, containerId }
     }
-    return { ...under, under, spec, started, dir }
+    return {
+      ...under,
+      under,
+      spec,
+      started,
+      dir,
+      kill: (sandboxId: string) => within(under.kill(sandboxId), 'killing the container'),
+      removeBehindBack: (sandboxId: string) =>
+        within(under.removeBehindBack(sandboxId), 'removing the container'),
+    }
   }
 
   const contract = (title: string, body: (t: TestContext) => Promise<void>) =>
