@@ -2,6 +2,7 @@
  * Wire schemas of direct file tokens and port hints (JSON, snake_case).
  */
 import { Type, type Static } from '@sinclair/typebox'
+import { WorkspacePath } from './schemas.js'
 
 /** What a file token allows: `upload` = PUT files/content, `download` = GET files/content. */
 export const FileTokenOperation = Type.Union([Type.Literal('upload'), Type.Literal('download')], {
@@ -12,7 +13,7 @@ export type FileTokenOperation = Static<typeof FileTokenOperation>
 /** Body of `POST /v1/workspaces/{id}/files/tokens`. */
 export const CreateFileTokenBody = Type.Object(
   {
-    path: Type.String({ maxLength: 4096, description: 'Path relative to the workspace root' }),
+    path: WorkspacePath(),
     operation: FileTokenOperation,
   },
   { additionalProperties: false },

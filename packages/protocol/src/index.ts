@@ -19,6 +19,7 @@ export {
   FileInfo,
   FileList,
   MkdirBody,
+  WorkspacePath,
   TransferBody,
   HealthResponse,
 } from './schemas.js'

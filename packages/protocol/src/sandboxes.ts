@@ -44,14 +44,17 @@ export const Sandbox = Type.Object(
 )
 export type Sandbox = Static<typeof Sandbox>
 
+/** No NUL: a process's command, arguments, directory and environment are C strings. */
+const NO_NUL = '^[^\\u0000]*$'
+
 const EnvMap = Type.Record(
   Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 256 }),
-  Type.String({ maxLength: 32768 }),
+  Type.String({ maxLength: 32768, pattern: NO_NUL }),
   // TypeBox leaves keys that miss the pattern unchecked unless told otherwise.
   {
     maxProperties: 256,
     additionalProperties: false,
-    propertyNames: { maxLength: 256 },
+    propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,255}$' },
   },
 )
 
@@ -74,7 +77,7 @@ export const CreateSandboxBody = Type.Object(
     cpu: Type.Optional(
       Type.Union(
         [
-          Type.String({ maxLength: 16 }),
+          Type.String({ maxLength: 16, pattern: '^\\s*\\d+(\\.\\d+)?[cCmM]?\\s*$' }),
           Type.Number({ minimum: 0.01, maximum: 1024 }),
           Type.Null(),
         ],
@@ -86,7 +89,14 @@ export const CreateSandboxBody = Type.Object(
     ),
     memory: Type.Optional(
       Type.Union(
-        [Type.String({ maxLength: 16 }), Type.Integer({ minimum: 6291456 }), Type.Null()],
+        [
+          Type.String({
+            maxLength: 16,
+            pattern: '^\\s*\\d+(\\.\\d+)?\\s*[bBkKmMgGtT]?([iI]?[bB])?\\s*$',
+          }),
+          Type.Integer({ minimum: 6291456 }),
+          Type.Null(),
+        ],
         {
           description:
             'Memory limit, swap included: bytes as an integer, or a string with a unit k, m, g or t (powers of 1024: "512m", "1.5g", "64MiB"). At least 6m (6291456 bytes) and at most the host\'s total memory (400 code 1001 otherwise). Default WORKSPACE_DEFAULT_MEM',
@@ -111,10 +121,14 @@ export type SandboxList = Static<typeof SandboxList>
 /** Body of `POST /v1/sandboxes/{id}/processes`. */
 export const RunProcessBody = Type.Object(
   {
-    cmd: Type.String({ minLength: 1, maxLength: 4096 }),
-    args: Type.Optional(Type.Array(Type.String({ maxLength: 131072 }), { maxItems: 4096 })),
+    cmd: Type.String({ minLength: 1, maxLength: 4096, pattern: NO_NUL }),
+    args: Type.Optional(
+      Type.Array(Type.String({ maxLength: 131072, pattern: NO_NUL }), { maxItems: 4096 }),
+    ),
     env: Type.Optional(Type.Union([EnvMap, Type.Null()])),
-    cwd: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()])),
+    cwd: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 4096, pattern: NO_NUL }), Type.Null()]),
+    ),
     timeout: Type.Optional(
       Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 86400 }), Type.Null()], {
         description: 'Seconds; past it the whole process group is killed (408, code 3002)',

@@ -2,7 +2,7 @@
  * TypeBox schemas of the wire format (JSON, snake_case), shared by the
  * server's route schemas and the SDKs' types.
  */
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type StringOptions } from '@sinclair/typebox'
 
 /** String-to-string map used for metadata and env. */
 export const StringMap = Type.Record(Type.String(), Type.String(), {
@@ -102,9 +102,24 @@ export type FileInfo = Static<typeof FileInfo>
 export const FileList = Type.Object({ files: Type.Array(FileInfo) })
 export type FileList = Static<typeof FileList>
 
+/**
+ * A workspace-relative, `/`-separated path: at most 4096 UTF-8 bytes, each
+ * name at most 255 (the file system's limits; the schema can only count
+ * characters, the server counts bytes and answers 400 code 1001 past them).
+ */
+export function WorkspacePath(options: StringOptions = {}) {
+  return Type.String({
+    maxLength: 4096,
+    pattern: '^[^/]{0,255}(/[^/]{0,255})*$',
+    description:
+      'Path relative to the workspace root; at most 4096 bytes, each name at most 255 bytes',
+    ...options,
+  })
+}
+
 /** Body of `POST .../files/mkdir`. */
 export const MkdirBody = Type.Object(
-  { path: Type.String({ minLength: 1 }), parents: Type.Optional(Type.Boolean()) },
+  { path: WorkspacePath({ minLength: 1 }), parents: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },
 )
 export type MkdirBody = Static<typeof MkdirBody>
@@ -112,8 +127,8 @@ export type MkdirBody = Static<typeof MkdirBody>
 /** Body of `POST .../files/copy` and `.../files/move`. */
 export const TransferBody = Type.Object(
   {
-    source: Type.String({ minLength: 1 }),
-    destination: Type.String({ minLength: 1 }),
+    source: WorkspacePath({ minLength: 1 }),
+    destination: WorkspacePath({ minLength: 1 }),
     overwrite: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },

@@ -12,6 +12,7 @@ import { createLogger } from './logging.js'
 import { registerAuth } from './http/auth.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { registerMetrics } from './http/metrics.js'
+import { toOpenApi30 } from './http/openapi-30.js'
 import { SqliteStore, ValueSealer, loadOrCreateKey, type MetadataStore } from './store/index.js'
 import { WorkspaceService } from './services/workspaces.js'
 import { systemRoutes, type ReadinessCheck } from './routes/system.js'
@@ -56,10 +57,20 @@ export interface AppDeps {
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
 
-function tlsOptions(config: Config) {
-  if (!config.tls) return {}
+/**
+ * A 4096-byte workspace path percent-encoded in the query is up to 12 KiB, more than Node's
+ * default 16 KiB with the rest of a request's headers: past it the client would get a bare 431.
+ */
+const MAX_HEADER_BYTES = 64 * 1024
+
+function serverOptions(config: Config) {
+  if (!config.tls) return { http: { maxHeaderSize: MAX_HEADER_BYTES } }
   return {
-    https: { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) },
+    https: {
+      cert: fs.readFileSync(config.tls.certFile),
+      key: fs.readFileSync(config.tls.keyFile),
+      maxHeaderSize: MAX_HEADER_BYTES,
+    },
   }
 }
 
@@ -76,7 +87,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     })
   const app = Fastify({
     loggerInstance: deps.logger ?? createLogger(config),
-    ...tlsOptions(config),
+    ...serverOptions(config),
     requestIdHeader: false,
     genReqId: (request) => {
       const offered = request.headers['x-request-id']
@@ -95,9 +106,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onClose', async () => store.close())
 
   registerErrorHandling(app)
-  await app.register(cors, {
+  const corsOptions = {
     origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
     exposedHeaders: ['x-request-id'],
+  }
+  await app.register(cors, {
+    // Only a real preflight (Origin and Access-Control-Request-Method) is answered as one; any
+    // other OPTIONS goes on to its route (the port proxy passes it through) or is 405.
+    delegator: (request, callback) => {
+      const { origin } = request.headers
+      const preflight = Boolean(origin && request.headers['access-control-request-method'])
+      callback(null, { ...corsOptions, preflight })
+    },
   })
   await app.register(swagger, {
     openapi: {
@@ -107,6 +127,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       },
       security: config.auth.apiKeys.length ? [{ apiKey: [] }] : [],
     },
+    transformObject: (document) =>
+      toOpenApi30('openapiObject' in document ? document.openapiObject : document.swaggerObject),
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

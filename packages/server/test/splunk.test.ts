@@ -162,14 +162,15 @@ except urllib.error.HTTPError as e: print(e.code)`,
 )
 
 test(
-  'searching a sandbox of another kind is 400; a splunk sandbox restored from a checkpoint serves again',
+  'searching a sandbox of another kind is 404 code 1007; a splunk sandbox restored from a checkpoint serves again',
   TIMEOUT,
   async (t) => {
     const { app, create, search } = await splunkApp(t)
     const plain = await create({})
     assert.equal(plain.statusCode, 201, plain.body)
     const refused = await search(plain.json().id, 'index=main')
-    assert.equal(refused.statusCode, 400)
+    assert.equal(refused.statusCode, 404)
+    assert.equal(refused.json().error.code, 1007)
     assert.match(refused.json().error.message, /is of application kind none, not splunk/)
 
     const splunk = (await create({ application_kind: 'splunk' })).json()

@@ -8,6 +8,7 @@ import {
   Sandbox,
 } from '@workspace-manager/protocol'
 import type { CheckpointService } from '../services/checkpoints.js'
+import { OPTIONAL_BODY } from '../http/openapi-30.js'
 import { COMMON_ERRORS, IdParams, IdString, errorResponses } from './common.js'
 
 const CheckpointParams = Type.Object({ id: IdString, cid: IdString })
@@ -28,7 +29,8 @@ export function checkpointRoutes(app: FastifyInstance, checkpoints: CheckpointSe
           'Checkpoint a running sandbox. kind "filesystem": its container filesystem and its workspace, not its processes',
         params: IdParams,
         body: CreateCheckpointBody,
-        response: { 201: Checkpoint, ...errorResponses(...ERRORS) },
+        [OPTIONAL_BODY]: true,
+        response: { 201: Checkpoint, ...errorResponses(...ERRORS, 413) },
       },
       // The body is optional: none means no name.
       preValidation: async (request) => {

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { ErrorResponse } from '@workspace-manager/protocol'
+import { ErrorResponse, WorkspacePath } from '@workspace-manager/protocol'
 
 /** Error-envelope response schemas for the given statuses. */
 export function errorResponses(...statuses: number[]): Record<number, typeof ErrorResponse> {
@@ -8,6 +8,9 @@ export function errorResponses(...statuses: number[]): Record<number, typeof Err
 
 /** Statuses every authenticated route can answer with. */
 export const COMMON_ERRORS = [400, 401, 500] as const
+
+/** A route that parses a JSON body: one over the body limit is 413 code 1004 (checked before the schema). */
+export const BODY_ERRORS = [...COMMON_ERRORS, 413] as const
 
 /** Shape of every resource id. */
 export const IdString = Type.String({
@@ -19,9 +22,7 @@ export const IdString = Type.String({
 export const IdParams = Type.Object({ id: IdString })
 
 /** A workspace-relative path in the query string. */
-export const PathQuery = Type.Object({
-  path: Type.String({ maxLength: 4096, description: 'Path relative to the workspace root' }),
-})
+export const PathQuery = Type.Object({ path: WorkspacePath() })
 
 /**
  * Boolean query flag: `true`/`false`/`1`/`0`. Type coercion is off for the

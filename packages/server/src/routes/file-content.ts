@@ -33,11 +33,14 @@ export async function fileContentRoutes(
         params: IdParams,
         querystring: PathQuery,
         response: {
-          200: Type.Unsafe<Readable>({
-            type: 'string',
-            format: 'binary',
+          200: {
             description: 'File bytes',
-          }),
+            content: {
+              'application/octet-stream': {
+                schema: Type.Unsafe<Readable>({ type: 'string', format: 'binary' }),
+              },
+            },
+          },
           ...errorResponses(...FILE_ERRORS),
         },
       },

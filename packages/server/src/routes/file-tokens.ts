@@ -7,7 +7,7 @@ import { publicBase } from '../http/origin.js'
 import type { TokenSigner } from '../services/tokens.js'
 import type { WorkspaceService } from '../services/workspaces.js'
 import { parsePath } from '../storage/path.js'
-import { COMMON_ERRORS, IdParams, errorResponses } from './common.js'
+import { BODY_ERRORS, IdParams, errorResponses } from './common.js'
 
 /** The route a file token opens. */
 const CONTENT_ROUTE = '/v1/workspaces/:id/files/content'
@@ -29,7 +29,7 @@ export function fileTokenRoutes(
         summary: `Mint a token (good for WORKSPACE_UPLOAD_TOKEN_TTL_SECONDS) that uploads or downloads one file through files/content without the API key`,
         params: IdParams,
         body: CreateFileTokenBody,
-        response: { 201: FileToken, ...errorResponses(...COMMON_ERRORS, 403, 404) },
+        response: { 201: FileToken, ...errorResponses(...BODY_ERRORS, 403, 404) },
       },
     },
     async (request, reply) => {

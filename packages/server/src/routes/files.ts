@@ -1,7 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { FileInfo, FileList, MkdirBody, TransferBody } from '@workspace-manager/protocol'
+import {
+  FileInfo,
+  FileList,
+  MkdirBody,
+  TransferBody,
+  WorkspacePath,
+} from '@workspace-manager/protocol'
 import type { WorkspaceService } from '../services/workspaces.js'
 import { BoolFlag, COMMON_ERRORS, IdParams, PathQuery, errorResponses, flag } from './common.js'
 
@@ -20,7 +26,7 @@ export function fileRoutes(app: FastifyInstance, workspaces: WorkspaceService): 
         summary: 'List a directory (one level, sorted by name)',
         params: IdParams,
         querystring: Type.Object({
-          path: Type.Optional(Type.String({ maxLength: 4096, default: '' })),
+          path: Type.Optional(WorkspacePath({ default: '' })),
         }),
         response: { 200: FileList, ...errorResponses(...FILE_ERRORS) },
       },
@@ -52,7 +58,7 @@ export function fileRoutes(app: FastifyInstance, workspaces: WorkspaceService): 
         summary: 'Create a directory',
         params: IdParams,
         body: MkdirBody,
-        response: { 201: FileInfo, ...errorResponses(...FILE_ERRORS) },
+        response: { 201: FileInfo, ...errorResponses(...FILE_ERRORS, 413) },
       },
     },
     async (request, reply) => {
@@ -69,7 +75,7 @@ export function fileRoutes(app: FastifyInstance, workspaces: WorkspaceService): 
         summary: 'Copy a file or directory tree (symlinks are copied, never followed)',
         params: IdParams,
         body: TransferBody,
-        response: { 201: FileInfo, ...errorResponses(...FILE_ERRORS) },
+        response: { 201: FileInfo, ...errorResponses(...FILE_ERRORS, 413) },
       },
     },
     async (request, reply) => {
@@ -87,7 +93,7 @@ export function fileRoutes(app: FastifyInstance, workspaces: WorkspaceService): 
         summary: 'Move or rename a file or directory',
         params: IdParams,
         body: TransferBody,
-        response: { 200: FileInfo, ...errorResponses(...FILE_ERRORS) },
+        response: { 200: FileInfo, ...errorResponses(...FILE_ERRORS, 413) },
       },
     },
     async (request) => {

@@ -9,6 +9,18 @@ import { COMMON_ERRORS, IdString, PidParams, errorResponses } from './common.js'
 
 const PROCESS_ERRORS = [...COMMON_ERRORS, 404, 408, 409, 503] as const
 
+/**
+ * Body limit of a run: room for the 16 MiB of `stdin` the schema allows (the
+ * agent takes JSON bodies up to 32 MiB); beyond it, 413 code 1004.
+ */
+const RUN_BODY_LIMIT = 32 * 1024 * 1024
+
+/** An SSE stream, as the document describes it. */
+const EventStream = {
+  description: 'Server-sent events',
+  content: { 'text/event-stream': { schema: Type.String() } },
+}
+
 function wantsEventStream(accept: string | undefined): boolean {
   return accept?.split(',').some((type) => type.trim().startsWith('text/event-stream')) ?? false
 }
@@ -27,8 +39,18 @@ export function processRoutes(app: FastifyInstance, processes: ProcessService): 
           'Run a command: JSON reply when it ends, or SSE events start/stdout/stderr/exit/error with Accept: text/event-stream',
         params: Type.Object({ id: IdString }),
         body: RunProcessBody,
-        response: { 200: CommandResult, ...errorResponses(...PROCESS_ERRORS) },
+        response: {
+          200: {
+            description: 'The result (JSON), or its events (SSE) with Accept: text/event-stream',
+            content: {
+              'application/json': { schema: CommandResult },
+              'text/event-stream': { schema: Type.String() },
+            },
+          },
+          ...errorResponses(...PROCESS_ERRORS, 413),
+        },
       },
+      bodyLimit: RUN_BODY_LIMIT,
     },
     async (request, reply) => {
       const { id } = request.params
@@ -73,7 +95,7 @@ export function processRoutes(app: FastifyInstance, processes: ProcessService): 
           'SSE: replay the kept output of a process (a 1 MiB ring per process) after sequence `after` (or Last-Event-ID), then follow it until it exits',
         params: PidParams,
         querystring: Type.Object({ after: Type.Optional(Type.String({ pattern: '^\\d{1,15}$' })) }),
-        response: errorResponses(...PROCESS_ERRORS),
+        response: { 200: EventStream, ...errorResponses(...PROCESS_ERRORS) },
       },
     },
     async (request, reply) => {
@@ -96,7 +118,7 @@ export function processRoutes(app: FastifyInstance, processes: ProcessService): 
         summary: 'Send a signal to the process group',
         params: PidParams,
         body: SignalBody,
-        response: { 204: Type.Null(), ...errorResponses(...PROCESS_ERRORS) },
+        response: { 204: Type.Null(), ...errorResponses(...PROCESS_ERRORS, 413) },
       },
     },
     async (request, reply) => {

@@ -10,6 +10,7 @@ import { keyDigest, matchesAnyKey } from '../http/auth.js'
 import { toApiError } from '../http/error-handler.js'
 import { parsePort, type PortConnector } from '../services/port-proxy.js'
 import { COMMON_ERRORS, IdString, errorResponses } from './common.js'
+import { PortString } from './ports.js'
 import {
   ID_PATTERN,
   PROXY_METHODS,
@@ -56,10 +57,7 @@ export async function portProxyRoutes(
   const typed = app.withTypeProvider<TypeBoxTypeProvider>()
   const ProxyParams = Type.Object({
     id: IdString,
-    port: Type.String({
-      pattern: '^[0-9]{1,5}$',
-      description: 'TCP port inside the sandbox, 1-65535',
-    }),
+    port: PortString,
     '*': Type.Optional(Type.String()),
   })
 
@@ -71,7 +69,11 @@ export async function portProxyRoutes(
       summary:
         'Reverse proxy (HTTP and WebSocket) to 127.0.0.1:{port} inside the sandbox, through its agent',
       params: ProxyParams,
-      response: errorResponses(...COMMON_ERRORS, 404, 409, 502, 503),
+      response: {
+        // Whatever the service in the sandbox answers is passed through as it is.
+        default: Type.Unknown({ description: 'The reply of the service inside the sandbox' }),
+        ...errorResponses(...COMMON_ERRORS, 404, 409, 502, 503),
+      },
     },
     handler: async (request, reply) => {
       const port = parsePort(request.params.port)
@@ -92,6 +94,10 @@ export async function portProxyRoutes(
       tags: ['ports'],
       summary: 'Redirects (308) to the same path with a trailing slash',
       params: ProxyParams,
+      response: {
+        308: Type.Null({ description: 'Location: the same path with a trailing slash' }),
+        ...errorResponses(...COMMON_ERRORS),
+      },
     },
     handler: async (request, reply) => {
       parsePort(request.params.port)

@@ -3,7 +3,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { CreateSandboxBody, Sandbox, SandboxList, SandboxState } from '@workspace-manager/protocol'
 import type { SandboxService } from '../services/sandboxes.js'
-import { BoolFlag, COMMON_ERRORS, IdParams, IdString, errorResponses, flag } from './common.js'
+import {
+  BODY_ERRORS,
+  BoolFlag,
+  COMMON_ERRORS,
+  IdParams,
+  IdString,
+  errorResponses,
+  flag,
+} from './common.js'
 
 /** Create, list, get and delete sandboxes. */
 export function sandboxRoutes(app: FastifyInstance, sandboxes: SandboxService): void {
@@ -19,7 +27,7 @@ export function sandboxRoutes(app: FastifyInstance, sandboxes: SandboxService): 
           'Create a sandbox bound to a workspace; waits until it is running unless wait=false',
         querystring: Type.Object({ wait: BoolFlag('Wait until running (default true)') }),
         body: CreateSandboxBody,
-        response: { 201: Sandbox, ...errorResponses(...COMMON_ERRORS, 404, 503) },
+        response: { 201: Sandbox, ...errorResponses(...BODY_ERRORS, 404, 503) },
       },
     },
     async (request, reply) => {

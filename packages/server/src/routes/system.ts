@@ -61,7 +61,19 @@ export function systemRoutes(
 
   app.get(
     '/metrics',
-    { schema: { tags: ['system'], summary: 'Prometheus metrics (text format)' }, logLevel: 'warn' },
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Prometheus metrics (text format)',
+        response: {
+          200: {
+            description: 'Prometheus text exposition format',
+            content: { 'text/plain': { schema: Type.String() } },
+          },
+        },
+      },
+      logLevel: 'warn',
+    },
     async (_request, reply) => {
       void reply.type(opts.metrics.contentType)
       return opts.metrics.metrics()

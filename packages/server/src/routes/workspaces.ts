@@ -3,7 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { CreateWorkspaceBody, Workspace, WorkspaceList } from '@workspace-manager/protocol'
 import type { WorkspaceService } from '../services/workspaces.js'
-import { COMMON_ERRORS, IdParams, errorResponses } from './common.js'
+import { OPTIONAL_BODY } from '../http/openapi-30.js'
+import { BODY_ERRORS, COMMON_ERRORS, IdParams, errorResponses } from './common.js'
 
 /** Create, list, get and delete workspaces. */
 export function workspaceRoutes(app: FastifyInstance, workspaces: WorkspaceService): void {
@@ -16,8 +17,9 @@ export function workspaceRoutes(app: FastifyInstance, workspaces: WorkspaceServi
       schema: {
         tags,
         summary: 'Create a workspace',
+        [OPTIONAL_BODY]: true,
         body: CreateWorkspaceBody,
-        response: { 201: Workspace, ...errorResponses(...COMMON_ERRORS) },
+        response: { 201: Workspace, ...errorResponses(...BODY_ERRORS) },
       },
       // A bodiless POST means "all defaults".
       preValidation: async (request) => {

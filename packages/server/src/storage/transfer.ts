@@ -46,10 +46,13 @@ async function transfer(
   if (op === 'move' && s.parts.length === 0) {
     throw new ApiError('VALIDATION', 'Cannot move the workspace root', { source: '' })
   }
-  if (isWithin(d, s)) throw intoItself(op, s, d)
+  // The root always exists and holds every path.
+  if (s.parts.length === 0) throw intoItself(op, s, d)
   return withHandle(walkDirs(root, parentOf(s).parts, { path: s.rel }), async (sdir) => {
     const sname = baseName(s)
+    // A missing source is 404 whatever the destination, so this comes first.
     const st = await mapped(s.rel, () => lstatAt(sdir, sname))
+    if (isWithin(d, s)) throw intoItself(op, s, d)
     // The root always exists and is a directory, so it is never a valid destination.
     if (d.parts.length === 0) throw overwrite ? isADirectory('') : alreadyExists('')
     return withHandle(walkDirs(root, parentOf(d).parts, { path: d.rel }), async (ddir) => {

@@ -79,16 +79,17 @@ export function splunkRoutes(app: FastifyInstance, context: PluginContext): void
         body: SplunkSearchBody,
         response: {
           200: SplunkSearchResult,
-          ...errorResponses(...COMMON_ERRORS, 403, 404, 408, 409, 503),
+          ...errorResponses(...COMMON_ERRORS, 403, 404, 408, 409, 413, 503),
         },
       },
     },
     async (request) => {
       const { id } = request.params
       const sandbox = await context.getSandbox(id)
+      // Only a splunk sandbox has this resource; another kind's is as absent as an unknown route.
       if (sandbox.application_kind !== SPLUNK_KIND) {
         throw new ApiError(
-          'VALIDATION',
+          'NOT_FOUND',
           `sandbox ${id} is of application kind ${sandbox.application_kind ?? 'none'}, not ${SPLUNK_KIND}`,
           { id, application_kind: sandbox.application_kind },
         )

@@ -1,0 +1,143 @@
+"""Schemathesis hooks for scripts/run-schemathesis.sh (loaded through SCHEMATHESIS_HOOKS).
+
+1. OpenAPI 3.0 has no keyword that constrains the keys of a map, so the server's
+   document carries draft-07 ``propertyNames`` (env names, metadata keys) as the
+   extension ``x-propertyNames``. Before the document is loaded it becomes a
+   ``patternProperties`` entry (which schemathesis' generator honours; it ignores
+   ``propertyNames``), so generated "valid" bodies really are valid.
+2. A workspace path is refused when one of its names is over 255 bytes (the file
+   system's limit, in UTF-8 bytes, which no JSON Schema keyword measures); the
+   document says so in words and generated paths keep to it.
+3. Two reports are dropped where the server is right (``filter_failure``): the port
+   proxy's 502 code 2005 when nothing listens on the port (documented; the check
+   "not a server error" takes any 5xx for a bug), and "created resource not found"
+   when the 404 names something other than the created resource (e.g. 5001, a file
+   missing in a workspace that was just created and is there).
+4. A create with a template that exists starts a real container. At most
+   WM_SCHEMATHESIS_MAX_SANDBOXES (default 3) are created in one run; later creates
+   name a template that does not exist (a documented 404) instead. The script
+   removes every sandbox and workspace the run made.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import schemathesis
+
+MAX_SANDBOXES = int(os.environ.get("WM_SCHEMATHESIS_MAX_SANDBOXES", "3"))
+ABSENT_TEMPLATE = "wm-schemathesis-absent:none"
+NAME_MAX_BYTES = 255
+PATH_FIELDS = ("path", "source", "destination")
+
+created_sandboxes: list[str] = []
+
+
+def _key_pattern(names: dict[str, Any]) -> str:
+    if "pattern" in names:
+        return str(names["pattern"])
+    return f"^[\\s\\S]{{{names.get('minLength', 0)},{names.get('maxLength', '')}}}$"
+
+
+def _promote_property_names(node: Any) -> None:
+    if isinstance(node, dict):
+        names = node.pop("x-propertyNames", None)
+        if isinstance(names, dict) and isinstance(
+            node.get("additionalProperties"), dict
+        ):
+            node["patternProperties"] = {
+                _key_pattern(names): node["additionalProperties"]
+            }
+            node["additionalProperties"] = False
+        for value in node.values():
+            _promote_property_names(value)
+    elif isinstance(node, list):
+        for item in node:
+            _promote_property_names(item)
+
+
+@schemathesis.hook
+def before_load_schema(ctx: Any, raw_schema: dict[str, Any]) -> None:
+    _promote_property_names(raw_schema)
+
+
+def _names_fit(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    return all(
+        len(name.encode("utf-8", "surrogatepass")) <= NAME_MAX_BYTES
+        for name in value.split("/")
+    )
+
+
+def _paths_fit(container: Any) -> bool:
+    if not isinstance(container, dict):
+        return True
+    return all(_names_fit(container.get(field)) for field in PATH_FIELDS)
+
+
+@schemathesis.hook
+def filter_query(ctx: Any, query: Any) -> bool:
+    return _paths_fit(query)
+
+
+@schemathesis.hook
+def filter_body(ctx: Any, body: Any) -> bool:
+    return _paths_fit(body)
+
+
+def _is_sandbox_create(case: Any) -> bool:
+    return case.method.upper() == "POST" and case.operation.path == "/v1/sandboxes"
+
+
+@schemathesis.hook
+def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    body = case.body
+    if not _is_sandbox_create(case) or not isinstance(body, dict):
+        return
+    if len(created_sandboxes) >= MAX_SANDBOXES and isinstance(
+        body.get("template"), (str, type(None))
+    ):
+        body["template"] = ABSENT_TEMPLATE
+
+
+@schemathesis.hook
+def after_call(ctx: Any, case: Any, response: Any) -> None:
+    if not (_is_sandbox_create(case) and response.status_code == 201):
+        return
+    try:
+        sandbox_id = str(response.json()["id"])
+    except (ValueError, KeyError, TypeError):
+        return
+    created_sandboxes.append(sandbox_id)
+    # The script checks that no container of these sandboxes outlives the run.
+    record = os.environ.get("WM_SCHEMATHESIS_CREATED")
+    if record:
+        with open(record, "a", encoding="utf-8") as file:
+            file.write(sandbox_id + "\n")
+
+
+# 404 codes that say the resource named in the path is missing (workspace, sandbox, route).
+RESOURCE_MISSING_CODES = {1007, 2001, 7001}
+
+
+def _error_code(response: Any) -> int | None:
+    try:
+        return int(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+@schemathesis.hook
+def filter_failure(ctx: Any, failure: Any, case: Any, response: Any) -> bool:
+    code = _error_code(response)
+    # A reply to HEAD has no body to carry the code.
+    unreachable_port = code == 2005 or (
+        case.method.upper() == "HEAD" and not response.content
+    )
+    if failure.code == "ST101" and response.status_code == 502 and unreachable_port:
+        return "/proxy/" not in case.operation.path
+    if failure.code == "ST302" and response.status_code == 404 and code is not None:
+        return code in RESOURCE_MISSING_CODES
+    return True
