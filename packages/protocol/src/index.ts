@@ -25,6 +25,8 @@ export {
 } from './schemas.js'
 export {
   SandboxState,
+  DesiredState,
+  LifecycleAction,
   Sandbox,
   CreateSandboxBody,
   SandboxList,

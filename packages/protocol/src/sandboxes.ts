@@ -8,11 +8,31 @@ import { MetadataInput, NameInput, StringMap } from './schemas.js'
 export const SandboxState = Type.Union([
   Type.Literal('starting'),
   Type.Literal('running'),
+  Type.Literal('pausing'),
+  Type.Literal('paused'),
+  Type.Literal('resuming'),
   Type.Literal('stopping'),
   Type.Literal('stopped'),
   Type.Literal('error'),
 ])
 export type SandboxState = Static<typeof SandboxState>
+
+/** What the server drives a sandbox to (`deleted` while it is being removed). */
+export const DesiredState = Type.Union([
+  Type.Literal('running'),
+  Type.Literal('paused'),
+  Type.Literal('stopped'),
+  Type.Literal('deleted'),
+])
+export type DesiredState = Static<typeof DesiredState>
+
+/** What happens to a sandbox when it has been idle too long, or its timeout is reached. */
+export const LifecycleAction = Type.Union([
+  Type.Literal('delete'),
+  Type.Literal('stop'),
+  Type.Literal('pause'),
+])
+export type LifecycleAction = Static<typeof LifecycleAction>
 
 /** A sandbox: one container bound to one workspace. */
 export const Sandbox = Type.Object(
@@ -27,7 +47,7 @@ export const Sandbox = Type.Object(
     env: Type.Union([StringMap, Type.Null()]),
     metadata: Type.Union([StringMap, Type.Null()]),
     timeout: Type.Union([Type.Integer(), Type.Null()], {
-      description: 'Seconds from creation after which the sandbox is stopped and removed',
+      description: 'Seconds from creation after which on_timeout is applied',
     }),
     error_message: Type.Union([Type.String(), Type.Null()]),
     cpu: Type.Number({ description: 'CPU limit in cores' }),
@@ -37,8 +57,12 @@ export const Sandbox = Type.Object(
     expires_at: Type.Union([Type.String(), Type.Null()]),
     last_activity_at: Type.String({
       description:
-        'ISO 8601 time of the last activity (a call naming the sandbox, a keep-alive, a stream or PTY closing); the idle janitor removes it WORKSPACE_IDLE_TTL_SECONDS after this unless a call or stream is still open',
+        'ISO 8601 time of the last activity (a call naming the sandbox, a keep-alive, a stream or PTY closing); the idle janitor applies on_idle WORKSPACE_IDLE_TTL_SECONDS after this unless a call or stream is still open',
     }),
+    desired_state: Type.Optional(DesiredState),
+    on_idle: Type.Optional(LifecycleAction),
+    on_timeout: Type.Optional(LifecycleAction),
+    auto_resume: Type.Optional(Type.Boolean()),
   },
   { title: 'Sandbox' },
 )
@@ -109,6 +133,23 @@ export const CreateSandboxBody = Type.Object(
       }),
     ),
     application_kind: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+    on_idle: Type.Optional(
+      Type.Union([LifecycleAction, Type.Null()], {
+        description:
+          'What the idle janitor does to it (default WORKSPACE_IDLE_ACTION, else delete)',
+      }),
+    ),
+    on_timeout: Type.Optional(
+      Type.Union([LifecycleAction, Type.Null()], {
+        description: "What happens once its timeout is reached (default as on_idle's default)",
+      }),
+    ),
+    auto_resume: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Null()], {
+        description:
+          'Calls that need it running (processes, PTY, port proxy, checkpoints) resume or start a paused or stopped sandbox first. Default true when on_idle or on_timeout is stop or pause',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
