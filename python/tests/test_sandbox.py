@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -26,6 +27,11 @@ SB = {"id": "sb1", "workspace_id": "ws1", "template": "workspace-test:latest", "
       "field_from_the_future": [1]}  # fmt: skip
 SANDBOX = Sandbox("sb1", "ws1", "workspace-test:latest", "running", T0, T0, "n", {"A": "1"},
                   None, 3600, None, 1, 536870912, "none", None, T0)  # fmt: skip
+# A stopped sandbox with the lifecycle fields a server of this version sends.
+STOPPED = {**SB, "state": "stopped", "on_idle": "stop", "on_timeout": "delete",
+           "auto_resume": True, "desired_state": "stopped"}  # fmt: skip
+STOPPED_SANDBOX = replace(SANDBOX, state="stopped", on_idle="stop", on_timeout="delete",
+                          auto_resume=True, desired_state="stopped")  # fmt: skip
 MINIMAL = {
     k: SB[k] for k in ("id", "workspace_id", "template", "state", "created_at", "updated_at")
 }
@@ -53,6 +59,19 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any], tuple[int, Any], tuple[A
      ("DELETE", "/v1/sandboxes/sb1", {"force": "true"}, None), None),
     ("wait_for_state", ("sb1", "running"), {}, (200, SB),
      ("GET", "/v1/sandboxes/sb1", {}, None), SANDBOX),
+    ("create", (CreateSandboxParams("ws1", on_idle="pause", on_timeout="stop",
+                                    auto_resume=False),), {}, (201, SB),
+     ("POST", "/v1/sandboxes", {}, {"workspace_id": "ws1", "on_idle": "pause",
+                                     "on_timeout": "stop", "auto_resume": False}), SANDBOX),
+    ("stop", ("sb1",), {}, (200, STOPPED), ("POST", "/v1/sandboxes/sb1/stop", {}, None),
+     STOPPED_SANDBOX),
+    ("start", ("a/b",), {}, (200, SB), ("POST", "/v1/sandboxes/a%2Fb/start", {}, None), SANDBOX),
+    ("pause", ("sb1",), {}, (200, {**SB, "state": "paused"}),
+     ("POST", "/v1/sandboxes/sb1/pause", {}, None), replace(SANDBOX, state="paused")),
+    ("resume", ("sb1",), {}, (200, SB), ("POST", "/v1/sandboxes/sb1/resume", {}, None),
+     SANDBOX),
+    ("wait_for_state", ("sb1", "paused"), {}, (200, {**SB, "state": "paused"}),
+     ("GET", "/v1/sandboxes/sb1", {}, None), replace(SANDBOX, state="paused")),
 ]  # fmt: skip
 
 
@@ -82,22 +101,52 @@ def test_call(
     assert request.url.raw_path.decode().split("?")[0] == path
     if json_body is not None:
         assert body_json(request) == json_body
+    elif method != "create":
+        assert request.content == b""
 
 
 def timeouts(request: httpx.Request) -> dict[str, float]:
     return request.extensions["timeout"]
 
 
-def test_create_and_delete_use_the_create_timeout(kind: str) -> None:
+def test_create_delete_and_lifecycle_use_the_create_timeout(kind: str) -> None:
     recorder = Recorder(reply(201, SB))
     options = {"create_timeout": 777, "timeout": 5}
     invoke(kind, recorder, "create", CreateSandboxParams("ws1"), service="sandbox",
            client_options=options)  # fmt: skip
     assert timeouts(recorder.last)["read"] == 777
-    invoke(kind, reply(200, SB), "get", "sb1", service="sandbox", client_options=options)
+    recorder = Recorder(reply(200, SB))
+    invoke(kind, recorder, "get", "sb1", service="sandbox", client_options=options)
+    assert timeouts(recorder.last)["read"] == 5
     recorder = Recorder(reply(204))
     invoke(kind, recorder, "delete", "sb1", service="sandbox", client_options=options)
     assert timeouts(recorder.last)["read"] == 777
+    for action in ("stop", "start", "pause", "resume"):
+        recorder = Recorder(reply(200, SB))
+        invoke(kind, recorder, action, "sb1", service="sandbox", client_options=options)
+        assert timeouts(recorder.last)["read"] == 777, action
+
+
+def test_create_leaves_out_lifecycle_fields_not_set(kind: str) -> None:
+    recorder = Recorder(reply(201, SB))
+    invoke(kind, recorder, "create", CreateSandboxParams("ws1"), service="sandbox")
+    assert body_json(recorder.last) == {"workspace_id": "ws1"}
+    got = invoke(kind, reply(200, MINIMAL), "get", "sb1", service="sandbox")
+    assert (got.on_idle, got.on_timeout, got.auto_resume, got.desired_state) == (None,) * 4
+
+
+def test_lifecycle_errors(kind: str) -> None:
+    with pytest.raises(SandboxNotFoundError):
+        invoke(kind, error_reply(2001, 404), "stop", "sb1", service="sandbox")
+    with pytest.raises(WorkspaceError) as info:
+        invoke(kind, error_reply(2002, 409, "sandbox is stopped"), "pause", "sb1",
+               service="sandbox")  # fmt: skip
+    assert (type(info.value), info.value.code, info.value.status) == (WorkspaceError, 2002, 409)
+    recorder = Recorder(reply(200, SB))
+    for action in ("stop", "start", "pause", "resume"):
+        with pytest.raises(ValueError, match="sandbox id"):
+            invoke(kind, recorder, action, "", service="sandbox")
+    assert recorder.requests == []
 
 
 def test_errors(kind: str) -> None:
@@ -163,6 +212,21 @@ def test_wait_for_state_raises_on_error_state(kind: str) -> None:
     assert got.error_message == "OOM"
 
 
+def test_wait_for_state_follows_pause_and_resume(kind: str) -> None:
+    recorder = states({**SB, "state": "pausing"}, {**SB, "state": "paused"})
+    got = invoke(kind, recorder, "wait_for_state", "sb1", "paused", interval=0.01,
+                 service="sandbox")  # fmt: skip
+    assert got.state == "paused" and len(recorder.requests) == 2
+    recorder = states({**SB, "state": "resuming"}, {**SB, "state": "resuming"}, SB)
+    got = invoke(kind, recorder, "wait_for_state", "sb1", "running", interval=0.01,
+                 service="sandbox")  # fmt: skip
+    assert got.state == "running" and len(recorder.requests) == 3
+    recorder = states({**SB, "state": "stopping"}, {**SB, "state": "error", "error_message": "x"})
+    with pytest.raises(WorkspaceError, match="while waiting for stopped: x"):
+        invoke(kind, recorder, "wait_for_state", "sb1", "stopped", interval=0.01,
+               service="sandbox")  # fmt: skip
+
+
 def test_wait_for_state_times_out(kind: str) -> None:
     recorder = states({**SB, "state": "starting"})
     started = time.monotonic()
@@ -192,3 +256,9 @@ def test_sandbox_contract_field_order() -> None:
     names = list(Sandbox.__dataclass_fields__)[:11]
     assert names == ["id", "workspace_id", "template", "state", "created_at", "updated_at",
                      "name", "env", "metadata", "timeout", "error_message"]  # fmt: skip
+    assert list(Sandbox.__dataclass_fields__)[-4:] == [
+        "on_idle",
+        "on_timeout",
+        "auto_resume",
+        "desired_state",
+    ]

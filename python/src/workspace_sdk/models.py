@@ -12,8 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-SandboxState = Literal["starting", "running", "stopping", "stopped", "error"]
-"""Lifecycle of a sandbox: starting -> running -> stopping -> stopped, or error."""
+SandboxState = Literal[
+    "starting", "running", "pausing", "paused", "resuming", "stopping", "stopped", "error"
+]
+"""Lifecycle of a sandbox: starting -> running, running -> pausing -> paused -> resuming ->
+running, running -> stopping -> stopped -> starting -> running, or error."""
+
+IdleAction = Literal["delete", "stop", "pause"]
+"""What the server does to a sandbox when it has been idle, or when its timeout passes."""
 
 FileType = Literal["file", "directory", "symlink"]
 """Kind of a workspace entry; symlinks are listed but never followed by the server."""
@@ -44,7 +50,7 @@ class Sandbox:
     name: str | None = None
     env: dict[str, str] | None = None
     metadata: dict[str, str] | None = None
-    timeout: int | None = None  # seconds until the sandbox is stopped and removed
+    timeout: int | None = None  # seconds until ``on_timeout`` acts (by default: removed)
     error_message: str | None = None
     # Fields the server adds beyond the contract; None when a server does not send them.
     cpu: float | None = None  # CPU limit in cores
@@ -53,6 +59,10 @@ class Sandbox:
     application_kind: str | None = None
     expires_at: str | None = None  # when ``timeout`` stops the sandbox
     last_activity_at: str | None = None  # last API activity; the idle janitor goes by it
+    on_idle: IdleAction | None = None  # what happens once it has been idle
+    on_timeout: IdleAction | None = None  # what happens once ``timeout`` passes
+    auto_resume: bool | None = None  # calls that need it running start or resume it first
+    desired_state: str | None = None  # the state the server is driving it to (informative)
 
 
 @dataclass
@@ -99,6 +109,11 @@ class CreateSandboxParams:
     memory: str | int | None = None  # bytes, or "512m" / "2g"
     network_mode: str | None = None
     application_kind: str | None = None
+    # None: the server's default (WORKSPACE_IDLE_ACTION, "delete" unless configured).
+    on_idle: IdleAction | None = None
+    on_timeout: IdleAction | None = None
+    # None: the server's default, True when on_idle or on_timeout is "stop" or "pause".
+    auto_resume: bool | None = None
 
 
 @dataclass

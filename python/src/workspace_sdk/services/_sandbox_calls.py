@@ -9,6 +9,7 @@ loops differ only in how they sleep.
 from __future__ import annotations
 
 import time
+from typing import get_args
 from urllib.parse import quote
 
 import httpx
@@ -19,7 +20,7 @@ from ..errors import CLIENT_TIMEOUT, WorkspaceError
 from ..models import CreateSandboxParams, Sandbox, SandboxState
 
 SANDBOX_NOT_RUNNING = 2002
-_STATES = ("starting", "running", "stopping", "stopped", "error")
+_STATES: tuple[SandboxState, ...] = get_args(SandboxState)
 
 
 def sandbox_path(sandbox_id: str) -> str:
@@ -66,6 +67,31 @@ def delete(sandbox_id: str, force: bool) -> Call[None]:
         params={"force": "true" if force else "false"},
         timeout="create",
     )
+
+
+def stop(sandbox_id: str) -> Call[Sandbox]:
+    return _lifecycle(sandbox_id, "stop")
+
+
+def start(sandbox_id: str) -> Call[Sandbox]:
+    return _lifecycle(sandbox_id, "start")
+
+
+def pause(sandbox_id: str) -> Call[Sandbox]:
+    return _lifecycle(sandbox_id, "pause")
+
+
+def resume(sandbox_id: str) -> Call[Sandbox]:
+    return _lifecycle(sandbox_id, "resume")
+
+
+def _lifecycle(sandbox_id: str, action: str) -> Call[Sandbox]:
+    """``POST /v1/sandboxes/{id}/<action>``, answered once the sandbox got there.
+
+    Stopping grants processes a grace period, starting waits for the agent, and any action
+    queues behind one already under way, so each allows the create timeout.
+    """
+    return Call("POST", f"{sandbox_path(sandbox_id)}/{action}", _sandbox, timeout="create")
 
 
 class StateWatch:

@@ -3,8 +3,9 @@
 Why two classes over one set of calls: as for workspaces, the blocking and asyncio
 services send the same ``Call`` objects from ``_sandbox_calls``; only ``await`` (and, in
 ``wait_for_state``, how to sleep) differs. ``create`` waits until the sandbox runs, so
-it uses ``create_timeout`` (``WM_CREATE_TIMEOUT``), as does ``delete`` (the server may
-grant the container a stop grace period); the rest use the request timeout.
+it uses ``create_timeout`` (``WM_CREATE_TIMEOUT``), as do ``delete`` and ``stop`` (the
+server may grant the container a stop grace period), ``start``, ``pause`` and ``resume``
+(each answers once done); the rest use the request timeout.
 """
 
 from __future__ import annotations
@@ -58,6 +59,30 @@ class SandboxService:
         The workspace and its files stay.
         """
         self._http.call(calls.delete(sandbox_id, force))
+
+    def stop(self, sandbox_id: str) -> Sandbox:
+        """End the sandbox's processes and stop it; returns it ``stopped``.
+
+        Processes get SIGTERM, the server's grace period, then SIGKILL. Its root filesystem,
+        env, limits and workspace stay; ``start`` runs it again. A sandbox already stopped
+        is returned as it is.
+        """
+        return self._http.call(calls.stop(sandbox_id))
+
+    def start(self, sandbox_id: str) -> Sandbox:
+        """Run a stopped sandbox again; returns it ``running`` (already running: as it is)."""
+        return self._http.call(calls.start(sandbox_id))
+
+    def pause(self, sandbox_id: str) -> Sandbox:
+        """Freeze a running sandbox's processes; returns it ``paused``.
+
+        ``WorkspaceError`` code 2002 if it is stopped.
+        """
+        return self._http.call(calls.pause(sandbox_id))
+
+    def resume(self, sandbox_id: str) -> Sandbox:
+        """Make a paused (or stopped) sandbox run again; returns it ``running``."""
+        return self._http.call(calls.resume(sandbox_id))
 
     def wait_for_state(
         self,
@@ -113,6 +138,22 @@ class AsyncSandboxService:
     async def delete(self, sandbox_id: str, force: bool = False) -> None:
         """See ``SandboxService.delete``."""
         await self._http.call(calls.delete(sandbox_id, force))
+
+    async def stop(self, sandbox_id: str) -> Sandbox:
+        """See ``SandboxService.stop``."""
+        return await self._http.call(calls.stop(sandbox_id))
+
+    async def start(self, sandbox_id: str) -> Sandbox:
+        """See ``SandboxService.start``."""
+        return await self._http.call(calls.start(sandbox_id))
+
+    async def pause(self, sandbox_id: str) -> Sandbox:
+        """See ``SandboxService.pause``."""
+        return await self._http.call(calls.pause(sandbox_id))
+
+    async def resume(self, sandbox_id: str) -> Sandbox:
+        """See ``SandboxService.resume``."""
+        return await self._http.call(calls.resume(sandbox_id))
 
     async def wait_for_state(
         self,
