@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { runWm, skipUnbuilt } from './support/run-wm.js'
+import { WM_MAIN, runWm, skipUnbuilt } from './support/run-wm.js'
 
 /** Each request path chooses the reply, so one server covers every exit code. */
 const replies: Record<string, [number, string]> = {
@@ -28,6 +30,19 @@ describe('wm as a process: exit codes and error output', { skip: skipUnbuilt }, 
     env = { WORKSPACE_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
   })
   after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  test('a reader that goes away ends the output quietly (wm --help | head)', async () => {
+    const child = spawn(process.execPath, [WM_MAIN, '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    // Closed before wm writes anything: every write it makes meets a broken pipe.
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    const [code] = (await once(child, 'close')) as [number | null]
+    assert.equal(stderr, '')
+    assert.equal(code, 0)
+  })
 
   test('--help documents the exit codes and exits 0', async () => {
     const result = await runWm(['--help'])
