@@ -53,6 +53,8 @@ export type {
   CreateSandboxOptions,
   CreateSandboxParams,
   DeleteSandboxOptions,
+  DesiredState,
+  LifecycleAction,
   ListSandboxesOptions,
   NetworkMode,
   Sandbox,

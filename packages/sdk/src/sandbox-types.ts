@@ -1,8 +1,18 @@
 /** Public data types of `client.sandbox` (camelCase mirrors of the protocol's wire types). */
 import type { CallOptions } from './types.js'
 
-/** Lifecycle of a sandbox: `starting → running → stopping → (removed)`, or `error`. */
-export type SandboxState = 'starting' | 'running' | 'stopping' | 'stopped' | 'error'
+/**
+ * Lifecycle of a sandbox: `starting → running`, `running → pausing → paused → resuming →
+ * running`, `running → stopping → stopped → starting → running`, or `error`.
+ */
+export type SandboxState =
+  'starting' | 'running' | 'pausing' | 'paused' | 'resuming' | 'stopping' | 'stopped' | 'error'
+
+/** What the server is driving a sandbox to (`deleted` while it is being removed). */
+export type DesiredState = 'running' | 'paused' | 'stopped' | 'deleted'
+
+/** What happens to a sandbox once it has been idle too long, or its timeout is reached. */
+export type LifecycleAction = 'delete' | 'stop' | 'pause'
 
 /** Network of a sandbox: `none` (no network at all) or `bridge`. */
 export type NetworkMode = 'none' | 'bridge'
@@ -27,7 +37,7 @@ export interface Sandbox {
   env: Record<string, string> | null
   /** Free-form string metadata given at creation. */
   metadata: Record<string, string> | null
-  /** Lifetime in seconds (as on the wire): the sandbox is removed this long after creation. */
+  /** Seconds (as on the wire) after creation at which `onTimeout` applies. */
   timeout: number | null
   /** Why the sandbox is in state `error` (e.g. `out of memory`). */
   errorMessage: string | null
@@ -39,13 +49,21 @@ export interface Sandbox {
   networkMode: string
   /** Free-form kind of application, if given. */
   applicationKind: string | null
-  /** When `timeout` removes the sandbox, ISO 8601 UTC. */
+  /** When `onTimeout` applies, ISO 8601 UTC. */
   expiresAt: string | null
   /**
    * Last API activity (call, stream, terminal, keep-alive), ISO 8601 UTC; the idle
-   * janitor removes sandboxes idle past WORKSPACE_IDLE_TTL_SECONDS. Absent on older servers.
+   * janitor applies `onIdle` past WORKSPACE_IDLE_TTL_SECONDS. Absent on older servers.
    */
   lastActivityAt?: string
+  /** What the server is driving it to; informative. Absent on older servers. */
+  desiredState?: DesiredState
+  /** What the idle janitor does to it. Absent on older servers. */
+  onIdle?: LifecycleAction
+  /** What happens once its timeout is reached. Absent on older servers. */
+  onTimeout?: LifecycleAction
+  /** Calls that need it running start or resume it first. Absent on older servers. */
+  autoResume?: boolean
 }
 
 /** Parameters of `client.sandbox.create`. */
@@ -70,6 +88,15 @@ export interface CreateSandboxParams {
   networkMode?: NetworkMode
   /** Free-form kind of application. */
   applicationKind?: string
+  /** What the idle janitor does to it; default the server's `WORKSPACE_IDLE_ACTION` (`delete`). */
+  onIdle?: LifecycleAction
+  /** What happens once `timeout` is reached; default as `onIdle`'s default. */
+  onTimeout?: LifecycleAction
+  /**
+   * Calls that need it running (processes, PTY, port proxy, checkpoints) start or resume it
+   * first; default `true` when `onIdle` or `onTimeout` is `stop` or `pause`.
+   */
+  autoResume?: boolean
 }
 
 /** Options of `client.sandbox.create`. */

@@ -40,6 +40,9 @@ function createBody(params: CreateSandboxParams) {
     memory: params.memory,
     networkMode: params.networkMode,
     applicationKind: params.applicationKind,
+    onIdle: params.onIdle,
+    onTimeout: params.onTimeout,
+    autoResume: params.autoResume,
   }
 }
 
@@ -105,6 +108,51 @@ export class SandboxService {
     const query = { force: options.force ?? false }
     const request = { method: 'DELETE', path: sandboxUrl(id), query } as const
     await this.#transport.call({ ...request, ...callFields(options) })
+  }
+
+  /**
+   * Stops a sandbox: its processes get SIGTERM, the server's grace period, then SIGKILL; its
+   * root filesystem, env, limits and workspace stay, and {@link SandboxService.start} runs it
+   * again. Resolves with the sandbox `stopped` (already stopped: as it is); the timeout
+   * defaults to `createTimeoutMs`, as the grace period counts. `SandboxNotFoundError` (2001).
+   */
+  async stop(id: string, options: CallOptions = {}): Promise<Sandbox> {
+    return this.#lifecycle(id, 'stop', options)
+  }
+
+  /** Runs a stopped sandbox again; resolves with it `running` (already running: as it is). */
+  async start(id: string, options: CallOptions = {}): Promise<Sandbox> {
+    return this.#lifecycle(id, 'start', options)
+  }
+
+  /**
+   * Freezes a running sandbox's processes; resolves with it `paused`. A `WorkspaceError`
+   * with code 2002 if the sandbox is stopped.
+   */
+  async pause(id: string, options: CallOptions = {}): Promise<Sandbox> {
+    return this.#lifecycle(id, 'pause', options)
+  }
+
+  /** Makes a paused (or stopped) sandbox run again; resolves with it `running`. */
+  async resume(id: string, options: CallOptions = {}): Promise<Sandbox> {
+    return this.#lifecycle(id, 'resume', options)
+  }
+
+  /**
+   * The server answers once the operation is done, after any already under way on the
+   * sandbox, so these calls get the create timeout rather than the request timeout.
+   */
+  async #lifecycle(
+    id: string,
+    action: 'stop' | 'start' | 'pause' | 'resume',
+    options: CallOptions,
+  ): Promise<Sandbox> {
+    return this.#transport.json<WireSandbox>({
+      method: 'POST',
+      path: sandboxUrl(id, `/${action}`),
+      timeoutMs: options.timeoutMs ?? this.#transport.config.createTimeoutMs,
+      signal: options.signal,
+    })
   }
 
   /**
