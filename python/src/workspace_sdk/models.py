@@ -18,8 +18,11 @@ SandboxState = Literal[
 """Lifecycle of a sandbox: starting -> running, running -> pausing -> paused -> resuming ->
 running, running -> stopping -> stopped -> starting -> running, or error."""
 
-IdleAction = Literal["delete", "stop", "pause"]
+LifecycleAction = Literal["delete", "stop", "pause"]
 """What the server does to a sandbox when it has been idle, or when its timeout passes."""
+
+DesiredState = Literal["running", "paused", "stopped", "deleted"]
+"""What the server is driving a sandbox to (``deleted`` while it is being removed)."""
 
 FileType = Literal["file", "directory", "symlink"]
 """Kind of a workspace entry; symlinks are listed but never followed by the server."""
@@ -59,10 +62,10 @@ class Sandbox:
     application_kind: str | None = None
     expires_at: str | None = None  # when ``timeout`` stops the sandbox
     last_activity_at: str | None = None  # last API activity; the idle janitor goes by it
-    on_idle: IdleAction | None = None  # what happens once it has been idle
-    on_timeout: IdleAction | None = None  # what happens once ``timeout`` passes
+    on_idle: LifecycleAction | None = None  # what happens once it has been idle
+    on_timeout: LifecycleAction | None = None  # what happens once ``timeout`` passes
     auto_resume: bool | None = None  # calls that need it running start or resume it first
-    desired_state: str | None = None  # the state the server is driving it to (informative)
+    desired_state: DesiredState | None = None  # the state the server is driving it to (informative)
 
 
 @dataclass
@@ -110,8 +113,8 @@ class CreateSandboxParams:
     network_mode: str | None = None
     application_kind: str | None = None
     # None: the server's default (WORKSPACE_IDLE_ACTION, "delete" unless configured).
-    on_idle: IdleAction | None = None
-    on_timeout: IdleAction | None = None
+    on_idle: LifecycleAction | None = None
+    on_timeout: LifecycleAction | None = None
     # None: the server's default, True when on_idle or on_timeout is "stop" or "pause".
     auto_resume: bool | None = None
 
