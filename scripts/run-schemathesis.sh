@@ -52,7 +52,8 @@ ids() {
 # Containers still there of the sandboxes the run created (recorded by the hooks).
 leftover_containers() {
   local id
-  sort -u "$WORK/created" 2>/dev/null | while read -r id; do
+  [ -f "$WORK/created" ] || return 0
+  sort -u "$WORK/created" | while read -r id; do
     docker ps -aq --filter "label=wm.sandbox=$id" 2>/dev/null
   done
 }
@@ -80,7 +81,10 @@ trap cleanup EXIT
 say "running against $URL (seed $SEED, at most $MAX_EXAMPLES examples per operation, ${MAX_TIME}s)"
 t0=$(date +%s)
 set +e
-# The time budget bounds generation; timeout(1) is the hard stop should a request hang.
+# From the scratch directory: schemathesis keeps its replay store (.schemathesis/) in the
+# working directory. The time budget bounds generation; timeout(1) is the hard stop should
+# a request hang.
+cd "$WORK"
 SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$ROOT/scripts" WM_SCHEMATHESIS_CREATED="$WORK/created" \
   timeout --kill-after=10 $((MAX_TIME + 150)) "$VENV/bin/schemathesis" --no-color \
   --config-file "$ROOT/scripts/schemathesis.toml" run "$URL/openapi.json" \
@@ -97,7 +101,7 @@ say "schemathesis finished in $(($(date +%s) - t0))s (exit $rc)"
 
 remove_new sandboxes '?force=true'
 remove_new workspaces ''
-say "sandboxes created: $(sort -u "$WORK/created" 2>/dev/null | wc -l)"
+say "sandboxes created: $(sort -u "$WORK/created" 2>/dev/null | wc -l || true)"
 left=$(leftover_containers | wc -l)
 if [ "$left" != 0 ]; then
   say "the run left $left container(s) behind"

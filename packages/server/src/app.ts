@@ -225,7 +225,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     workspaces,
     maxTransferBytes: config.maxFileTransferBytes,
   })
-  sandboxRoutes(app, sandboxes)
+  sandboxRoutes(
+    app,
+    sandboxes,
+    plugins.kinds.list().map((kind) => kind.kind),
+  )
   fileTokenRoutes(app, { workspaces, tokens, config })
   keepaliveRoutes(app, { sandboxes, activity })
   portRoutes(app, { sandboxes, config })

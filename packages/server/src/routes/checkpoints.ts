@@ -34,7 +34,8 @@ export function checkpointRoutes(app: FastifyInstance, checkpoints: CheckpointSe
       },
       // The body is optional: none means no name.
       preValidation: async (request) => {
-        request.body ??= {}
+        // Only a missing body: a JSON `null` is no object and the schema refuses it.
+        if (request.body === undefined) request.body = {}
       },
     },
     async (request, reply) => {

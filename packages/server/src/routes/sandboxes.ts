@@ -13,8 +13,28 @@ import {
   flag,
 } from './common.js'
 
-/** Create, list, get and delete sandboxes. */
-export function sandboxRoutes(app: FastifyInstance, sandboxes: SandboxService): void {
+/**
+ * The create body, its `application_kind` one of `kinds` (the kinds the
+ * loaded plugins provide) when given: another is refused by the schema, as
+ * the document says, rather than by the service.
+ */
+function createBody(kinds: readonly string[] | undefined) {
+  if (!kinds) return CreateSandboxBody
+  const kind = Type.Union([...kinds.map((name) => Type.Literal(name)), Type.Null()], {
+    description: 'One of the kinds of GET /v1/application-kinds; none by default',
+  })
+  return Type.Object(
+    { ...CreateSandboxBody.properties, application_kind: Type.Optional(kind) },
+    { additionalProperties: false },
+  )
+}
+
+/** Create, list, get and delete sandboxes; `kinds` are the application kinds a create may name. */
+export function sandboxRoutes(
+  app: FastifyInstance,
+  sandboxes: SandboxService,
+  kinds?: readonly string[],
+): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>()
   const tags = ['sandboxes']
 
@@ -26,7 +46,7 @@ export function sandboxRoutes(app: FastifyInstance, sandboxes: SandboxService): 
         summary:
           'Create a sandbox bound to a workspace; waits until it is running unless wait=false',
         querystring: Type.Object({ wait: BoolFlag('Wait until running (default true)') }),
-        body: CreateSandboxBody,
+        body: createBody(kinds),
         response: { 201: Sandbox, ...errorResponses(...BODY_ERRORS, 404, 503) },
       },
     },

@@ -23,7 +23,8 @@ export function workspaceRoutes(app: FastifyInstance, workspaces: WorkspaceServi
       },
       // A bodiless POST means "all defaults".
       preValidation: async (request) => {
-        request.body ??= {}
+        // Only a missing body: a JSON `null` is no object and the schema refuses it.
+        if (request.body === undefined) request.body = {}
       },
     },
     async (request, reply) => {
