@@ -115,6 +115,19 @@ export interface SandboxRuntime {
   start(spec: SandboxSpec): Promise<{ containerId: string }>
   /** The container of `sandboxId`, or `undefined` when there is none. */
   inspect(sandboxId: string): Promise<ContainerStatus | undefined>
+  /**
+   * Stops the container (SIGTERM, then SIGKILL after `graceSeconds`; a paused
+   * one is thawed first) and keeps it, root filesystem included, for
+   * `startExisting`; idempotent. `not_found` without a container.
+   */
+  stop(sandboxId: string, graceSeconds: number): Promise<void>
+  /**
+   * Starts the stopped container of `sandboxId` again, as it was left: same
+   * filesystem, mounts and environment, its main process (the agent) anew;
+   * no process of before survives. A running one is left as it is.
+   * `not_found` without a container.
+   */
+  startExisting(sandboxId: string): Promise<void>
   /** Stops (SIGTERM, then SIGKILL after `graceSeconds`) and removes; idempotent. */
   remove(sandboxId: string, graceSeconds: number): Promise<void>
   /** Every container this service manages, running or not. */

@@ -116,8 +116,10 @@ export interface FakeRuntimeOptions {
   instanceId?: string
   containerPrefix?: string
   capabilities?: Partial<RuntimeCapabilities>
-  /** Called once a container runs, e.g. to have an agent answer for it. */
+  /** Called once a container runs (`start`, `startExisting`), e.g. to have an agent answer for it. */
   onStart?: (spec: SandboxSpec) => void | Promise<void>
+  /** Called once a container's main process has ended (stop, kill, removal), e.g. to end that agent. */
+  onExit?: (sandboxId: string) => void
 }
 
 /**
@@ -133,23 +135,27 @@ export class FakeRuntime implements SandboxRuntime {
   readonly instanceId: string
   readonly #prefix: string
   readonly #onStart: FakeRuntimeOptions['onStart']
+  readonly #onExit: FakeRuntimeOptions['onExit']
 
   constructor(options: FakeRuntimeOptions = {}) {
     this.engine = options.engine ?? new FakeEngine()
     this.instanceId = options.instanceId ?? randomBytes(8).toString('hex')
     this.#prefix = options.containerPrefix ?? 'wm_ws_'
     this.#onStart = options.onStart
+    this.#onExit = options.onExit
     this.capabilities = { processCheckpoints: false, networkless: false, ...options.capabilities }
   }
 
   /** Test hook: the sandbox's main process dies (exit code 137 unless told). */
   kill(sandboxId: string, exitCode = 137, options: { oom?: boolean } = {}): void {
     this.engine.kill(this.#name(sandboxId), exitCode, options)
+    this.#onExit?.(sandboxId)
   }
 
   /** Test hook: the sandbox's container is removed by someone else. */
   removeBehindBack(sandboxId: string): void {
     this.engine.destroy(this.#name(sandboxId))
+    this.#onExit?.(sandboxId)
   }
 
   /** Test hook: whether the sandbox's container is paused. */
@@ -236,6 +242,27 @@ export class FakeRuntime implements SandboxRuntime {
   async remove(sandboxId: string, _graceSeconds: number): Promise<void> {
     this.engine.answer('remove a container')
     this.engine.destroy(this.#name(sandboxId))
+    this.#onExit?.(sandboxId)
+  }
+
+  async stop(sandboxId: string, _graceSeconds: number): Promise<void> {
+    this.engine.answer('stop the container')
+    const container = this.#requireOwn(sandboxId, 'stop the container')
+    if (container.state === 'exited') return
+    // Thawed, the agent ends on SIGTERM (exit code 0, as the real one does).
+    container.state = 'running'
+    this.engine.kill(this.#name(sandboxId), 0)
+    this.#onExit?.(sandboxId)
+  }
+
+  async startExisting(sandboxId: string): Promise<void> {
+    this.engine.answer('start the container again')
+    const container = this.#requireOwn(sandboxId, 'start the container again')
+    if (container.state !== 'exited') return
+    container.state = 'running'
+    container.exitCode = null
+    container.oomKilled = false
+    await this.#onStart?.(container.spec)
   }
 
   async listManaged(): Promise<ContainerStatus[]> {
@@ -299,6 +326,7 @@ export class FakeRuntime implements SandboxRuntime {
     await fs.writeFile(path.join(destDir, SAVED_PROCESSES), JSON.stringify({ sandboxId }))
     // Like runsc, the checkpointed container stops and cannot run again.
     this.engine.kill(this.#name(container.sandboxId), 0)
+    this.#onExit?.(container.sandboxId)
   }
 
   #name(sandboxId: string): string {
@@ -310,8 +338,8 @@ export class FakeRuntime implements SandboxRuntime {
     return container?.instanceId === this.instanceId ? container : undefined
   }
 
-  #require(sandboxId: string, action: string): FakeContainer {
-    const container = this.engine.containers.get(this.#name(sandboxId))
+  #requireOwn(sandboxId: string, action: string): FakeContainer {
+    const container = this.#own(sandboxId)
     if (!container) {
       throw new RuntimeError(
         'not_found',
@@ -319,6 +347,18 @@ export class FakeRuntime implements SandboxRuntime {
         {
           sandboxId,
         },
+      )
+    }
+    return container
+  }
+
+  #require(sandboxId: string, action: string): FakeContainer {
+    const container = this.engine.containers.get(this.#name(sandboxId))
+    if (!container) {
+      throw new RuntimeError(
+        'not_found',
+        `sandbox ${sandboxId} has no container (could not ${action})`,
+        { sandboxId },
       )
     }
     return container

@@ -194,6 +194,46 @@ export class DockerRuntime implements SandboxRuntime {
     }
   }
 
+  async stop(sandboxId: string, graceSeconds: number): Promise<void> {
+    const container = this.#docker.getContainer(this.#containerName(sandboxId))
+    const missing = { missing: { sandboxId } }
+    try {
+      const info = await container.inspect()
+      if (info.Config.Labels?.[INSTANCE_LABEL] !== this.#options.instanceId) {
+        throw new RuntimeError('not_found', `sandbox ${sandboxId} has no container`, { sandboxId })
+      }
+      // A frozen process cannot act on SIGTERM: thawed first, it gets its grace.
+      if (info.State.Paused) await container.unpause()
+    } catch (error) {
+      if (error instanceof RuntimeError) throw error
+      throw engineFailure(error, { action: 'stop the container', ...missing })
+    }
+    try {
+      await container.stop({ t: graceSeconds })
+    } catch (error) {
+      // 304: already stopped.
+      if (engineStatus(error) !== 304) {
+        throw engineFailure(error, { action: 'stop the container', ...missing })
+      }
+    }
+  }
+
+  async startExisting(sandboxId: string): Promise<void> {
+    const container = this.#docker.getContainer(this.#containerName(sandboxId))
+    try {
+      const info = await container.inspect()
+      if (info.Config.Labels?.[INSTANCE_LABEL] !== this.#options.instanceId) {
+        throw new RuntimeError('not_found', `sandbox ${sandboxId} has no container`, { sandboxId })
+      }
+      await container.start()
+    } catch (error) {
+      if (error instanceof RuntimeError) throw error
+      // 304: already running.
+      if (engineStatus(error) === 304) return
+      throw engineFailure(error, { action: 'start the container again', missing: { sandboxId } })
+    }
+  }
+
   async remove(sandboxId: string, graceSeconds: number): Promise<void> {
     const container = this.#docker.getContainer(this.#containerName(sandboxId))
     try {
