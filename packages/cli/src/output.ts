@@ -134,6 +134,7 @@ export function formatSandboxDetails(sb: Sandbox): string {
     ['created', `${formatTime(sb.createdAt)} UTC`],
     ['updated', `${formatTime(sb.updatedAt)} UTC`],
     ['expires', sb.expiresAt ? `${formatTime(sb.expiresAt)} UTC` : '-'],
+    ...lifecycleRows(sb),
     ['cpu', `${sb.cpu} cores`],
     ['memory', formatSize(sb.memory)],
     ['network', sb.networkMode],
@@ -142,6 +143,16 @@ export function formatSandboxDetails(sb: Sandbox): string {
     ['metadata', formatMetadata(sb.metadata)],
   ]
   return formatDetails(pairs)
+}
+
+/** Rows of the lifecycle settings, each only when the server sent it (older servers do not). */
+function lifecycleRows(sb: Sandbox): [string, string][] {
+  const rows: [string, string][] = []
+  if (sb.desiredState && sb.desiredState !== sb.state) rows.push(['desired', sb.desiredState])
+  if (sb.onTimeout) rows.push(['on timeout', sb.onTimeout])
+  if (sb.onIdle) rows.push(['on idle', sb.onIdle])
+  if (sb.autoResume !== undefined) rows.push(['auto resume', sb.autoResume ? 'yes' : 'no'])
+  return rows
 }
 
 /** Message text of any thrown value. */

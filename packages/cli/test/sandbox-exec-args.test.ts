@@ -96,7 +96,36 @@ describe('wm sandbox arguments', () => {
       cpu: 0.5,
       memory: '512m',
       networkMode: 'bridge',
+      onIdle: undefined,
+      onTimeout: undefined,
+      autoResume: undefined,
     })
+  })
+
+  test('create: lifecycle flags; neither --auto-resume nor --no-auto-resume leaves it unset', async () => {
+    const create = (...flags: string[]) =>
+      parsed(['sandbox', 'create'], ['sandbox', 'create', '--workspace', 'ws1', ...flags])
+    const [paused] = await create('--on-idle', 'pause', '--on-timeout', 'stop', '--auto-resume')
+    assert.deepEqual(createParams(paused as never), {
+      ...createParams({ workspace: 'ws1' }),
+      onIdle: 'pause',
+      onTimeout: 'stop',
+      autoResume: true,
+    })
+    const [off] = await create('--no-auto-resume')
+    assert.equal(createParams(off as never).autoResume, false)
+    const [unset] = await create()
+    assert.deepEqual(unset, { workspace: 'ws1' })
+    assert.equal(createParams(unset as never).autoResume, undefined)
+    await assert.rejects(create('--on-idle', 'sleep'), CommanderError)
+    await assert.rejects(create('--on-timeout', 'resume'), CommanderError)
+  })
+
+  test('stop, start, pause and resume take one sandbox id', async () => {
+    for (const verb of ['stop', 'start', 'pause', 'resume']) {
+      assert.deepEqual(await parsed(['sandbox', verb], ['sb', verb, 's1']), ['s1', {}])
+      await assert.rejects(parsed(['sandbox', verb], ['sandbox', verb]), CommanderError)
+    }
   })
 
   test('create needs --workspace; --network and --state are checked', async () => {
@@ -130,6 +159,10 @@ describe('wm sandbox arguments', () => {
         ['sandbox', 'wait', 's1', '--state', 'stopped', '--timeout', '2.5'],
       ),
       ['s1', { state: 'stopped', timeout: 2.5 }],
+    )
+    assert.deepEqual(
+      await parsed(['sandbox', 'wait'], ['sandbox', 'wait', 's1', '--state', 'paused']),
+      ['s1', { state: 'paused' }],
     )
   })
 })

@@ -46,4 +46,22 @@ describe('sandbox output', () => {
     assert.match(text, /\nnetwork: +none\nenv: +TOKEN, DEBUG\nmetadata: +team=core\n$/)
     assert.doesNotMatch(text, /secret/)
   })
+
+  test('the details view shows the lifecycle settings a server sends, between expires and cpu', () => {
+    const text = formatSandboxDetails({
+      ...sandbox,
+      state: 'stopping',
+      desiredState: 'stopped',
+      onIdle: 'pause',
+      onTimeout: 'stop',
+      autoResume: false,
+    })
+    assert.match(
+      text,
+      /\nexpires: +2026-11-24 10:10:05 UTC\ndesired: +stopped\non timeout: +stop\non idle: +pause\nauto resume: +no\ncpu: +0\.5 cores\n/,
+    )
+    const settled = formatSandboxDetails({ ...sandbox, desiredState: 'running', autoResume: true })
+    assert.match(settled, /\nexpires: .*\nauto resume: +yes\ncpu: /)
+    assert.doesNotMatch(settled, /desired/)
+  })
 })

@@ -1,13 +1,37 @@
-/** `wm sandbox create|list|get|rm|wait`. */
+/** `wm sandbox create|list|get|stop|start|pause|resume|rm|wait`. */
 import { Option, type Command } from 'commander'
-import type { CreateSandboxParams, NetworkMode, SandboxState } from 'workspace-sdk'
+import type {
+  CreateSandboxParams,
+  LifecycleAction,
+  NetworkMode,
+  Sandbox,
+  SandboxState,
+} from 'workspace-sdk'
 import type { CliContext } from '../context.js'
 import { parseCpu, parseMemory, parseSeconds, parseWholeSeconds } from '../option-values.js'
 import { formatSandboxDetails, formatSandboxTable } from '../output.js'
 import { parseMetaEntry } from './workspace.js'
 
-const STATES: SandboxState[] = ['starting', 'running', 'stopping', 'stopped', 'error']
+const STATES: SandboxState[] = [
+  'starting',
+  'running',
+  'pausing',
+  'paused',
+  'resuming',
+  'stopping',
+  'stopped',
+  'error',
+]
 const NETWORK_MODES: NetworkMode[] = ['none', 'bridge']
+const LIFECYCLE_ACTIONS: LifecycleAction[] = ['delete', 'stop', 'pause']
+
+/** `wm sandbox <verb> <id>` commands that change a sandbox's state, and what each says. */
+const STATE_CHANGES = [
+  ['stop', 'end its processes and stop it; its root filesystem and workspace stay'],
+  ['start', 'run a stopped sandbox again'],
+  ['pause', 'freeze its processes (a stopped sandbox cannot be paused)'],
+  ['resume', 'make a paused (or stopped) sandbox run again'],
+] as const
 
 /** Options of `wm sandbox create`, as commander parses them. */
 export interface CreateSandboxFlags {
@@ -20,6 +44,9 @@ export interface CreateSandboxFlags {
   cpu?: number | string
   memory?: number | string
   network?: NetworkMode
+  onIdle?: LifecycleAction
+  onTimeout?: LifecycleAction
+  autoResume?: boolean
 }
 
 /** The SDK parameters for `wm sandbox create` flags. */
@@ -34,6 +61,9 @@ export function createParams(flags: CreateSandboxFlags): CreateSandboxParams {
     cpu: flags.cpu,
     memory: flags.memory,
     networkMode: flags.network,
+    onIdle: flags.onIdle,
+    onTimeout: flags.onTimeout,
+    autoResume: flags.autoResume,
   }
 }
 
@@ -42,7 +72,7 @@ export function registerSandboxCommands(program: Command, context: CliContext): 
   const sandbox = program
     .command('sandbox')
     .alias('sb')
-    .description('create, list, inspect, wait for and delete sandboxes')
+    .description('create, list, inspect, stop, start, pause, resume, wait for and delete sandboxes')
   const service = () => context.client().sandbox
 
   sandbox
@@ -53,10 +83,26 @@ export function registerSandboxCommands(program: Command, context: CliContext): 
     .option('--name <name>', 'human-readable name')
     .option('--env <key=value...>', 'environment entry (repeatable)', parseMetaEntry)
     .option('--meta <key=value...>', 'metadata entry (repeatable)', parseMetaEntry)
-    .option('--timeout <seconds>', 'remove the sandbox this long after creation', parseWholeSeconds)
+    .option('--timeout <seconds>', 'apply --on-timeout this long after creation', parseWholeSeconds)
     .option('--cpu <cores>', 'CPU limit: 0.5, 1c or 500m', parseCpu)
     .option('--memory <size>', 'memory limit: bytes, 512m or 2g', parseMemory)
     .addOption(new Option('--network <mode>', 'network (default: none)').choices(NETWORK_MODES))
+    .addOption(
+      new Option(
+        '--on-idle <action>',
+        "what to do once it has been idle too long (default: the server's)",
+      ).choices(LIFECYCLE_ACTIONS),
+    )
+    .addOption(
+      new Option('--on-timeout <action>', 'what to do once --timeout is reached').choices(
+        LIFECYCLE_ACTIONS,
+      ),
+    )
+    .option(
+      '--auto-resume',
+      'calls that need it running start or resume it first (default when an action is stop or pause)',
+    )
+    .option('--no-auto-resume', 'such calls fail while it is paused or stopped')
     .action(async (flags: CreateSandboxFlags) => {
       context.result(await service().create(createParams(flags)), (sb) => `${sb.id}\n`)
     })
@@ -79,6 +125,17 @@ export function registerSandboxCommands(program: Command, context: CliContext): 
     .action(async (id: string) => {
       context.result(await service().get(id), formatSandboxDetails)
     })
+
+  for (const [verb, description] of STATE_CHANGES) {
+    sandbox
+      .command(verb)
+      .argument('<id>', 'sandbox id')
+      .description(`${description}; print the sandbox as get does`)
+      .action(async (id: string) => {
+        const changed: Sandbox = await service()[verb](id)
+        context.result(changed, formatSandboxDetails)
+      })
+  }
 
   sandbox
     .command('rm')
