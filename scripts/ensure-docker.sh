@@ -7,7 +7,7 @@
 # What we found on these machines (Debian bookworm VM, root, no systemd, no
 # container registry), with docker.io 20.10.24 from Debian:
 # - Storage driver: overlay2 works (ext4 root, overlay built into the kernel).
-#   No /etc/docker/daemon.json is written: dockerd probes drivers itself
+#   daemon.json sets no storage driver: dockerd probes drivers itself
 #   (overlay2, fuse-overlayfs, aufs, overlay, ..., vfs) and falls back on its
 #   own; with /var/lib/docker on an overlay filesystem it chose vfs (checked),
 #   which works but copies every layer, so we warn when vfs is in use.
@@ -28,40 +28,46 @@ engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
 
 DAEMON_JSON=/etc/docker/daemon.json
 RUNSC_BIN="$WM_RUNSC_BIN"
+RELOAD_WAIT_SECONDS=10
 
-# Registers gVisor (scripts/ensure-gvisor.sh installs it) as the runtime
-# "runsc", with the experimental mode `docker checkpoint` needs. Writes
-# daemon.json only when there is none, or when it is the one this script
-# wrote (it names $RUNSC_BIN); an engine configured otherwise is left alone.
-# --host-uds=create lets the agent's socket reach the server;
-# --overlay2=none keeps the root filesystem's writes on disk, where
-# `docker commit` (checkpoint images) and the memory limit expect them.
-# Prints "changed" when it wrote the file.
+# Writes $DAEMON_JSON (live-restore; gVisor as runtime runsc when installed)
+# unless someone else's is there; prints written, unchanged or foreign.
 configure_daemon() {
-  [ -x "$RUNSC_BIN" ] || return 0
-  if [ -e "$DAEMON_JSON" ] && ! grep -q "\"$RUNSC_BIN\"" "$DAEMON_JSON"; then
-    grep -q '"runsc"' "$DAEMON_JSON" ||
-      log "docker: $DAEMON_JSON is not ours and registers no runsc: WM_RUNTIME=runsc is unavailable"
-    return 0
-  fi
-  local wanted
-  wanted="$(printf '{\n  "experimental": true,\n  "runtimes": {\n    "runsc": {\n      "path": "%s",\n      "runtimeArgs": ["--host-uds=create", "--overlay2=none"]\n    }\n  }\n}\n' "$RUNSC_BIN")"
-  if [ "$(cat "$DAEMON_JSON" 2>/dev/null)" != "$wanted" ]; then
-    mkdir -p "$(dirname "$DAEMON_JSON")"
-    printf '%s\n' "$wanted" >"$DAEMON_JSON.tmp" && mv -f "$DAEMON_JSON.tmp" "$DAEMON_JSON"
-    log "docker: registered gVisor as runtime runsc in $DAEMON_JSON"
-    echo changed
+  bash "$(dirname "${BASH_SOURCE[0]}")/docker-daemon-json.sh" "$DAEMON_JSON" "$RUNSC_BIN"
+}
+
+live_restore() { timeout 10 docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null || true; }
+
+# Makes a running engine read $DAEMON_JSON again. live-restore and runtimes
+# are reloaded on SIGHUP; the experimental mode is read at start only.
+reload_engine() {
+  log "docker: reloading dockerd (SIGHUP) for $DAEMON_JSON"
+  kill -HUP "$(pidof dockerd)"
+  local deadline=$(($(date +%s) + RELOAD_WAIT_SECONDS))
+  until [ "$(live_restore)" = true ]; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      log "docker: WARNING: the engine still runs without live-restore after ${RELOAD_WAIT_SECONDS}s (see $DOCKERD_LOG): an engine restart stops every sandbox"
+      return 0
+    fi
+    sleep 0.2
+  done
+  log "docker: engine reloaded: live-restore on"
+  if [ -x "$RUNSC_BIN" ] && [ "$(docker info --format '{{.ExperimentalBuild}}' 2>/dev/null)" != true ]; then
+    log "docker: restart dockerd for process checkpoints (experimental mode is read at start only)"
   fi
 }
 
 if have docker && engine_answers; then
   log "docker: engine answers ($(docker version --format 'server {{.Server.Version}}' 2>/dev/null || echo 'version unknown'))"
-  if is_root && [ "$(configure_daemon)" = changed ] && pidof dockerd >/dev/null; then
-    # Runtimes are reloaded on SIGHUP; the experimental mode needs a restart.
-    kill -HUP "$(pidof dockerd)"
-    sleep 1
-    [ "$(docker info --format '{{.ExperimentalBuild}}' 2>/dev/null)" = true ] ||
-      log "docker: restart dockerd for process checkpoints (experimental mode is read at start only)"
+  if is_root && pidof dockerd >/dev/null; then
+    # Reload when the file changed, or when ours was written but never read
+    # (an earlier run stopped before reloading).
+    case "$(configure_daemon)" in
+      written) reload_engine ;;
+      unchanged) [ "$(live_restore)" = true ] || reload_engine ;;
+    esac
+  elif [ "$(live_restore)" != true ]; then
+    log "docker: WARNING: the engine runs without live-restore: an engine restart stops every sandbox"
   fi
   exit 0
 fi
@@ -117,7 +123,7 @@ clear_stale_pidfile() {
 if pidof dockerd >/dev/null; then
   log "docker: dockerd is running (pid $(pidof dockerd)) but does not answer yet; waiting"
 else
-  is_root && configure_daemon >/dev/null
+  configure_daemon >/dev/null
   clear_stale_pidfile /var/run/docker.pid dockerd
   clear_stale_pidfile /var/run/docker/containerd/containerd.pid containerd
   log "docker: starting dockerd (log: $DOCKERD_LOG)"

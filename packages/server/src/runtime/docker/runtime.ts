@@ -15,6 +15,7 @@ import { engineStatus } from './connection.js'
 import { engineFailure } from './engine-errors.js'
 import { watchEngine } from './events.js'
 import { commitContainer, ensureVolume, imageCommand } from './images.js'
+import { probeLiveRestore } from './live-restore.js'
 import {
   checkpointContainer,
   placeCheckpoint,
@@ -55,6 +56,7 @@ export class DockerRuntime implements SandboxRuntime {
   readonly capabilities: RuntimeCapabilities = { processCheckpoints: false, networkless: false }
   readonly #docker: Docker
   readonly #options: DockerRuntimeOptions
+  #liveRestore: boolean | null = null
   /** Docker's data root, known once `probe` found process checkpoints work. */
   #rootDir: string | null = null
   /** The host's size, once the engine told it (it does not change while the engine runs). */
@@ -65,8 +67,21 @@ export class DockerRuntime implements SandboxRuntime {
     this.#docker = options.docker
   }
 
+  /**
+   * Whether the engine keeps sandboxes running across its own restart (live-restore), as
+   * `probe` found it (and warned when not); `null` until the engine has told.
+   */
+  get liveRestore(): boolean | null {
+    return this.#liveRestore
+  }
+
   async probe(): Promise<void> {
     const { ociRuntime, log } = this.#options
+    try {
+      this.#liveRestore = await probeLiveRestore(this.#docker, log)
+    } catch (error) {
+      log.warn({ err: error }, 'could not ask the engine whether it has live-restore')
+    }
     if (!ociRuntime) return
     try {
       const support = await probeRunsc(this.#docker, ociRuntime, log)
