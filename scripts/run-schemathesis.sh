@@ -68,15 +68,22 @@ remove_new() {
 }
 
 cleanup() {
-  remove_new sandboxes '?force=true'
-  remove_new workspaces ''
+  if [ -f "$WORK/workspaces.before" ]; then
+    remove_new sandboxes '?force=true'
+    remove_new workspaces ''
+  fi
   rm -rf "$WORK"
 }
+trap cleanup EXIT
 
+if ! curl -fsS --max-time 10 -o /dev/null "$URL/health"; then
+  say "no server answers at $URL/health"
+  echo "schemathesis: 0 passed, 1 failed"
+  exit 1
+fi
 ensure_venv
 ids sandboxes | sort >"$WORK/sandboxes.before"
 ids workspaces | sort >"$WORK/workspaces.before"
-trap cleanup EXIT
 
 say "running against $URL (seed $SEED, at most $MAX_EXAMPLES examples per operation, ${MAX_TIME}s)"
 t0=$(date +%s)
