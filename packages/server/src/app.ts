@@ -24,6 +24,9 @@ import { SandboxService } from './services/sandboxes.js'
 import { ProcessService } from './services/processes.js'
 import { Reconciler } from './services/reconciler.js'
 import { sandboxRoutes } from './routes/sandboxes.js'
+import { lifecycleRoutes } from './routes/lifecycle.js'
+import type { Clock } from './services/lifecycle/clock.js'
+import type { RestartPolicy } from './services/lifecycle/recovery.js'
 import { processRoutes } from './routes/processes.js'
 import { processStdinRoutes } from './routes/process-stdin.js'
 import { PtyService } from './services/ptys.js'
@@ -53,6 +56,16 @@ export interface AppDeps {
   pluginSearchPaths?: readonly string[]
   /** Janitor period in ms instead of WORKSPACE_JANITOR_INTERVAL_SECONDS (tests go below its 10 s floor). */
   janitorIntervalMs?: number
+  /** Time for the janitor, expiry and restart back-off (tests drive their own). */
+  clock?: Clock
+  /** How a sandbox whose container died is brought back (tests shorten it). */
+  restartPolicy?: RestartPolicy
+  /** Handed the services that act on time, so tests can run a sweep or a pass at once. */
+  expose?: (services: {
+    janitor: Janitor
+    reconciler: Reconciler
+    sandboxes: SandboxService
+  }) => void
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
@@ -161,7 +174,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }
 
   const runtime = deps.runtime ?? createRuntime(config, app.log)
-  const activity = new ActivityTracker()
+  const clock = deps.clock
+  const activity = new ActivityTracker(undefined, clock ? () => clock.now() : Date.now)
   registerActivityTracking(app, activity)
   const plugins = await setUpPlugins(app, config, deps.pluginSearchPaths)
   const sandboxes = new SandboxService({
@@ -172,11 +186,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     log: app.log,
     activity,
     kinds: plugins.kinds,
+    ...(clock ? { clock } : {}),
+    ...(deps.restartPolicy ? { restartPolicy: deps.restartPolicy } : {}),
   })
   const janitor = new Janitor({
     store,
-    sandboxes,
+    lifecycle: sandboxes.lifecycle,
     activity,
+    ...(clock ? { clock } : {}),
     log: app.log,
     idleTtlSeconds: config.janitor.idleTtlSeconds,
     intervalMs: deps.janitorIntervalMs ?? config.janitor.intervalSeconds * 1000,
@@ -187,7 +204,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const reconciler = new Reconciler({
     store,
     runtime,
-    sandboxes,
+    lifecycle: sandboxes.lifecycle,
     log: app.log,
     intervalSeconds: config.reconcileIntervalSeconds,
   })
@@ -199,8 +216,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   app.addHook('preClose', async () => {
     reconciler.stop()
-    sandboxes.stop()
+    await sandboxes.stop()
   })
+  deps.expose?.({ janitor, reconciler, sandboxes })
   const checkpoints = new CheckpointService({
     enabled: config.checkpointsEnabled,
     store,
@@ -225,6 +243,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     workspaces,
     maxTransferBytes: config.maxFileTransferBytes,
   })
+  lifecycleRoutes(app, sandboxes)
   sandboxRoutes(
     app,
     sandboxes,

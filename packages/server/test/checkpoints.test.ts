@@ -245,14 +245,10 @@ test('checkpointing a sandbox that does not exist or is not running', TIMEOUT, a
   const missing = await app.inject({ method: 'POST', url: '/v1/sandboxes/sb_nope/checkpoints' })
   assert.equal(missing.statusCode, 404)
   assert.equal(missing.json().error.code, 2001)
+  // Without auto_resume (the default with on_idle delete), a stopped sandbox is not started for it.
   const { sandboxId } = await createSandbox(t, app)
-  await docker.getContainer(`wm_ws_${sandboxId}`).kill()
-  for (let i = 0; i < 100; i++) {
-    const state = (await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}` })).json()
-      .state
-    if (state === 'error') break
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  const stopped = await app.inject({ method: 'POST', url: `/v1/sandboxes/${sandboxId}/stop` })
+  assert.equal(stopped.json().state, 'stopped')
   const refused = await app.inject({
     method: 'POST',
     url: `/v1/sandboxes/${sandboxId}/checkpoints`,

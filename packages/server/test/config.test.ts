@@ -23,7 +23,11 @@ test('defaults follow the seed table, with /workspace and 127.0.0.1:8080', () =>
   assert.equal(config.sandboxDefaults.toolsVolume, 'wm_tools_cache')
   assert.equal(config.sandboxDefaults.applicationKind, null)
   assert.equal(config.checkpointsEnabled, true)
-  assert.deepEqual(config.janitor, { idleTtlSeconds: 7200, intervalSeconds: 3600 })
+  assert.deepEqual(config.janitor, {
+    idleTtlSeconds: 7200,
+    intervalSeconds: 3600,
+    idleAction: 'delete',
+  })
   assert.deepEqual(config.docker, { clientTimeoutSeconds: 180, platform: null, host: null })
   assert.deepEqual(config.uploadTokens, {
     secret: 'dev-upload-token-secret',
@@ -70,6 +74,7 @@ test('every variable is read', () => {
     WORKSPACE_ENABLE_CHECKPOINTS: 'false',
     WORKSPACE_STOP_TIMEOUT_SECONDS: '2',
     WORKSPACE_IDLE_TTL_SECONDS: '60',
+    WORKSPACE_IDLE_ACTION: 'pause',
     WORKSPACE_JANITOR_INTERVAL_SECONDS: '30',
     WORKSPACE_TOOLS_VOLUME: 'tools',
     WORKSPACE_PORT_PROXY_HOST: 'proxy.local',
@@ -114,7 +119,7 @@ test('every variable is read', () => {
   assert.equal(config.sandboxDefaults.toolsVolume, 'tools')
   assert.equal(config.sandboxDefaults.runtime, 'runsc')
   assert.equal(config.checkpointsEnabled, false)
-  assert.deepEqual(config.janitor, { idleTtlSeconds: 60, intervalSeconds: 30 })
+  assert.deepEqual(config.janitor, { idleTtlSeconds: 60, intervalSeconds: 30, idleAction: 'pause' })
   assert.equal(config.portProxyHost, 'proxy.local')
   assert.deepEqual(config.docker, {
     clientTimeoutSeconds: 20,
@@ -156,6 +161,14 @@ test('WM_LOG_FILE wins over WM_LOG_DIR, and WM_LOG_LEVEL over LOG_LEVEL', () => 
   assert.equal(config.logging.level, 'debug')
   assert.equal(loadConfig({ LOG_LEVEL: 'ERROR' }).logging.level, 'error')
   assert.equal(loadConfig({ LOG_LEVEL: 'CRITICAL' }).logging.level, 'fatal')
+})
+
+test('WORKSPACE_IDLE_ACTION is delete, stop or pause', () => {
+  assert.equal(loadConfig({ WORKSPACE_IDLE_ACTION: 'stop' }).janitor.idleAction, 'stop')
+  assert.throws(
+    () => loadConfig({ WORKSPACE_IDLE_ACTION: 'hibernate' }),
+    /WORKSPACE_IDLE_ACTION.*expected one of delete, stop, pause/,
+  )
 })
 
 test('the janitor interval has a floor of 10 seconds', () => {

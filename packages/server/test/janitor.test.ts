@@ -9,7 +9,6 @@ import pino from 'pino'
 import WebSocket from 'ws'
 import { ActivityTracker } from '../src/services/activity.js'
 import { Janitor } from '../src/services/janitor.js'
-import type { SandboxService } from '../src/services/sandboxes.js'
 import type { MetadataStore, SandboxRecord } from '../src/store/index.js'
 import { containersOf, createSandbox, sandboxApp } from './helpers/sandbox.js'
 
@@ -53,38 +52,56 @@ test('ActivityTracker: touch, busy while open, idle clock never before its start
   assert.equal(activity.lastActivity(old), start)
 })
 
-test('Janitor: removes only what is idle past the TTL, skips busy, starting and stopping sandboxes', async () => {
+test('Janitor: acts only on what is idle past the TTL; skips busy, paused, stopped and mid-operation sandboxes', async () => {
   const now = Date.now()
-  const record = (id: string, state: SandboxRecord['state'], ageSeconds: number) =>
-    ({ id, state, createdAt: new Date(now - ageSeconds * 1000).toISOString() }) as SandboxRecord
+  const record = (
+    id: string,
+    state: SandboxRecord['state'],
+    ageSeconds: number,
+    onIdle: SandboxRecord['onIdle'] = 'delete',
+  ) =>
+    ({
+      id,
+      state,
+      onIdle,
+      createdAt: new Date(now - ageSeconds * 1000).toISOString(),
+    }) as SandboxRecord
   const records = [
     record('sb_idle', 'running', 100),
     record('sb_failed', 'error', 100),
+    record('sb_failed_kept', 'error', 100, 'stop'),
     record('sb_recent', 'running', 5),
     record('sb_busy', 'running', 100),
     record('sb_touched', 'running', 100),
     record('sb_starting', 'starting', 100),
     record('sb_stopping', 'stopping', 100),
+    record('sb_paused', 'paused', 100, 'pause'),
+    record('sb_stopped', 'stopped', 100, 'stop'),
+    record('sb_to_pause', 'running', 100, 'pause'),
   ]
   const activity = new ActivityTracker(now - 1_000_000)
   activity.begin('sb_busy')
   activity.touch('sb_touched', now - 2000)
-  const deleted: Array<[string, boolean]> = []
+  const asked: Array<[string, string]> = []
   const janitor = new Janitor({
     store: { listSandboxes: async () => records } as unknown as MetadataStore,
-    sandboxes: {
-      delete: async (id: string, force: boolean) => void deleted.push([id, force]),
-    } as unknown as SandboxService,
+    lifecycle: {
+      applyAction: async (id: string, cause: 'idle' | 'timeout', stillDue?: () => boolean) => {
+        assert.equal(stillDue?.(), true)
+        asked.push([id, cause])
+      },
+    },
     activity,
     log: pino({ level: 'silent' }),
     idleTtlSeconds: 10,
     intervalMs: 60_000,
   })
-  assert.deepEqual((await janitor.sweep()).sort(), ['sb_failed', 'sb_idle'])
-  // Removal is the graceful delete (force=false: SIGTERM, WORKSPACE_STOP_TIMEOUT_SECONDS, SIGKILL).
-  assert.deepEqual(deleted.sort(), [
-    ['sb_failed', false],
-    ['sb_idle', false],
+  assert.deepEqual((await janitor.sweep()).sort(), ['sb_failed', 'sb_idle', 'sb_to_pause'])
+  // The controller applies each sandbox's own on_idle (delete is the graceful one).
+  assert.deepEqual(asked.sort(), [
+    ['sb_failed', 'idle'],
+    ['sb_idle', 'idle'],
+    ['sb_to_pause', 'idle'],
   ])
 })
 
@@ -92,7 +109,8 @@ test('an idle sandbox is stopped and removed after WORKSPACE_IDLE_TTL_SECONDS', 
   const { app, config } = await sandboxApp(t, FAST.env, FAST.deps)
   const { sandboxId, sandbox } = await createSandbox(t, app)
   assert.equal(sandbox.last_activity_at, sandbox.created_at)
-  const created = Date.now()
+  // The idle clock starts at created_at, which is before a (slow) create answers.
+  const created = Date.parse(sandbox.created_at as string)
   await waitUntil(async () => !(await listed(app)).includes(sandboxId), 20_000, 'it is removed')
   const after = (Date.now() - created) / 1000
   assert.ok(after >= 1.9, `removed after ${after} s, before the TTL`)

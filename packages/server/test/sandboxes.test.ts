@@ -174,19 +174,43 @@ test('a sandbox past its timeout is stopped and removed', async (t) => {
   assert.deepEqual(await containersOf(config), [])
 })
 
-test('a container killed behind the server’s back puts the sandbox in error', async (t) => {
+test('a container killed behind the server’s back is restarted; with no restarts left it is an error', async (t) => {
   const { app } = await sandboxApp(t)
   const { sandboxId } = await createSandbox(t, app)
+  const before = await docker.getContainer(`wm_ws_${sandboxId}`).inspect()
   await docker.getContainer(`wm_ws_${sandboxId}`).kill()
-  const deadline = Date.now() + 15_000
-  let sandbox = { state: 'running', error_message: null }
-  while (Date.now() < deadline && sandbox.state === 'running') {
+  const deadline = Date.now() + 60_000
+  let back = false
+  while (Date.now() < deadline && !back) {
     await sleep(200)
-    sandbox = (await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}` })).json()
+    const state = (await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}` })).json()
+      .state
+    const info = await docker.getContainer(`wm_ws_${sandboxId}`).inspect()
+    back =
+      state === 'running' && info.State.Running && info.State.StartedAt !== before.State.StartedAt
+  }
+  assert.ok(back, 'running again')
+  assert.equal((await docker.getContainer(`wm_ws_${sandboxId}`).inspect()).Id, before.Id)
+  assert.equal((await run(app, sandboxId, { cmd: 'true' })).status, 200)
+
+  const strict = await sandboxApp(
+    t,
+    {},
+    { restartPolicy: { attempts: 0, backoffMs: 0, windowMs: 1 } },
+  )
+  const other = await createSandbox(t, strict.app)
+  await docker.getContainer(`wm_ws_${other.sandboxId}`).kill()
+  let sandbox = { state: 'running', error_message: null }
+  const until = Date.now() + 15_000
+  while (Date.now() < until && sandbox.state === 'running') {
+    await sleep(200)
+    sandbox = (
+      await strict.app.inject({ method: 'GET', url: `/v1/sandboxes/${other.sandboxId}` })
+    ).json()
   }
   assert.equal(sandbox.state, 'error')
-  assert.match(String(sandbox.error_message), /exited unexpectedly|stopped|vanished/)
-  const refused = await run(app, sandboxId, { cmd: 'true' })
+  assert.match(String(sandbox.error_message), /exited unexpectedly/)
+  const refused = await run(strict.app, other.sandboxId, { cmd: 'true' })
   assert.equal(refused.status, 409)
   assert.equal(refused.json.error.code, 2002)
 })

@@ -1,10 +1,41 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { MetadataStore, WorkspaceRecord } from '../src/store/index.js'
+import type { MetadataStore, SandboxRecord, WorkspaceRecord } from '../src/store/index.js'
 
 function record(id: string, extra: Partial<WorkspaceRecord> = {}): WorkspaceRecord {
   const now = new Date().toISOString()
   return { id, name: null, metadata: null, createdAt: now, updatedAt: now, ...extra }
+}
+
+/** A sandbox row of workspace `ws_1` with the lifecycle fields set to non-defaults. */
+export function sandboxRecord(id: string, extra: Partial<SandboxRecord> = {}): SandboxRecord {
+  const now = new Date().toISOString()
+  return {
+    id,
+    workspaceId: 'ws_1',
+    name: null,
+    template: 'wm-test:latest',
+    state: 'starting',
+    env: { A: '1' },
+    metadata: null,
+    timeout: 60,
+    nanoCpus: 1e9,
+    memoryBytes: 256 * 1024 ** 2,
+    networkMode: 'none',
+    applicationKind: null,
+    errorMessage: null,
+    agentToken: 'secret',
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: null,
+    desiredState: 'running',
+    operation: 'create',
+    onIdle: 'pause',
+    onTimeout: 'stop',
+    autoResume: true,
+    image: null,
+    ...extra,
+  }
 }
 
 /**
@@ -129,5 +160,32 @@ export function storeContract(name: string, open: () => Promise<MetadataStore>):
       (await store.listCheckpoints('sb_1')).map((c) => c.id),
       ['ck_1'],
     )
+  })
+
+  withStore('sandboxes: lifecycle fields are kept and updated one by one', async (store) => {
+    await store.insertWorkspace(record('ws_1'))
+    const row = sandboxRecord('sb_1')
+    await store.insertSandbox(row)
+    assert.deepEqual(await store.getSandbox('sb_1'), row)
+    const paused = await store.updateSandbox('sb_1', {
+      state: 'paused',
+      desiredState: 'paused',
+      operation: null,
+    })
+    assert.deepEqual(
+      [paused?.state, paused?.desiredState, paused?.operation, paused?.onIdle, paused?.autoResume],
+      ['paused', 'paused', null, 'pause', true],
+    )
+    const restored = await store.updateSandbox('sb_1', { image: 'wm-checkpoint:ck_1' })
+    assert.equal(restored?.image, 'wm-checkpoint:ck_1')
+    assert.equal(restored?.state, 'paused', 'fields not named are left as they are')
+    assert.deepEqual(
+      (await store.listSandboxes({ state: 'paused' })).map((s) => s.id),
+      ['sb_1'],
+    )
+    assert.equal(await store.updateSandbox('sb_none', { state: 'running' }), undefined)
+    await store.insertSandbox(sandboxRecord('sb_2', { autoResume: false, onIdle: 'delete' }))
+    const second = await store.getSandbox('sb_2')
+    assert.deepEqual([second?.autoResume, second?.onIdle], [false, 'delete'])
   })
 }

@@ -48,6 +48,12 @@ async function storeWithSandbox(file: string, sealer?: ValueSealer): Promise<Sql
     createdAt: now,
     updatedAt: now,
     expiresAt: null,
+    desiredState: 'running',
+    operation: null,
+    onIdle: 'delete',
+    onTimeout: 'delete',
+    autoResume: false,
+    image: null,
   }
   await store.insertSandbox(record)
   return store

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { SqliteStore } from '../src/store/index.js'
+import { MIGRATIONS } from '../src/store/migrations.js'
 import { storeContract } from './store-contract.js'
 import { tempDir } from './helpers/app.js'
 
@@ -54,4 +55,41 @@ test('sqlite: past export id 65535 the lowest free id is used', async (t) => {
   assert.equal(await store.nfsExportId('ws_c'), 1)
   await add('ws_d')
   assert.equal(await store.nfsExportId('ws_d'), 3)
+})
+
+test('sqlite: a sandbox row written before the lifecycle columns reads as it was', async (t) => {
+  const dir = await tempDir(t)
+  const file = path.join(dir, 'wm.db')
+  const Database = (await import('better-sqlite3')).default
+  const raw = new Database(file)
+  // The schema as it was before the lifecycle migration (the last one).
+  for (const sql of MIGRATIONS.slice(0, -1)) raw.exec(sql)
+  raw.pragma(`user_version = ${MIGRATIONS.length - 1}`)
+  const now = new Date().toISOString()
+  raw
+    .prepare('INSERT INTO workspaces (id, created_at, updated_at) VALUES (?, ?, ?)')
+    .run('ws_1', now, now)
+  const insert = raw.prepare(
+    `INSERT INTO sandboxes (id, workspace_id, template, state, nano_cpus, memory_bytes,
+       network_mode, agent_token, created_at, updated_at) VALUES (?, 'ws_1', 'img', ?, 1, 1, 'none', 't', ?, ?)`,
+  )
+  insert.run('sb_running', 'running', now, now)
+  insert.run('sb_stopped', 'stopped', now, now)
+  raw.close()
+  const store = new SqliteStore(file)
+  t.after(() => store.close())
+  const running = await store.getSandbox('sb_running')
+  assert.deepEqual(
+    [
+      running?.state,
+      running?.desiredState,
+      running?.operation,
+      running?.onIdle,
+      running?.onTimeout,
+    ],
+    ['running', 'running', null, 'delete', 'delete'],
+  )
+  assert.equal(running?.autoResume, false)
+  assert.equal(running?.image, null)
+  assert.equal((await store.getSandbox('sb_stopped'))?.desiredState, 'stopped')
 })

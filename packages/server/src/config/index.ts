@@ -62,7 +62,12 @@ export interface Config {
   }
   reconcileIntervalSeconds: number
   checkpointsEnabled: boolean
-  janitor: { idleTtlSeconds: number; intervalSeconds: number }
+  janitor: {
+    idleTtlSeconds: number
+    intervalSeconds: number
+    /** WORKSPACE_IDLE_ACTION: the default on_idle (and on_timeout) of new sandboxes. */
+    idleAction: 'delete' | 'stop' | 'pause'
+  }
   portProxyHost: string | null
   /** WORKSPACE_PUBLIC_BASE_URL without a trailing slash: the base of URLs handed out (token URLs, port hints). */
   publicBaseUrl: string | null
@@ -276,6 +281,12 @@ export function loadConfig(env: Env = process.env): Config {
     checkpointsEnabled: readBool(env, 'WORKSPACE_ENABLE_CHECKPOINTS', true),
     janitor: {
       idleTtlSeconds: readInt(env, 'WORKSPACE_IDLE_TTL_SECONDS', 7200, { min: 1 }),
+      idleAction: readChoice(
+        env,
+        'WORKSPACE_IDLE_ACTION',
+        ['delete', 'stop', 'pause'] as const,
+        'delete',
+      ),
       intervalSeconds: Math.max(
         JANITOR_MIN_INTERVAL_SECONDS,
         readInt(env, 'WORKSPACE_JANITOR_INTERVAL_SECONDS', 3600, { min: 1 }),

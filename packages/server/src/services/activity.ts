@@ -13,13 +13,16 @@ export class ActivityTracker {
   readonly #open = new Map<string, number>()
   /** Activity older than this is unknown (kept in memory only): the idle clock starts here. */
   readonly #since: number
+  readonly #clock: () => number
 
-  constructor(now = Date.now()) {
-    this.#since = now
+  /** `clock` tells the time of activity (tests give their own); `now` starts the idle clock. */
+  constructor(now?: number, clock: () => number = Date.now) {
+    this.#clock = clock
+    this.#since = now ?? clock()
   }
 
   /** Records activity on `id` now. */
-  touch(id: string, now = Date.now()): void {
+  touch(id: string, now = this.#clock()): void {
     this.#last.set(id, Math.max(now, this.#last.get(id) ?? 0))
   }
 

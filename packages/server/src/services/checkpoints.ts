@@ -4,11 +4,12 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Checkpoint, Sandbox } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
-import type { CheckpointRecord, MetadataStore } from '../store/index.js'
+import type { CheckpointRecord, MetadataStore, SandboxRecord } from '../store/index.js'
 import type { SandboxRuntime } from '../runtime/types.js'
 import { copyTree, replaceContents } from '../storage/snapshot.js'
 import type { SandboxService } from './sandboxes.js'
 import type { WorkspaceService } from './workspaces.js'
+import type { SandboxTransitions } from './lifecycle/transitions.js'
 
 /** Image label naming the checkpoint an image was committed for. */
 export const CHECKPOINT_LABEL = 'wm.checkpoint'
@@ -54,45 +55,42 @@ const scratchName = (what: string) => `${what}-${randomBytes(6).toString('hex')}
  * sandbox is paused so the two agree; running processes are not part of
  * them (`kind: "filesystem"` says so). Restoring restarts the sandbox from
  * the image with the workspace put back, and its processes where saved.
- * Operations on one sandbox's checkpoints run one at a time.
+ * Checkpoints and restores run in the sandbox's turn of the lifecycle
+ * controller, one at a time with every other operation on it.
  */
 export class CheckpointService {
   readonly #options: CheckpointServiceOptions
-  readonly #queues = new Map<string, Promise<unknown>>()
-  /** Checkpoints being created: their images exist before their rows. */
+  /**
+   * Checkpoints being created: their images exist before their rows. The
+   * sandbox's turn keeps its own operations apart, but the sweep of images
+   * with no row runs after any sandbox's removal or restore.
+   */
   readonly #creating = new Set<string>()
 
   constructor(options: CheckpointServiceOptions) {
     this.#options = options
     options.sandboxes.onForget((sandboxId) => {
-      void this.#serially(sandboxId, async () => {
-        await this.#removeAll(sandboxId)
-        await this.#removeUnknownImages()
-      }).catch((error: unknown) =>
-        options.log.warn(
-          { err: error, sandboxId },
-          'could not remove the checkpoints of a sandbox',
-        ),
-      )
+      void options.sandboxes.lifecycle
+        .afterwards(sandboxId, async () => {
+          await this.#removeAll(sandboxId)
+          await this.#removeUnknownImages()
+        })
+        .catch((error: unknown) =>
+          options.log.warn(
+            { err: error, sandboxId },
+            'could not remove the checkpoints of a sandbox',
+          ),
+        )
     })
   }
 
-  /** Checkpoints the running sandbox `sandboxId`. */
+  /** Checkpoints the running sandbox `sandboxId` (resumed first when it has auto_resume). */
   async create(sandboxId: string, name: string | null): Promise<Checkpoint> {
     this.#assertEnabled()
-    return this.#serially(sandboxId, async () => {
-      const { sandboxes, runtime, store, checkpointsDir } = this.#options
-      const sandbox = await sandboxes.require(sandboxId)
-      if (sandbox.state !== 'running') {
-        throw new ApiError(
-          'SANDBOX_NOT_RUNNING',
-          `sandbox ${sandboxId} is ${sandbox.state}, not running`,
-          {
-            id: sandboxId,
-            state: sandbox.state,
-          },
-        )
-      }
+    const { lifecycle } = this.#options.sandboxes
+    return lifecycle.exclusive(sandboxId, async (row, transitions) => {
+      const { runtime, store, checkpointsDir } = this.#options
+      const sandbox = await lifecycle.running(row, transitions)
       const id = `ck_${randomBytes(10).toString('hex')}`
       const image = `${CHECKPOINT_REPOSITORY}:${id}`
       const kind = runtime.capabilities.processCheckpoints ? 'process' : 'filesystem'
@@ -110,7 +108,7 @@ export class CheckpointService {
       }
       try {
         if (kind === 'process') {
-          await this.#saveProcesses(record, staging)
+          await this.#saveProcesses(sandbox, record, staging, transitions)
         } else {
           await runtime.pause(sandboxId)
           try {
@@ -127,7 +125,7 @@ export class CheckpointService {
       } finally {
         this.#creating.delete(id)
       }
-      if (kind === 'process') await this.#resumeAfterSave(record)
+      if (kind === 'process') await this.#resumeAfterSave(record, transitions)
       return toWire(record)
     })
   }
@@ -147,31 +145,37 @@ export class CheckpointService {
    * what was saved (`#resumeAfterSave`): runsc leaves a checkpointed
    * container unable to start again.
    */
-  async #saveProcesses(record: CheckpointRecord, staging: string): Promise<void> {
-    const { sandboxes, runtime } = this.#options
-    await sandboxes.suspend(record.sandboxId)
+  async #saveProcesses(
+    sandbox: SandboxRecord,
+    record: CheckpointRecord,
+    staging: string,
+    transitions: SandboxTransitions,
+  ): Promise<void> {
+    const { runtime } = this.#options
+    await transitions.suspend(sandbox)
     try {
       await runtime.checkpointProcesses(record.sandboxId, path.join(staging, 'process'))
     } catch (error) {
       const message = `the process checkpoint failed: ${(error as Error).message}`
       // runsc may have refused before stopping anything; otherwise the processes are gone.
-      await sandboxes.resumeOrFail(record.sandboxId, message)
+      await transitions.resumeOrFail(record.sandboxId, message)
       throw new ApiError('INTERNAL', message, { sandbox_id: record.sandboxId })
     }
     try {
       await this.#saveFilesystem(record, staging)
     } catch (error) {
       const message = `the processes were saved but the filesystem could not be: ${(error as Error).message}`
-      await sandboxes.fail(record.sandboxId, message)
+      await transitions.fail(record.sandboxId, message)
       throw new ApiError('INTERNAL', message, { sandbox_id: record.sandboxId })
     }
   }
 
   /** Runs the sandbox on from the checkpoint just saved, in a new container. */
-  async #resumeAfterSave(record: CheckpointRecord): Promise<void> {
-    const { sandboxes, checkpointsDir } = this.#options
+  async #resumeAfterSave(record: CheckpointRecord, transitions: SandboxTransitions): Promise<void> {
+    const { checkpointsDir } = this.#options
     try {
-      await sandboxes.replaceContainer(record.sandboxId, record.image, async () => undefined, {
+      const sandbox = await transitions.require(record.sandboxId)
+      await transitions.replaceContainer(sandbox, record.image, async () => undefined, {
         restoreFrom: path.join(checkpointsDir, record.id, 'process'),
       })
     } catch (error) {
@@ -197,16 +201,9 @@ export class CheckpointService {
    */
   async restore(sandboxId: string, id: string): Promise<Sandbox> {
     this.#assertEnabled()
-    return this.#serially(sandboxId, async () => {
-      const { sandboxes, runtime, workspaces, checkpointsDir, trashDir } = this.#options
-      const sandbox = await sandboxes.require(sandboxId)
-      if (sandbox.state !== 'running' && sandbox.state !== 'error') {
-        throw new ApiError(
-          'SANDBOX_NOT_RUNNING',
-          `sandbox ${sandboxId} is ${sandbox.state}: only a running or failed sandbox can be restored`,
-          { id: sandboxId, state: sandbox.state },
-        )
-      }
+    const { sandboxes } = this.#options
+    return sandboxes.lifecycle.exclusive(sandboxId, async (sandbox, transitions) => {
+      const { runtime, workspaces, checkpointsDir, trashDir } = this.#options
       const checkpoint = await this.#require(sandboxId, id)
       if (checkpoint.kind === 'process' && !runtime.capabilities.processCheckpoints) {
         throw new ApiError(
@@ -228,8 +225,10 @@ export class CheckpointService {
       const evicted = path.join(trashDir, scratchName(`evicted-${id}`))
       try {
         await copyTree(path.join(checkpointsDir, id, 'workspace'), replacement)
-        const restored = await sandboxes.replaceContainer(
-          sandboxId,
+        // A restored sandbox runs, whatever it was asked to be before.
+        await transitions.write(sandboxId, { desiredState: 'running' })
+        await transitions.replaceContainer(
+          sandbox,
           checkpoint.image,
           () => replaceContents(workspaces.hostDir(sandbox.workspaceId), replacement, evicted),
           checkpoint.kind === 'process'
@@ -238,7 +237,7 @@ export class CheckpointService {
         )
         // The container that went may have held the last use of a deleted checkpoint's image.
         await this.#removeUnknownImages()
-        return restored
+        return sandboxes.toWire(await transitions.write(sandboxId, { desiredState: 'running' }))
       } finally {
         // Nothing mounts the trash, so fs.rm (which never follows symlinks) is safe here.
         await fs.rm(replacement, { recursive: true, force: true })
@@ -250,8 +249,7 @@ export class CheckpointService {
   /** Deletes checkpoint `id` of `sandboxId`: its row, image and snapshot. */
   async delete(sandboxId: string, id: string): Promise<void> {
     this.#assertEnabled()
-    await this.#serially(sandboxId, async () => {
-      await this.#options.sandboxes.require(sandboxId)
+    await this.#options.sandboxes.lifecycle.exclusive(sandboxId, async () => {
       const checkpoint = await this.#require(sandboxId, id)
       await this.#options.store.deleteCheckpoint(id)
       await this.#discard(id, checkpoint.image)
@@ -260,7 +258,7 @@ export class CheckpointService {
 
   /** Resolves once every operation under way (removals after a sandbox went included) is over. */
   async close(): Promise<void> {
-    await Promise.all(this.#queues.values())
+    await this.#options.sandboxes.lifecycle.idle()
   }
 
   /**
@@ -341,17 +339,5 @@ export class CheckpointService {
         'checkpoints are disabled on this server (WORKSPACE_ENABLE_CHECKPOINTS=false)',
       )
     }
-  }
-
-  /** Runs `operation` after every earlier one on the same sandbox has finished. */
-  async #serially<T>(sandboxId: string, operation: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(sandboxId) ?? Promise.resolve()
-    const current = previous.catch(() => undefined).then(operation)
-    const settled = current.catch(() => undefined)
-    this.#queues.set(sandboxId, settled)
-    void settled.then(() => {
-      if (this.#queues.get(sandboxId) === settled) this.#queues.delete(sandboxId)
-    })
-    return current
   }
 }

@@ -1,22 +1,23 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { MetadataStore } from '../store/index.js'
 import type { SandboxRuntime } from '../runtime/types.js'
-import type { SandboxService } from './sandboxes.js'
+import type { LifecycleController } from './lifecycle/controller.js'
 
 /** What the reconciler compares. */
 export interface ReconcilerOptions {
   store: MetadataStore
   runtime: SandboxRuntime
-  sandboxes: SandboxService
+  lifecycle: LifecycleController
   log: FastifyBaseLogger
   intervalSeconds: number
 }
 
 /**
- * Makes the engine agree with the store: containers with no row are removed,
- * rows whose container vanished become `error`. At start-up it also finishes
- * what a crash interrupted: sandboxes caught starting fail (their container
- * is removed), sandboxes caught stopping are removed.
+ * The lifecycle controller's periodic pass: containers with no row are
+ * removed, and each sandbox is looked at in its own turn
+ * (`LifecycleController.reconcile`), which brings back what should run,
+ * fails what vanished and drives the rest to its desired state. At start-up
+ * it also finishes what a crash interrupted.
  */
 export class Reconciler {
   readonly #options: ReconcilerOptions
@@ -47,41 +48,21 @@ export class Reconciler {
   }
 
   async #pass(atStartup: boolean): Promise<void> {
-    const { store, runtime, sandboxes, log } = this.#options
+    const { store, runtime, lifecycle, log } = this.#options
     const containers = await runtime.listManaged()
-    const rows = new Map((await store.listSandboxes()).map((row) => [row.id, row]))
+    const rows = await store.listSandboxes()
+    const known = new Set(rows.map((row) => row.id))
     for (const container of containers) {
-      if (rows.has(container.sandboxId)) continue
+      if (known.has(container.sandboxId)) continue
       log.warn({ sandboxId: container.sandboxId }, 'removing a container that has no sandbox row')
       await runtime.remove(container.sandboxId, 0)
     }
-    const live = new Map(containers.map((c) => [c.sandboxId, c]))
-    for (const row of rows.values()) {
-      const container = live.get(row.id)
-      if (row.state === 'starting' && atStartup) {
-        await sandboxes.fail(row.id, 'the server restarted while the sandbox was starting')
-      } else if (row.state === 'stopping' && atStartup) {
-        await sandboxes.delete(row.id, true)
-      } else if (row.state === 'running' && !container?.running) {
-        if (await this.#replacedMeanwhile(row.id)) continue
-        await sandboxes.fail(row.id, container ? 'the container stopped' : 'the container vanished')
-      } else if (row.state === 'error' && container) {
-        await runtime.remove(row.id, 0)
-      }
-    }
-  }
-
-  /**
-   * Whether a sandbox that looked down in this pass was in fact having its
-   * container replaced (a restore or a process checkpoint): the service marks
-   * it `starting` before removing the container and `running` once the new
-   * one runs. Reading the row between two looks at the container closes the
-   * window in which the listing above saw neither container.
-   */
-  async #replacedMeanwhile(id: string): Promise<boolean> {
-    const { store, runtime } = this.#options
-    const row = await store.getSandbox(id)
-    if (row?.state !== 'running') return true
-    return (await runtime.inspect(id))?.running === true
+    await Promise.all(
+      rows.map((row) =>
+        lifecycle.reconcile(row.id, atStartup).catch((error: unknown) => {
+          log.warn({ err: error, sandboxId: row.id }, 'could not reconcile a sandbox')
+        }),
+      ),
+    )
   }
 }

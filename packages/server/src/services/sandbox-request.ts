@@ -16,6 +16,8 @@ export interface SandboxRequestContext {
   applicationKind: string | null
   /** The engine gives sandboxes no network at all (runtime capability). */
   networkless: boolean
+  /** WORKSPACE_IDLE_ACTION: on_idle's and on_timeout's default. */
+  idleAction: SandboxRecord['onIdle']
 }
 
 /**
@@ -41,6 +43,8 @@ export function newSandboxRecord(
     )
   }
   const now = new Date()
+  const onIdle = body.on_idle ?? context.idleAction
+  const onTimeout = body.on_timeout ?? context.idleAction
   return {
     id: `sb_${randomBytes(10).toString('hex')}`,
     workspaceId: body.workspace_id,
@@ -59,6 +63,13 @@ export function newSandboxRecord(
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     expiresAt: body.timeout ? new Date(now.getTime() + body.timeout * 1000).toISOString() : null,
+    desiredState: 'running',
+    operation: 'create',
+    onIdle,
+    onTimeout,
+    // A sandbox that is put to sleep rather than deleted wakes when used, unless told otherwise.
+    autoResume: body.auto_resume ?? (onIdle !== 'delete' || onTimeout !== 'delete'),
+    image: null,
   }
 }
 

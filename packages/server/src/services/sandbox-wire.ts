@@ -50,6 +50,10 @@ export function sandboxToWire(record: SandboxRecord, lastActivityAt?: string): S
     application_kind: record.applicationKind,
     expires_at: record.expiresAt,
     last_activity_at: lastActivityAt ?? record.createdAt,
+    desired_state: record.desiredState,
+    on_idle: record.onIdle,
+    on_timeout: record.onTimeout,
+    auto_resume: record.autoResume,
   }
 }
 

@@ -1,21 +1,21 @@
-import fsSync from 'node:fs'
-import fs from 'node:fs/promises'
-import path from 'node:path'
 import type { FastifyBaseLogger } from 'fastify'
 import type { CreateSandboxBody, Sandbox } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
 import type { Config } from '../config/index.js'
 import type { MetadataStore, SandboxFilter, SandboxRecord } from '../store/index.js'
-import type { RuntimeEvent, SandboxRuntime } from '../runtime/types.js'
-import { RuntimeError } from '../runtime/errors.js'
-import { AgentClient } from '../agent/client.js'
+import type { SandboxRuntime } from '../runtime/types.js'
+import type { AgentClient } from '../agent/client.js'
 import type { WorkspaceService } from './workspaces.js'
-import { RUN_FILES, waitForAgentReady, waitForRunFile } from './agent-ready.js'
 import { sandboxToWire } from './sandbox-wire.js'
 import { newSandboxRecord, templateSource } from './sandbox-request.js'
 import { checkFitsHost, warnOfDefaultsBeyondHost } from './host-limits.js'
 import type { ActivityTracker } from './activity.js'
-import type { KindLaunch, SandboxKinds } from './sandbox-kinds.js'
+import type { SandboxKinds } from './sandbox-kinds.js'
+import { SandboxContainers } from './lifecycle/containers.js'
+import { SandboxTransitions } from './lifecycle/transitions.js'
+import { LifecycleController } from './lifecycle/controller.js'
+import type { Clock } from './lifecycle/clock.js'
+import type { RestartPolicy } from './lifecycle/recovery.js'
 
 /** What the sandbox service needs. */
 export interface SandboxServiceOptions {
@@ -28,39 +28,71 @@ export interface SandboxServiceOptions {
   activity?: ActivityTracker
   /** Application kinds (plugins); without it, `application_kind` is only recorded. */
   kinds?: SandboxKinds
+  /** Time for expiry and restart back-off; the real clock by default. */
+  clock?: Clock
+  /** How a sandbox whose container died is brought back. */
+  restartPolicy?: RestartPolicy
 }
 
 /**
- * Sandbox lifecycle. The row (desired state) is written before the engine is
- * called, so a crash mid-create leaves a row the reconciler can finish off,
- * never a container nobody knows about.
+ * Sandboxes as the API sees them. The row (with its desired state) is
+ * written before the engine is called, so a crash mid-create leaves a row
+ * the reconciler can finish off, never a container nobody knows about.
+ * Every change of a sandbox goes through the lifecycle controller
+ * (`lifecycle`), which runs one operation per sandbox at a time.
  */
 export class SandboxService {
   readonly #options: SandboxServiceOptions
-  readonly #agents = new Map<string, AgentClient>()
-  readonly #forgetListeners: Array<(id: string) => void> = []
+  readonly #containers: SandboxContainers
+  readonly #transitions: SandboxTransitions
+  /** The one owner of sandbox state changes. */
+  readonly lifecycle: LifecycleController
   #expiryTimer: NodeJS.Timeout | undefined
-  #stopWatching: (() => void) | undefined
 
   constructor(options: SandboxServiceOptions) {
     this.#options = options
+    const { config, store, runtime, workspaces, log, kinds } = options
+    this.#containers = new SandboxContainers({
+      config,
+      runtime,
+      workspaces,
+      ...(kinds ? { kinds } : {}),
+    })
+    const clock = options.clock
+    const transitions = new SandboxTransitions({
+      config,
+      store,
+      runtime,
+      containers: this.#containers,
+      log,
+      now: () => (clock ? clock.now() : Date.now()),
+    })
+    this.lifecycle = new LifecycleController({
+      store,
+      runtime,
+      containers: this.#containers,
+      transitions,
+      log,
+      ...(clock ? { clock } : {}),
+      ...(options.restartPolicy ? { restartPolicy: options.restartPolicy } : {}),
+    })
+    this.#transitions = transitions
   }
 
   /** Starts the expiry sweep and the engine event watch. */
   start(): void {
-    this.#expiryTimer = setInterval(() => void this.#expire(), 1000)
+    this.#expiryTimer = setInterval(() => void this.lifecycle.expire(), 1000)
     this.#expiryTimer.unref()
-    this.#stopWatching = this.#options.runtime.watch((event) => void this.#onRuntimeEvent(event))
+    this.lifecycle.start()
     const { config, runtime, log } = this.#options
     void warnOfDefaultsBeyondHost(config.sandboxDefaults, () => runtime.hostResources(), log)
   }
 
-  /** Stops timers, the event watch and every agent connection. */
-  stop(): void {
+  /** Stops timers and the event watch, waits for operations under way, drops agent connections. */
+  async stop(): Promise<void> {
     clearInterval(this.#expiryTimer)
-    this.#stopWatching?.()
-    for (const agent of this.#agents.values()) agent.close()
-    this.#agents.clear()
+    await this.lifecycle.stop()
+    this.#containers.close()
   }
 
   /** Creates a sandbox; with `wait` (the default) resolves once its agent answers. */
@@ -69,7 +101,8 @@ export class SandboxService {
     const defaults = config.sandboxDefaults
     await workspaces.get(body.workspace_id)
     const applicationKind = body.application_kind ?? defaults.applicationKind
-    const launch = this.#kindLaunch(applicationKind, body.application_kind ? 'request' : 'default')
+    const source = body.application_kind ? 'request' : 'default'
+    const launch = this.#containers.kindLaunch(applicationKind, source)
     const template = body.template ?? launch?.template ?? defaults.image
     // Template, limits and network are checked (400) before the template is looked up (404).
     const record = newSandboxRecord(body, {
@@ -78,6 +111,7 @@ export class SandboxService {
       templateSource: templateSource(body.template, launch?.template, applicationKind),
       applicationKind,
       networkless: runtime.capabilities.networkless,
+      idleAction: config.janitor.idleAction,
     })
     checkFitsHost(record, body, await runtime.hostResources())
     if (!(await runtime.imageExists(template))) {
@@ -92,7 +126,7 @@ export class SandboxService {
       }
       throw error
     }
-    const boot = this.#boot(record)
+    const boot = this.lifecycle.boot(record)
     if (!wait) {
       boot.catch(() => undefined)
       return this.toWire(record)
@@ -117,287 +151,53 @@ export class SandboxService {
 
   /** Stops and removes the sandbox; `force` skips the grace period. */
   async delete(id: string, force: boolean): Promise<void> {
-    const record = await this.require(id)
-    const { store, runtime, config } = this.#options
-    await store.updateSandbox(id, { state: 'stopping' })
-    try {
-      await runtime.remove(id, force ? 0 : config.sandboxDefaults.stopTimeoutSeconds)
-    } catch (error) {
-      await store.updateSandbox(id, { state: record.state === 'stopping' ? 'error' : record.state })
-      throw error
-    }
-    await this.#forget(id)
+    await this.lifecycle.delete(id, force)
+  }
+
+  /** Stops the sandbox, keeping its container and root filesystem. */
+  async stopSandbox(id: string): Promise<Sandbox> {
+    return this.toWire(await this.lifecycle.stopSandbox(id))
+  }
+
+  /** Starts a stopped or failed sandbox again (a paused one is resumed). */
+  async startSandbox(id: string): Promise<Sandbox> {
+    return this.toWire(await this.lifecycle.startSandbox(id))
+  }
+
+  /** Freezes every process of the sandbox. */
+  async pause(id: string): Promise<Sandbox> {
+    return this.toWire(await this.lifecycle.pause(id))
+  }
+
+  /** Makes the sandbox run again (paused: thawed; stopped: started). */
+  async resume(id: string): Promise<Sandbox> {
+    return this.toWire(await this.lifecycle.resume(id))
   }
 
   /** The row of a sandbox; 404 code 2001 when there is none. */
   async require(id: string): Promise<SandboxRecord> {
-    const record = await this.#options.store.getSandbox(id)
-    if (!record) throw new ApiError('SANDBOX_NOT_FOUND', `sandbox ${id} not found`, { id })
-    return record
+    return this.#transitions.require(id)
   }
 
-  /** The agent of a running sandbox; 409 code 2002 when it is not running. */
+  /**
+   * The agent of a running sandbox. An operation under way on it is waited
+   * for; a paused or stopped sandbox with `auto_resume` is resumed or
+   * started first; otherwise 409 code 2002 when it is not running.
+   */
   async agentFor(id: string): Promise<AgentClient> {
-    const record = await this.require(id)
-    if (record.state !== 'running') {
-      throw new ApiError('SANDBOX_NOT_RUNNING', `sandbox ${id} is ${record.state}, not running`, {
-        id,
-        state: record.state,
-        ...(record.errorMessage ? { error_message: record.errorMessage } : {}),
-      })
-    }
-    return this.#agent(record)
+    await this.lifecycle.settled(id)
+    let record = await this.require(id)
+    if (record.state !== 'running') record = await this.lifecycle.ensureRunning(id)
+    return this.#containers.agent(record)
   }
 
   /** Host directory shared with the sandbox at /run/wm. */
   runDir(id: string): string {
-    return path.join(this.#options.config.dataDir, 'sandboxes', id, 'run')
+    return this.#containers.runDir(id)
   }
 
   /** Calls `listener` with the id of every sandbox whose row is deleted. */
   onForget(listener: (id: string) => void): void {
-    this.#forgetListeners.push(listener)
-  }
-
-  /**
-   * Replaces a sandbox's container, keeping its id, row and spec: the
-   * current container is stopped and removed, `prepare` runs while none
-   * runs, and a new one is started from `image`. Resolves once it is
-   * running; on failure the sandbox is left in state error, saying why.
-   */
-  async replaceContainer(
-    id: string,
-    image: string,
-    prepare: () => Promise<void>,
-    options: { restoreFrom?: string } = {},
-  ): Promise<Sandbox> {
-    const { store, runtime, config } = this.#options
-    const record = await this.require(id)
-    // Starting, not running: the old container's exit is expected, not a failure.
-    await store.updateSandbox(id, { state: 'starting', errorMessage: null })
-    this.#agents.get(id)?.close()
-    this.#agents.delete(id)
-    try {
-      await runtime.remove(id, config.sandboxDefaults.stopTimeoutSeconds)
-      await prepare()
-      await this.#launch(record, image, options.restoreFrom)
-    } catch (error) {
-      const message = `sandbox could not be restarted: ${(error as Error).message}`
-      await this.fail(id, message)
-      // Runtime failures keep their kind; the HTTP layer gives them their code.
-      if (error instanceof ApiError || error instanceof RuntimeError) throw error
-      throw new ApiError('AGENT_NOT_CONNECTED', message, { template: image })
-    }
-    if (!(await store.updateSandbox(id, { state: 'running' }))) {
-      await runtime.remove(id, 0).catch(() => undefined)
-      throw new ApiError('SANDBOX_NOT_FOUND', `sandbox ${id} was deleted while restarting`)
-    }
-    return this.get(id)
-  }
-
-  /**
-   * Has the agent of a running sandbox let go of its socket, as runsc needs
-   * to save the sandbox, and marks it starting meanwhile so that its
-   * container stopping is expected. Calls on it get 409 until it is back:
-   * `resumeInPlace`, or `replaceContainer(..., { restoreFrom })`.
-   */
-  async suspend(id: string): Promise<void> {
-    const { store } = this.#options
-    const record = await this.require(id)
-    if (record.state !== 'running') {
-      throw new ApiError('SANDBOX_NOT_RUNNING', `sandbox ${id} is ${record.state}, not running`, {
-        id,
-        state: record.state,
-      })
-    }
-    const agent = this.#agent(record)
-    await store.updateSandbox(id, { state: 'starting', errorMessage: null })
-    try {
-      await agent.json({ method: 'POST', path: '/v1/detach', timeoutMs: 5000 })
-      await waitForRunFile(this.runDir(id), RUN_FILES.detached, 10_000, () =>
-        this.#whyNotRunning(id),
-      )
-    } catch (error) {
-      await this.resumeOrFail(
-        id,
-        `the agent did not come back after a checkpoint: ${(error as Error).message}`,
-      )
-      throw error
-    } finally {
-      agent.close()
-      this.#agents.delete(id)
-    }
-  }
-
-  /**
-   * Has a suspended sandbox's agent take its socket again in the same
-   * container; an agent that never let go (it refused) just carries on.
-   */
-  async resumeInPlace(id: string): Promise<void> {
-    const { store, config } = this.#options
-    const runDir = this.runDir(id)
-    if (fsSync.existsSync(path.join(runDir, RUN_FILES.detached))) {
-      await fs.rm(path.join(runDir, 'agent.sock'), { force: true })
-      await fs.writeFile(path.join(runDir, RUN_FILES.resume), '')
-    }
-    await waitForAgentReady(runDir, config.agent.startTimeoutSeconds * 1000, () =>
-      this.#whyNotRunning(id),
-    )
-    await store.updateSandbox(id, { state: 'running' })
-  }
-
-  /**
-   * Back to running as it was after a suspend that went no further; a
-   * sandbox whose agent does not come back is failed with `message`, never
-   * left starting.
-   */
-  async resumeOrFail(id: string, message: string): Promise<void> {
-    await this.resumeInPlace(id).catch(() => this.fail(id, message))
-  }
-
-  /** Marks a sandbox failed and removes its container, keeping the row so the reason is visible. */
-  async fail(id: string, message: string): Promise<void> {
-    const { store, runtime, log } = this.#options
-    log.warn({ sandboxId: id, reason: message }, 'sandbox failed')
-    await store.updateSandbox(id, { state: 'error', errorMessage: message })
-    this.#agents.get(id)?.close()
-    this.#agents.delete(id)
-    await runtime.remove(id, 0).catch((error: unknown) => {
-      log.warn({ err: error, sandboxId: id }, 'could not remove the container of a failed sandbox')
-    })
-  }
-
-  async #boot(record: SandboxRecord): Promise<SandboxRecord> {
-    const { store, runtime } = this.#options
-    try {
-      await this.#launch(record, record.template)
-    } catch (error) {
-      // Nothing half-made is kept: the container goes, and so does the row.
-      await runtime.remove(record.id, 0).catch(() => undefined)
-      await this.#forget(record.id)
-      // Runtime failures keep their kind; the HTTP layer gives them their code.
-      if (error instanceof ApiError || error instanceof RuntimeError) throw error
-      throw new ApiError(
-        'AGENT_NOT_CONNECTED',
-        `sandbox could not start: ${(error as Error).message}`,
-        {
-          template: record.template,
-        },
-      )
-    }
-    const running = await store.updateSandbox(record.id, { state: 'running' })
-    if (!running)
-      throw new ApiError('SANDBOX_NOT_FOUND', `sandbox ${record.id} was deleted while starting`)
-    return running
-  }
-
-  /** What the sandbox's application kind asks of it; null without a kind (or without plugins). */
-  #kindLaunch(kind: string | null, source: 'request' | 'default'): KindLaunch | null {
-    if (kind === null || !this.#options.kinds) return null
-    return this.#options.kinds.launch(kind, source)
-  }
-
-  /**
-   * Starts the container of `record` from `image` (with `restoreFrom`, from
-   * saved processes: see `suspend`) and waits until its agent (and kind) are ready.
-   */
-  async #launch(record: SandboxRecord, image: string, restoreFrom?: string): Promise<void> {
-    const { config, runtime, workspaces } = this.#options
-    const launch = this.#kindLaunch(record.applicationKind, 'request')
-    const runDir = this.runDir(record.id)
-    await fs.rm(runDir, { recursive: true, force: true })
-    await fs.mkdir(runDir, { recursive: true, mode: 0o700 })
-    // A restored agent is waiting to be told to take its socket again.
-    if (restoreFrom) await fs.writeFile(path.join(runDir, RUN_FILES.resume), '')
-    await runtime.start({
-      sandboxId: record.id,
-      workspaceId: record.workspaceId,
-      containerName: `${config.sandboxDefaults.containerPrefix}${record.id}`,
-      image,
-      env: { ...launch?.env, ...record.env },
-      nanoCpus: record.nanoCpus,
-      memoryBytes: record.memoryBytes,
-      pidsLimit: config.sandboxDefaults.pidsLimit,
-      networkMode: record.networkMode,
-      workspaceHostDir: workspaces.hostDir(record.workspaceId),
-      containerWorkspaceDir: config.sandboxDefaults.containerWorkspaceDir,
-      agentBinaryHostPath: config.agent.binaryPath,
-      runHostDir: runDir,
-      agentToken: record.agentToken,
-      toolsVolume: launch?.toolsVolume ? config.sandboxDefaults.toolsVolume : null,
-      runImageCommand: launch?.runImageCommand ?? false,
-      restoreFrom: restoreFrom ?? null,
-    })
-    await waitForAgentReady(runDir, config.agent.startTimeoutSeconds * 1000, () =>
-      this.#whyNotRunning(record.id),
-    )
-    await this.#agent(record).json({ method: 'GET', path: '/v1/processes', timeoutMs: 5000 })
-    await launch?.ready?.(this.#agent(record))
-  }
-
-  /** Why the sandbox's container is not running, or null while it runs. */
-  async #whyNotRunning(id: string): Promise<string | null> {
-    const status = await this.#options.runtime.inspect(id)
-    if (!status) return 'the container disappeared while starting'
-    if (!status.running) {
-      return `the container exited while starting (code ${status.exitCode}${status.error ? `: ${status.error}` : ''})`
-    }
-    return null
-  }
-
-  #agent(record: SandboxRecord): AgentClient {
-    let agent = this.#agents.get(record.id)
-    if (!agent) {
-      agent = new AgentClient(
-        record.id,
-        path.join(this.runDir(record.id), 'agent.sock'),
-        record.agentToken,
-      )
-      this.#agents.set(record.id, agent)
-    }
-    return agent
-  }
-
-  async #forget(id: string): Promise<void> {
-    this.#agents.get(id)?.close()
-    this.#agents.delete(id)
-    await this.#options.store.deleteSandbox(id)
-    for (const listener of this.#forgetListeners) listener(id)
-    await fs.rm(path.join(this.#options.config.dataDir, 'sandboxes', id), {
-      recursive: true,
-      force: true,
-    })
-  }
-
-  async #expire(): Promise<void> {
-    const now = new Date().toISOString()
-    for (const record of await this.#options.store.listSandboxes()) {
-      if (!record.expiresAt || record.expiresAt > now || record.state === 'stopping') continue
-      this.#options.log.info({ sandboxId: record.id }, 'sandbox timeout reached: stopping it')
-      await this.delete(record.id, false).catch((error: unknown) => {
-        this.#options.log.warn(
-          { err: error, sandboxId: record.id },
-          'could not stop an expired sandbox',
-        )
-      })
-    }
-  }
-
-  async #onRuntimeEvent(event: RuntimeEvent): Promise<void> {
-    const record = await this.#options.store.getSandbox(event.sandboxId)
-    if (!record) return
-    if (event.type === 'oom') {
-      this.#options.log.warn({ sandboxId: record.id }, 'a process in the sandbox ran out of memory')
-      return
-    }
-    if (record.state === 'running') {
-      const status = await this.#options.runtime.inspect(record.id).catch(() => undefined)
-      // A container that runs is the sandbox's current one: the one that died was replaced.
-      if (status?.running) return
-      const reason = status?.oomKilled
-        ? 'the sandbox ran out of memory and its container was killed'
-        : `the container exited unexpectedly (code ${event.exitCode ?? 'unknown'})`
-      await this.fail(record.id, reason)
-    }
+    this.#transitions.onForget(listener)
   }
 }

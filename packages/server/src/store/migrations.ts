@@ -52,4 +52,13 @@ export const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL
    );
    CREATE INDEX checkpoints_sandbox ON checkpoints (sandbox_id);`,
+  // The lifecycle: what the sandbox is driven to beside what was observed, the operation under
+  // way, and its idle/timeout policy. All nullable, so rows written before read as they were
+  // (desired state from the observed one, delete on idle and timeout, no auto-resume).
+  `ALTER TABLE sandboxes ADD COLUMN desired_state TEXT;
+   ALTER TABLE sandboxes ADD COLUMN operation TEXT;
+   ALTER TABLE sandboxes ADD COLUMN on_idle TEXT;
+   ALTER TABLE sandboxes ADD COLUMN on_timeout TEXT;
+   ALTER TABLE sandboxes ADD COLUMN auto_resume INTEGER;
+   ALTER TABLE sandboxes ADD COLUMN image TEXT;`,
 ]

@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3'
-import type { SandboxFilter, SandboxRecord, SandboxUpdate } from './types.js'
+import type {
+  DesiredStateName,
+  LifecycleActionName,
+  SandboxFilter,
+  SandboxRecord,
+  SandboxUpdate,
+} from './types.js'
 import type { ValueSealer } from './sealed-values.js'
 
 interface SandboxRow {
@@ -20,6 +26,19 @@ interface SandboxRow {
   created_at: string
   updated_at: string
   expires_at: string | null
+  desired_state: DesiredStateName | null
+  operation: string | null
+  on_idle: LifecycleActionName | null
+  on_timeout: LifecycleActionName | null
+  auto_resume: number | null
+  image: string | null
+}
+
+/** What a row written before the desired-state column was being driven to. */
+function impliedDesiredState(state: SandboxRecord['state']): DesiredStateName {
+  if (state === 'stopped') return 'stopped'
+  if (state === 'paused' || state === 'pausing') return 'paused'
+  return 'running'
 }
 
 const json = (value: string | null) =>
@@ -48,6 +67,12 @@ function toRecord(row: SandboxRow, secrets: Secrets): SandboxRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
+    desiredState: row.desired_state ?? impliedDesiredState(row.state),
+    operation: row.operation,
+    onIdle: row.on_idle ?? 'delete',
+    onTimeout: row.on_timeout ?? 'delete',
+    autoResume: row.auto_resume === 1,
+    image: row.image,
   }
 }
 
@@ -66,16 +91,19 @@ export class SqliteSandboxes {
       .prepare(
         `INSERT INTO sandboxes (id, workspace_id, name, template, state, env, metadata, timeout,
            nano_cpus, memory_bytes, network_mode, application_kind, error_message, agent_token,
-           created_at, updated_at, expires_at)
+           created_at, updated_at, expires_at, desired_state, operation, on_idle, on_timeout,
+           auto_resume, image)
          VALUES (@id, @workspaceId, @name, @template, @state, @env, @metadata, @timeout,
            @nanoCpus, @memoryBytes, @networkMode, @applicationKind, @errorMessage, @agentToken,
-           @createdAt, @updatedAt, @expiresAt)`,
+           @createdAt, @updatedAt, @expiresAt, @desiredState, @operation, @onIdle, @onTimeout,
+           @autoResume, @image)`,
       )
       .run({
         ...record,
         env: record.env === null ? null : this.#secrets.seal(JSON.stringify(record.env)),
         agentToken: this.#secrets.seal(record.agentToken),
         metadata: record.metadata === null ? null : JSON.stringify(record.metadata),
+        autoResume: record.autoResume ? 1 : 0,
       })
   }
 
@@ -107,6 +135,10 @@ export class SqliteSandboxes {
     const sets = ['updated_at = @updatedAt']
     if (update.state !== undefined) sets.push('state = @state')
     if (update.errorMessage !== undefined) sets.push('error_message = @errorMessage')
+    if (update.desiredState !== undefined) sets.push('desired_state = @desiredState')
+    if (update.operation !== undefined) sets.push('operation = @operation')
+    if (update.image !== undefined) sets.push('image = @image')
+    if (update.expiresAt !== undefined) sets.push('expires_at = @expiresAt')
     const changes = this.#db
       .prepare(`UPDATE sandboxes SET ${sets.join(', ')} WHERE id = @id`)
       .run({ ...update, id, updatedAt: new Date().toISOString() }).changes

@@ -7,8 +7,15 @@ export interface WorkspaceRecord {
   updatedAt: string
 }
 
-/** Lifecycle state of a sandbox. */
-export type SandboxStateName = 'starting' | 'running' | 'stopping' | 'stopped' | 'error'
+/** Observed lifecycle state of a sandbox (written by the lifecycle controller only). */
+export type SandboxStateName =
+  'starting' | 'running' | 'pausing' | 'paused' | 'resuming' | 'stopping' | 'stopped' | 'error'
+
+/** What the server drives a sandbox to; `deleted` while it is being removed. */
+export type DesiredStateName = 'running' | 'paused' | 'stopped' | 'deleted'
+
+/** What is done to a sandbox idle too long (`onIdle`) or past its timeout (`onTimeout`). */
+export type LifecycleActionName = 'delete' | 'stop' | 'pause'
 
 /** A sandbox row: desired configuration beside the last observed state. */
 export interface SandboxRecord {
@@ -30,10 +37,25 @@ export interface SandboxRecord {
   createdAt: string
   updatedAt: string
   expiresAt: string | null
+  /** What it is being driven to (rows older than the column read as what their state implies). */
+  desiredState: DesiredStateName
+  /** The operation under way (`start`, `stop`, `restart`, ...), null when none. */
+  operation: string | null
+  onIdle: LifecycleActionName
+  onTimeout: LifecycleActionName
+  /** Calls that need it running resume or start it first. */
+  autoResume: boolean
+  /** Image its container was made from when not `template` (a checkpoint's, after a restore). */
+  image: string | null
 }
 
 /** Fields of a sandbox that change after creation. */
-export type SandboxUpdate = Partial<Pick<SandboxRecord, 'state' | 'errorMessage'>>
+export type SandboxUpdate = Partial<
+  Pick<
+    SandboxRecord,
+    'state' | 'errorMessage' | 'desiredState' | 'operation' | 'image' | 'expiresAt'
+  >
+>
 
 /** Filters of `listSandboxes`. */
 export interface SandboxFilter {
@@ -73,7 +95,7 @@ export interface MetadataStore {
   getSandbox(id: string): Promise<SandboxRecord | undefined>
   /** Sandboxes matching `filter`, oldest first. */
   listSandboxes(filter?: SandboxFilter): Promise<SandboxRecord[]>
-  /** Changes state/error and bumps `updatedAt`; resolves the new row, or `undefined` when gone. */
+  /** Changes the fields of `update` and bumps `updatedAt`; resolves the new row, or `undefined` when gone. */
   updateSandbox(id: string, update: SandboxUpdate): Promise<SandboxRecord | undefined>
   /** Deletes a sandbox; resolves `false` when there was none. */
   deleteSandbox(id: string): Promise<boolean>

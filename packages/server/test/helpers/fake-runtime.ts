@@ -59,7 +59,7 @@ export class FakeEngine {
     this.images.set(image, { id: `sha256:${randomBytes(32).toString('hex')}`, labels })
   }
 
-  /** The next `start` fails with `error` (default: `failed`), leaving nothing behind. */
+  /** The next `start` or `startExisting` fails with `error` (default: `failed`), changing nothing. */
   failNextStart(error = new RuntimeError('failed', 'the fake engine could not start it')): void {
     this.#startFailures.push(error)
   }
@@ -259,6 +259,8 @@ export class FakeRuntime implements SandboxRuntime {
     this.engine.answer('start the container again')
     const container = this.#requireOwn(sandboxId, 'start the container again')
     if (container.state !== 'exited') return
+    const injected = this.engine.takeStartFailure()
+    if (injected) throw injected
     container.state = 'running'
     container.exitCode = null
     container.oomKilled = false
