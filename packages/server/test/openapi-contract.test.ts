@@ -58,8 +58,9 @@ test('a create names one of the loaded application kinds, as the document lists 
   const kind = create.properties?.application_kind
   assert.deepEqual(kind?.enum, ['splunk'])
   assert.equal(kind?.nullable, true)
+  const workspaceId = await createWorkspace(app)
   for (const name of ['', 'nope']) {
-    const body = { workspace_id: 'ws_none', application_kind: name }
+    const body = { workspace_id: workspaceId, application_kind: name }
     assert.deepEqual(await post(app, '/v1/sandboxes', body), { status: 400, code: 1001 }, name)
   }
   const splunk = { workspace_id: 'ws_none', application_kind: 'splunk' }

@@ -14,12 +14,12 @@ import {
 } from './common.js'
 
 /**
- * The create body, its `application_kind` one of `kinds` (the kinds the
- * loaded plugins provide) when given: another is refused by the schema, as
- * the document says, rather than by the service.
+ * The create body as the document shows it: `application_kind` one of `kinds`
+ * (the kinds the loaded plugins provide). Validation keeps the plain string,
+ * so that another kind is refused by the service, whose message names the
+ * kinds there are.
  */
-function createBody(kinds: readonly string[] | undefined) {
-  if (!kinds) return CreateSandboxBody
+function documentedCreateBody(kinds: readonly string[]) {
   const kind = Type.Union([...kinds.map((name) => Type.Literal(name)), Type.Null()], {
     description: 'One of the kinds of GET /v1/application-kinds; none by default',
   })
@@ -46,9 +46,17 @@ export function sandboxRoutes(
         summary:
           'Create a sandbox bound to a workspace; waits until it is running unless wait=false',
         querystring: Type.Object({ wait: BoolFlag('Wait until running (default true)') }),
-        body: createBody(kinds),
+        body: CreateSandboxBody,
         response: { 201: Sandbox, ...errorResponses(...BODY_ERRORS, 404, 503) },
       },
+      ...(kinds && {
+        config: {
+          swaggerTransform: ({ schema, url }) => ({
+            schema: { ...schema, body: documentedCreateBody(kinds) },
+            url,
+          }),
+        },
+      }),
     },
     async (request, reply) => {
       const sandbox = await sandboxes.create(request.body, flag(request.query.wait, true))
