@@ -15,19 +15,22 @@ import { TEST_TEMPLATE, sandboxApp } from './helpers/sandbox.js'
  * at once and are recorded).
  */
 
-/** A clock the test moves; `sleep` advances it and returns at once. */
+/**
+ * Real time plus what the test moved it by (rows are stamped with real time);
+ * `sleep` moves it and returns at once.
+ */
 class TestClock implements Clock {
-  #now = Date.now()
+  #offset = 0
   readonly slept: number[] = []
   now(): number {
-    return this.#now
+    return Date.now() + this.#offset
   }
   async sleep(ms: number): Promise<void> {
     this.slept.push(ms)
-    this.#now += ms
+    this.#offset += ms
   }
   advance(ms: number): void {
-    this.#now += ms
+    this.#offset += ms
   }
 }
 
@@ -320,4 +323,22 @@ test('a stopped sandbox whose container vanished is an error saying so; start ma
     ['error', 'the container vanished while the sandbox was stopped'],
   )
   assert.equal((await act(sandbox.id, 'start')).json().state, 'running')
+})
+
+test('a checkpoint of a paused sandbox with auto_resume resumes it first; without, 409', async (t) => {
+  const { app, create, act, get } = await lifecycleApp(t)
+  const sleeper = await create({ on_idle: 'pause' })
+  await act(sleeper.id, 'pause')
+  const taken = await app.inject({ method: 'POST', url: `/v1/sandboxes/${sleeper.id}/checkpoints` })
+  assert.equal(taken.statusCode, 201, taken.body)
+  assert.equal((await get(sleeper.id)).state, 'running')
+
+  const strict = await create()
+  await act(strict.id, 'stop')
+  const refused = await app.inject({
+    method: 'POST',
+    url: `/v1/sandboxes/${strict.id}/checkpoints`,
+  })
+  assert.deepEqual([refused.statusCode, refused.json().error.code], [409, 2002])
+  assert.equal((await get(strict.id)).state, 'stopped')
 })
