@@ -101,7 +101,7 @@ export const CreateSandboxBody = Type.Object(
     cpu: Type.Optional(
       Type.Union(
         [
-          Type.String({ maxLength: 16, pattern: '^\\s*\\d+(\\.\\d+)?[cCmM]?\\s*$' }),
+          Type.String({ maxLength: 16 }),
           Type.Number({ minimum: 0.01, maximum: 1024 }),
           Type.Null(),
         ],
@@ -113,14 +113,7 @@ export const CreateSandboxBody = Type.Object(
     ),
     memory: Type.Optional(
       Type.Union(
-        [
-          Type.String({
-            maxLength: 16,
-            pattern: '^\\s*\\d+(\\.\\d+)?\\s*[bBkKmMgGtT]?([iI]?[bB])?\\s*$',
-          }),
-          Type.Integer({ minimum: 6291456 }),
-          Type.Null(),
-        ],
+        [Type.String({ maxLength: 16 }), Type.Integer({ minimum: 6291456 }), Type.Null()],
         {
           description:
             'Memory limit, swap included: bytes as an integer, or a string with a unit k, m, g or t (powers of 1024: "512m", "1.5g", "64MiB"). At least 6m (6291456 bytes) and at most the host\'s total memory (400 code 1001 otherwise). Default WORKSPACE_DEFAULT_MEM',

@@ -107,15 +107,38 @@ test('strings the agent or engine would refuse are refused by the schema, before
     ['/v1/sandboxes/sb_none/processes', { cmd: 'a\u0000b' }],
     ['/v1/sandboxes/sb_none/processes', { cmd: 'ls', args: ['\u0000'] }],
     ['/v1/sandboxes/sb_none/processes', { cmd: 'ls', cwd: '/tmp\u0000' }],
-    ['/v1/sandboxes', { workspace_id: 'ws_none', cpu: '' }],
-    ['/v1/sandboxes', { workspace_id: 'ws_none', cpu: 'two' }],
-    ['/v1/sandboxes', { workspace_id: 'ws_none', memory: '1 gallon' }],
   ]
   for (const [url, payload] of cases) {
     assert.deepEqual(await post(app, url, payload), { status: 400, code: 1001 }, url)
   }
-  const valid = { workspace_id: 'ws_none', cpu: '500m', memory: '64MiB' }
-  assert.deepEqual(await post(app, '/v1/sandboxes', valid), { status: 404, code: 7001 })
+})
+
+test('the document gives the shapes of cpu and memory strings, which the server keeps', async (t) => {
+  const { app } = await testApp(t)
+  const create = bodySchema(await operation(app, '/v1/sandboxes', 'post'))
+  const patternOf = (name: string) =>
+    (create.properties?.[name]?.anyOf as Schema[] | undefined)?.find((b) => b.type === 'string')
+      ?.pattern as string
+  const cpu = new RegExp(patternOf('cpu'))
+  const memory = new RegExp(patternOf('memory'))
+  for (const good of ['1', '0.5c', '1500m', ' 2C ']) assert.match(good, cpu)
+  for (const good of ['512m', '1.5g', '64MiB', '1048576', '2 GB']) assert.match(good, memory)
+  const workspaceId = await createWorkspace(app)
+  // Shapes outside the pattern are refused with the service's own words.
+  for (const [field, value, words] of [
+    ['cpu', '', /expected cores like/],
+    ['cpu', 'two', /expected cores like/],
+    ['memory', '1 gallon', /expected a size like/],
+  ] as const) {
+    assert.doesNotMatch(value, field === 'cpu' ? cpu : memory)
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/sandboxes',
+      payload: { workspace_id: workspaceId, [field]: value },
+    })
+    assert.equal(response.statusCode, 400, response.body)
+    assert.match(response.json().error.message, words)
+  }
 })
 
 test('workspace paths carry the name limit in the schema', async (t) => {

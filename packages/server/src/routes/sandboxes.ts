@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
+import { Type, type TSchema } from '@sinclair/typebox'
 import { CreateSandboxBody, Sandbox, SandboxList, SandboxState } from '@workspace-manager/protocol'
 import type { SandboxService } from '../services/sandboxes.js'
 import {
@@ -13,18 +13,38 @@ import {
   flag,
 } from './common.js'
 
+/** The shapes `parseCpu` and `parseMemory` (config/parse.ts) accept for cpu and memory strings. */
+const CPU_PATTERN = '^\\s*\\d+(\\.\\d+)?[cCmM]?\\s*$'
+const MEMORY_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*[bBkKmMgGtT]?([iI]?[bB])?\\s*$'
+
+/** `schema` (a union) with `pattern` on its string branch. */
+function withStringPattern(schema: TSchema, pattern: string): TSchema {
+  const branches = (schema.anyOf ?? []) as TSchema[]
+  return {
+    ...schema,
+    anyOf: branches.map((branch) => (branch.type === 'string' ? { ...branch, pattern } : branch)),
+  }
+}
+
 /**
  * The create body as the document shows it: `application_kind` one of `kinds`
- * (the kinds the loaded plugins provide). Validation keeps the plain string,
- * so that another kind is refused by the service, whose message names the
- * kinds there are.
+ * (the kinds the loaded plugins provide) and the shapes of cpu and memory
+ * strings. Validation keeps the plain strings, so that anything else is
+ * refused by the service, whose message says what would do (the kinds there
+ * are, "1c" or "1500m", "512m").
  */
 function documentedCreateBody(kinds: readonly string[]) {
+  const { cpu, memory } = CreateSandboxBody.properties
   const kind = Type.Union([...kinds.map((name) => Type.Literal(name)), Type.Null()], {
     description: 'One of the kinds of GET /v1/application-kinds; none by default',
   })
   return Type.Object(
-    { ...CreateSandboxBody.properties, application_kind: Type.Optional(kind) },
+    {
+      ...CreateSandboxBody.properties,
+      cpu: Type.Optional(withStringPattern(cpu, CPU_PATTERN)),
+      memory: Type.Optional(withStringPattern(memory, MEMORY_PATTERN)),
+      application_kind: Type.Optional(kind),
+    },
     { additionalProperties: false },
   )
 }
