@@ -12,6 +12,7 @@
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
+import { randomUUID } from 'node:crypto'
 import fs from 'node:fs/promises'
 import Docker from 'dockerode'
 import pino from 'pino'
@@ -99,6 +100,9 @@ class RawSandbox {
     const next = await this.#create(image)
     const target = path.join(this.rootDir, 'containers', next.id, 'checkpoints', 'raw')
     await fs.cp(this.saved, target, { recursive: true })
+    // As the server does: a nonce file, so the tar the engine uploads to containerd never equals
+    // the one containerd made when the checkpoint was taken (its blob may not be collected yet).
+    await fs.writeFile(path.join(target, 'nonce'), randomUUID())
     await next.start({ _query: { checkpoint: 'raw' }, _body: {} } as Docker.ContainerStartOptions)
     await fs.rm(target, { recursive: true, force: true })
     this.#container = next

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { randomUUID } from 'node:crypto'
 import type Docker from 'dockerode'
 import type { FastifyBaseLogger } from 'fastify'
 
@@ -107,7 +108,19 @@ export async function placeCheckpoint(
   const target = engineCheckpointDir(rootDir, containerId, ENGINE_CHECKPOINT_NAME)
   await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o700 })
   await fs.cp(sourceDir, target, { recursive: true, force: true })
+  await fs.writeFile(path.join(target, PLACEMENT_NONCE_FILE), randomUUID())
 }
+
+/**
+ * A file of random bytes added to every placed checkpoint. The engine uploads
+ * the directory to containerd as a tar (mtimes in whole seconds) before the
+ * start; containerd may still hold the identical tar it made when the
+ * checkpoint was taken (deleted images' blobs wait for its garbage
+ * collector), and then the start fails with "commit failed: content ...
+ * already exists" whenever taking and placing fall in the same second.
+ * runsc reads only its own files from the directory.
+ */
+const PLACEMENT_NONCE_FILE = 'wm-placement-nonce'
 
 /**
  * `POST /containers/{id}/start?checkpoint=…`. The engine wants the name as a

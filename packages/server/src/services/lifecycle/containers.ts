@@ -56,8 +56,14 @@ export class SandboxContainers {
     this.closeAgent(record.id)
     await fs.rm(runDir, { recursive: true, force: true })
     await fs.mkdir(runDir, { recursive: true, mode: 0o700 })
-    // A restored agent is waiting to be told to take its socket again.
-    if (restoreFrom) await fs.writeFile(path.join(runDir, RUN_FILES.resume), '')
+    if (restoreFrom) {
+      // The saved agent had written `detached` here, and gVisor's restore walks every file its
+      // saved filesystem state knows of in host mounts: without it the restore fails ("failed
+      // to walk detached"). The agent removes it once it takes its socket again.
+      await fs.writeFile(path.join(runDir, RUN_FILES.detached), '')
+      // A restored agent is waiting to be told to take its socket again.
+      await fs.writeFile(path.join(runDir, RUN_FILES.resume), '')
+    }
     await runtime.start({
       sandboxId: record.id,
       workspaceId: record.workspaceId,
