@@ -5,9 +5,11 @@
    extension ``x-propertyNames``. Before the document is loaded it becomes a
    ``patternProperties`` entry (which schemathesis' generator honours; it ignores
    ``propertyNames``), so generated "valid" bodies really are valid.
-2. A workspace path is refused when one of its names is over 255 bytes (the file
-   system's limit, in UTF-8 bytes, which no JSON Schema keyword measures); the
-   document says so in words and generated paths keep to it.
+2. A workspace path is refused past 4096 bytes, or with a name over 255 (the file
+   system's limits, in UTF-8 bytes): the document's pattern and maxLength count
+   characters and say the rest in words, so generated paths keep to the bytes too
+   (filter hooks reach fuzzing and stateful cases; coverage cases at those bounds
+   are ASCII, where characters are bytes).
 3. Two reports are dropped where the server is right (``filter_failure``): the port
    proxy's 502 code 2005 when nothing listens on the port (documented; the check
    "not a server error" takes any 5xx for a bug), and "created resource not found"
@@ -33,6 +35,7 @@ import schemathesis
 MAX_SANDBOXES = int(os.environ.get("WM_SCHEMATHESIS_MAX_SANDBOXES", "3"))
 ABSENT_TEMPLATE = "wm-schemathesis-absent:none"
 NAME_MAX_BYTES = 255
+PATH_MAX_BYTES = 4096
 PATH_FIELDS = ("path", "source", "destination")
 
 created_sandboxes: list[str] = []
@@ -69,6 +72,8 @@ def before_load_schema(ctx: Any, raw_schema: dict[str, Any]) -> None:
 def _names_fit(value: Any) -> bool:
     if not isinstance(value, str):
         return True
+    if len(value.encode("utf-8", "surrogatepass")) > PATH_MAX_BYTES:
+        return False
     return all(
         len(name.encode("utf-8", "surrogatepass")) <= NAME_MAX_BYTES
         for name in value.split("/")
