@@ -73,6 +73,7 @@ PLANS = [
         skip_commands={"npx wm shell": "an interactive terminal: needs a person at a TTY"},
         expect=("Usage: wm",),
     ),
+    Plan("npx wm sandbox pause", expect=("  paused\n", "  stopped\n")),
     Plan("from wm_client import", expect=("hi", "web-01")),
     Plan("import { WorkspaceManagerClient", expect=("hi", "web-01")),
     Plan(

@@ -34,8 +34,10 @@ describe('live: wm sandbox', { skip: skipLive }, () => {
     const sandbox = JSON.parse((await wm('--json', 'sandbox', 'get', id)).stdout)
     assert.deepEqual(Object.keys(sandbox).sort(), [
       'applicationKind',
+      'autoResume',
       'cpu',
       'createdAt',
+      'desiredState',
       'env',
       'errorMessage',
       'expiresAt',
@@ -45,6 +47,8 @@ describe('live: wm sandbox', { skip: skipLive }, () => {
       'metadata',
       'name',
       'networkMode',
+      'onIdle',
+      'onTimeout',
       'state',
       'template',
       'timeout',
