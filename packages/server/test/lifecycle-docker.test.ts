@@ -74,6 +74,10 @@ test(
   },
 )
 
+/** How many `sleep 1001` run, by command line (PIDs start over in a restarted container). */
+const COUNT_SLEEPS =
+  "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done | grep -c '^sleep 1001 ' || true"
+
 test(
   'stop keeps the root filesystem; start runs the same container; processes do not survive',
   TIMEOUT,
@@ -83,8 +87,9 @@ test(
     await shell(
       app,
       sandboxId,
-      "printf '#!/bin/sh\\necho installed-tool\\n' > /usr/local/bin/x && chmod +x /usr/local/bin/x && echo kept > /etc/x && (nohup sleep 1000 >/dev/null 2>&1 & echo $! > /workspace/sleep.pid)",
+      "printf '#!/bin/sh\\necho installed-tool\\n' > /usr/local/bin/x && chmod +x /usr/local/bin/x && echo kept > /etc/x && (nohup sleep 1001 >/dev/null 2>&1 &)",
     )
+    assert.equal((await shell(app, sandboxId, COUNT_SLEEPS)).stdout, '1\n')
     const before = await container(config, sandboxId).inspect()
 
     const stopped = await lifecycle(app, sandboxId, 'stop')
@@ -99,12 +104,7 @@ test(
     assert.equal((await container(config, sandboxId).inspect()).Id, before.Id)
     const kept = await shell(app, sandboxId, 'x && cat /etc/x && echo "$KEPT"')
     assert.equal(kept.stdout, 'installed-tool\nkept\nyes\n')
-    const gone = await shell(
-      app,
-      sandboxId,
-      'kill -0 "$(cat /workspace/sleep.pid)" 2>/dev/null || echo gone',
-    )
-    assert.equal(gone.stdout, 'gone\n')
+    assert.equal((await shell(app, sandboxId, COUNT_SLEEPS)).stdout, '0\n')
   },
 )
 

@@ -126,6 +126,8 @@ export class SandboxTransitions {
       expiresAt: this.#renewedExpiry(record),
     })
     try {
+      // A failed sandbox's container that still runs (its stop failed) is started afresh.
+      if (container?.running) await runtime.stop(record.id, 0)
       if (container) await containers.startAgain(record)
       else await containers.launch(record, image)
     } catch (error) {
