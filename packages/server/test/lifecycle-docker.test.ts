@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { Janitor } from '../src/services/janitor.js'
 import type { Clock } from '../src/services/lifecycle/clock.js'
+import { open } from './helpers/pty.js'
 import { createSandbox, docker, run, sandboxApp } from './helpers/sandbox.js'
 
 /*
@@ -177,5 +178,28 @@ test(
     )
     const result = await shell(app, sandboxId, 'echo "$KEPT"')
     assert.equal(result.stdout, 'yes\n')
+  },
+)
+
+test(
+  'a PTY shell keeps its variables across pause/resume; reattaching to it resumes the sandbox (auto_resume)',
+  TIMEOUT,
+  async (t: TestContext) => {
+    const { app } = await sandboxApp(t)
+    const { sandboxId } = await createSandbox(t, app, { on_idle: 'pause' })
+    const first = await open(app, `/v1/sandboxes/${sandboxId}/pty`)
+    const { pty_id: ptyId } = await first.control('ready')
+    first.type('KEPT=forty-two; echo set-$KEPT\n')
+    await first.waitFor('set-forty-two')
+    first.ws.terminate()
+    await first.closed
+    assert.equal((await lifecycle(app, sandboxId, 'pause')).json().state, 'paused')
+    const second = await open(app, `/v1/sandboxes/${sandboxId}/pty/${String(ptyId)}`)
+    await second.control('ready')
+    assert.equal(await state(app, sandboxId), 'running')
+    second.type('echo again-$KEPT\n')
+    await second.waitFor('again-forty-two')
+    second.type('exit\n')
+    await second.control('exit')
   },
 )
