@@ -22,6 +22,21 @@ const PORT = /^[0-9]+$/
 const TAG = /^\w[\w.-]{0,127}$/
 const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/
 
+/**
+ * The same grammar as one regular expression, for the OpenAPI document (with
+ * `NAME_MAX_LENGTH` as the string's maxLength, which keeps every name within
+ * it). Character classes are spelled out rather than `\w`/`\d`, which match
+ * non-ASCII letters and digits in some regex dialects that read the document.
+ */
+export const IMAGE_REFERENCE_PATTERN = (() => {
+  const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
+  const domainComponent = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?'
+  const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`
+  const tag = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}'
+  const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}'
+  return `^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*(?::${tag})?(?:@${digest})?$`
+})()
+
 const PATH_RULE =
   'lowercase letters and digits, separated by ".", "_", "__" or dashes, never at either end'
 

@@ -1,6 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { imageReferenceProblem } from '../src/image-reference.js'
+import {
+  IMAGE_REFERENCE_PATTERN,
+  NAME_MAX_LENGTH,
+  imageReferenceProblem,
+} from '../src/image-reference.js'
 
 const HEX64 = 'a'.repeat(64)
 
@@ -74,4 +78,14 @@ test('invalid image references are refused, saying what is wrong', () => {
 test('messages show control characters escaped, never raw', () => {
   const problem = imageReferenceProblem('x:a\u0001b')!
   assert.ok(!problem.includes('\u0001'))
+})
+
+test('the pattern in the OpenAPI document agrees with the check, within the documented length', () => {
+  const pattern = new RegExp(IMAGE_REFERENCE_PATTERN)
+  const documented = (reference: string) =>
+    reference.length <= NAME_MAX_LENGTH && pattern.test(reference)
+  for (const reference of VALID) assert.ok(documented(reference), reference)
+  for (const [reference] of INVALID) assert.ok(!documented(reference), JSON.stringify(reference))
+  // Strings the server refuses stay outside what the document allows (schemathesis found LPT1).
+  for (const reference of ['LPT1', 'Abc:1', 'x:ÿ']) assert.ok(!pattern.test(reference), reference)
 })

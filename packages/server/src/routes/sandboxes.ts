@@ -12,35 +12,40 @@ import {
   errorResponses,
   flag,
 } from './common.js'
+import { IMAGE_REFERENCE_PATTERN, NAME_MAX_LENGTH } from '../image-reference.js'
 
 /** The shapes `parseCpu` and `parseMemory` (config/parse.ts) accept for cpu and memory strings. */
 const CPU_PATTERN = '^\\s*\\d+(\\.\\d+)?[cCmM]?\\s*$'
 const MEMORY_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*[bBkKmMgGtT]?([iI]?[bB])?\\s*$'
 
-/** `schema` (a union) with `pattern` on its string branch. */
-function withStringPattern(schema: TSchema, pattern: string): TSchema {
+/** `schema` (a union) with `pattern` (and a tighter `maxLength`, if given) on its string branch. */
+function withStringPattern(schema: TSchema, pattern: string, maxLength?: number): TSchema {
   const branches = (schema.anyOf ?? []) as TSchema[]
+  const limits = maxLength === undefined ? { pattern } : { pattern, maxLength }
   return {
     ...schema,
-    anyOf: branches.map((branch) => (branch.type === 'string' ? { ...branch, pattern } : branch)),
+    anyOf: branches.map((branch) => (branch.type === 'string' ? { ...branch, ...limits } : branch)),
   }
 }
 
 /**
  * The create body as the document shows it: `application_kind` one of `kinds`
- * (the kinds the loaded plugins provide) and the shapes of cpu and memory
- * strings. Validation keeps the plain strings, so that anything else is
+ * (the kinds the loaded plugins provide) and the shapes of template, cpu and
+ * memory strings. Validation keeps the plain strings, so that anything else is
  * refused by the service, whose message says what would do (the kinds there
  * are, "1c" or "1500m", "512m").
  */
 function documentedCreateBody(kinds: readonly string[]) {
-  const { cpu, memory } = CreateSandboxBody.properties
+  const { cpu, memory, template } = CreateSandboxBody.properties
   const kind = Type.Union([...kinds.map((name) => Type.Literal(name)), Type.Null()], {
     description: 'One of the kinds of GET /v1/application-kinds; none by default',
   })
   return Type.Object(
     {
       ...CreateSandboxBody.properties,
+      template: Type.Optional(
+        withStringPattern(template, IMAGE_REFERENCE_PATTERN, NAME_MAX_LENGTH),
+      ),
       cpu: Type.Optional(withStringPattern(cpu, CPU_PATTERN)),
       memory: Type.Optional(withStringPattern(memory, MEMORY_PATTERN)),
       application_kind: Type.Optional(kind),
