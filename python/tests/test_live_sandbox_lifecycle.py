@@ -79,7 +79,7 @@ def not_running(action: Callable[[], object]) -> int:
 def test_stop_then_start_keeps_the_root_filesystem_and_workspace(
     client: WorkspaceClient, ws: Workspace
 ) -> None:
-    sb = create(client, ws, env={"KEPT": "yes"})
+    sb = create(client, ws, env={"KEPT": "yes"}, auto_resume=False)
     client.process.shell(sb.id, "echo root-fs > /root/marker && echo ws > /workspace/w.txt")
     start_sleeper(client, sb.id)
 
@@ -90,7 +90,6 @@ def test_stop_then_start_keeps_the_root_filesystem_and_workspace(
     assert client.sandbox.stop(sb.id).state == "stopped"  # idempotent
     # Files of the workspace stay reachable with the sandbox stopped.
     assert client.workspace.read_file(ws.id, "w.txt") == "ws\n"
-    # auto_resume is off for a sandbox that is deleted when idle (the default).
     assert stopped.auto_resume is False
     assert not_running(lambda: client.process.run(sb.id, "true")) == 2002
     assert not_running(lambda: client.sandbox.pause(sb.id)) == 2002
@@ -105,7 +104,7 @@ def test_stop_then_start_keeps_the_root_filesystem_and_workspace(
 
 
 def test_pause_then_resume_keeps_processes(client: WorkspaceClient, ws: Workspace) -> None:
-    sb = create(client, ws)
+    sb = create(client, ws, auto_resume=False)
     pid = start_sleeper(client, sb.id)
 
     paused = client.sandbox.pause(sb.id)

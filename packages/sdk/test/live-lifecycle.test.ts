@@ -43,7 +43,11 @@ describe('live: sandbox stop, start, pause, resume', { skip: skipLive }, () => {
   })
 
   test('stop keeps the root filesystem and workspace; start runs it again', async () => {
-    const sb = await client.sandbox.create({ workspaceId, template: LIVE_TEMPLATE })
+    const sb = await client.sandbox.create({
+      workspaceId,
+      template: LIVE_TEMPLATE,
+      autoResume: false,
+    })
     await client.process.shell(sb.id, 'echo root-fs > /root/marker')
     await startSleeper(client, sb.id)
 
@@ -61,7 +65,11 @@ describe('live: sandbox stop, start, pause, resume', { skip: skipLive }, () => {
   })
 
   test('pause freezes and resume thaws, processes kept; resume starts a stopped one', async () => {
-    const sb = await client.sandbox.create({ workspaceId, template: LIVE_TEMPLATE })
+    const sb = await client.sandbox.create({
+      workspaceId,
+      template: LIVE_TEMPLATE,
+      autoResume: false,
+    })
     const pid = await startSleeper(client, sb.id)
 
     assert.equal((await client.sandbox.pause(sb.id)).state, 'paused')
