@@ -1,25 +1,29 @@
 /**
  * Sandbox benchmarks, ours beside raw Docker in one run:
  *   1. exec of `echo hi` through our API (agent over a unix socket) vs dockerode exec;
- *   2. sandbox create -> running through our API vs dockerode create + start.
+ *   2. sandbox create -> running through our API vs dockerode create + start;
+ *   3. pause/resume, auto-resume and stop/start (see bench/lifecycle.ts).
  * Run: npm run bench  (needs the Docker engine, the agent binary and workspace-test:latest).
- * BENCH_RUNS overrides the number of timed runs (default 200 for exec, 50 for create).
+ * BENCH_RUNS overrides the number of timed runs (default 200 for exec, 50 for create and
+ * for each resume row, 15 for start).
  */
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import fs from 'node:fs/promises'
-import Docker from 'dockerode'
+import type Docker from 'dockerode'
 import pino from 'pino'
 import { buildApp } from '../packages/server/src/app.js'
 import { loadConfig } from '../packages/server/src/config/index.js'
-import { containerConfig } from '../packages/server/src/runtime/docker/container-config.js'
+import { lifecycleRows } from './lifecycle.js'
+import { createRawContainer, docker, dockerExec } from './raw.js'
 import { printComparison, timeRuns } from './stats.js'
 
 const TEMPLATE = 'workspace-test:latest'
 const execRuns = Number(process.env.BENCH_RUNS ?? 200)
 const createRuns = Number(process.env.BENCH_RUNS ?? 50)
-const docker = new Docker()
+const resumeRuns = Number(process.env.BENCH_RUNS ?? 50)
+const startRuns = Number(process.env.BENCH_RUNS ?? 15)
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
 
 function request(
@@ -53,18 +57,6 @@ function request(
   })
 }
 
-async function dockerExecEcho(container: Docker.Container): Promise<void> {
-  const exec = await container.exec({ Cmd: ['echo', 'hi'], AttachStdout: true, AttachStderr: true })
-  const stream = await exec.start({ hijack: true, stdin: false })
-  await new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve)
-    stream.on('error', reject)
-    stream.resume()
-  })
-  const info = await exec.inspect()
-  if (info.ExitCode !== 0) throw new Error('docker exec failed')
-}
-
 async function main(): Promise<void> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wm-bench-'))
   const config = loadConfig({
@@ -94,7 +86,7 @@ async function main(): Promise<void> {
         throw new Error(reply.text)
     })
     const container = docker.getContainer(`${config.sandboxDefaults.containerPrefix}${sandbox.id}`)
-    const theirs = await timeRuns(execRuns, 20, () => dockerExecEcho(container))
+    const theirs = await timeRuns(execRuns, 20, () => dockerExec(container, ['echo', 'hi']))
     printComparison('exec `echo hi` in a running sandbox', ours, theirs, 'dockerode exec')
     await request(base, 'DELETE', `/v1/sandboxes/${sandbox.id}?force=true`)
 
@@ -108,34 +100,12 @@ async function main(): Promise<void> {
     for (const id of ourIds) await request(base, 'DELETE', `/v1/sandboxes/${id}?force=true`)
     const rawIds: string[] = []
     const rawRunDir = await fs.mkdtemp(path.join(dataDir, 'raw-run-'))
+    // The very container configuration ours uses, with `sleep` in place of the agent:
+    // the raw engine cost of the same sandbox.
+    const rawContainer = (name: string): Promise<Docker.Container> =>
+      createRawContainer(config, name, workspace.id, rawRunDir, TEMPLATE)
     const rawCreate = await timeRuns(createRuns, 2, async () => {
-      // The very container configuration ours uses (limits, caps, mounts, network off),
-      // with `sleep` in place of the agent: the raw engine cost of the same sandbox.
-      const name = `wm-bench-raw-${rawIds.length}-${process.pid}`
-      const spec = containerConfig(
-        {
-          sandboxId: name,
-          workspaceId: workspace.id,
-          containerName: name,
-          image: TEMPLATE,
-          env: {},
-          nanoCpus: config.sandboxDefaults.nanoCpus,
-          memoryBytes: config.sandboxDefaults.memoryBytes,
-          pidsLimit: config.sandboxDefaults.pidsLimit,
-          networkMode: config.sandboxDefaults.networkMode,
-          workspaceHostDir: path.join(dataDir, 'workspaces', workspace.id),
-          containerWorkspaceDir: config.sandboxDefaults.containerWorkspaceDir,
-          agentBinaryHostPath: config.agent.binaryPath,
-          runHostDir: rawRunDir,
-          agentToken: 'unused',
-        },
-        { instanceLabel: ['wm.bench', '1'], ociRuntime: undefined },
-      )
-      const created = await docker.createContainer({
-        ...spec,
-        Entrypoint: ['sleep'],
-        Cmd: ['infinity'],
-      })
+      const created = await rawContainer(`wm-bench-raw-${rawIds.length}-${process.pid}`)
       await created.start()
       rawIds.push(created.id)
     })
@@ -146,6 +116,14 @@ async function main(): Promise<void> {
       rawCreate,
       'dockerode create + start (same config)',
     )
+
+    await lifecycleRows({
+      request: (method, route, body) => request(base, method, route, body),
+      workspaceId: workspace.id,
+      rawContainer,
+      resumeRuns,
+      startRuns,
+    })
     await request(base, 'DELETE', `/v1/workspaces/${workspace.id}`)
   } finally {
     agent.destroy()

@@ -12,15 +12,23 @@ export function summarize(samples: number[]): {
   return { n: sorted.length, p50: at(0.5), p95: at(0.95), mean }
 }
 
-/** Times `fn` `runs` times after `warmup` untimed runs. */
+/**
+ * Times `fn` `runs` times after `warmup` untimed runs. `setup`, when given,
+ * runs untimed before every run (e.g. pausing what `fn` resumes).
+ */
 export async function timeRuns(
   runs: number,
   warmup: number,
   fn: () => Promise<void>,
+  setup?: () => Promise<void>,
 ): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn()
+  for (let i = 0; i < warmup; i++) {
+    await setup?.()
+    await fn()
+  }
   const samples: number[] = []
   for (let i = 0; i < runs; i++) {
+    await setup?.()
     const started = process.hrtime.bigint()
     await fn()
     samples.push(Number(process.hrtime.bigint() - started) / 1e6)

@@ -1,0 +1,121 @@
+import type Docker from 'dockerode'
+import { printComparison, timeRuns } from './stats.js'
+import { dockerExec } from './raw.js'
+
+/** What the lifecycle rows need from the benchmark that runs them. */
+export interface LifecycleBench {
+  /** A request to our server (keep-alive), answered with status and body. */
+  request: (
+    method: string,
+    route: string,
+    body?: unknown,
+  ) => Promise<{ status: number; text: string }>
+  /** The workspace the sandbox is made in. */
+  workspaceId: string
+  /** A created, not started, container of our sandboxes' configuration with `sleep` as its process. */
+  rawContainer: (name: string) => Promise<Docker.Container>
+  /** Timed runs of the pause/resume rows and of the stop/start row. */
+  resumeRuns: number
+  startRuns: number
+}
+
+/**
+ * Pause/resume and stop/start, ours beside the engine's own operation on a
+ * container of the same configuration:
+ *   1. resume of a paused sandbox (POST resume) vs dockerode unpause;
+ *   2. resume until a command runs (POST resume, then run `true` through the
+ *      agent) vs dockerode unpause + exec `true`;
+ *   3. auto-resume: one process run of `true` on a paused sandbox with
+ *      auto_resume vs dockerode unpause + exec `true`;
+ *   4. start of a stopped sandbox until its agent answers (POST start) vs
+ *      dockerode start until the container runs.
+ * Pausing and stopping happen between timed runs, untimed.
+ */
+export async function lifecycleRows(bench: LifecycleBench): Promise<void> {
+  const { request } = bench
+  const call = async (route: string, body?: unknown, want = 'running') => {
+    const reply = await request('POST', route, body)
+    if (reply.status !== 200 || !reply.text.includes(`"state":"${want}"`))
+      throw new Error(`${route}: ${reply.status} ${reply.text}`)
+  }
+  const created = await request('POST', '/v1/sandboxes', {
+    workspace_id: bench.workspaceId,
+    auto_resume: true,
+  })
+  const id = JSON.parse(created.text).id as string
+  const runTrue = async () => {
+    const reply = await request('POST', `/v1/sandboxes/${id}/processes`, { cmd: 'true' })
+    if (reply.status !== 200 || !reply.text.includes('"exit_code":0')) throw new Error(reply.text)
+  }
+  const pause = () => call(`/v1/sandboxes/${id}/pause`, undefined, 'paused')
+  const resume = () => call(`/v1/sandboxes/${id}/resume`)
+  const raw = await bench.rawContainer(`wm-bench-raw-lifecycle-${process.pid}`)
+  try {
+    await raw.start()
+    const rawPause = () => raw.pause()
+    const rawUnpause = () => raw.unpause()
+    const rawUnpauseExec = async () => {
+      await raw.unpause()
+      await dockerExec(raw, ['true'])
+    }
+    const { resumeRuns, startRuns } = bench
+
+    const oursResume = await timeRuns(resumeRuns, 5, resume, pause)
+    const rawResume = await timeRuns(resumeRuns, 5, rawUnpause, rawPause)
+    printComparison(
+      'resume a paused sandbox (ours: POST resume, answered running)',
+      oursResume,
+      rawResume,
+      'dockerode unpause',
+    )
+
+    const oursResumeRun = await timeRuns(
+      resumeRuns,
+      5,
+      async () => {
+        await resume()
+        await runTrue()
+      },
+      pause,
+    )
+    const rawResumeRun = await timeRuns(resumeRuns, 5, rawUnpauseExec, rawPause)
+    printComparison(
+      'resume until a command runs (ours: POST resume + run `true` via the agent)',
+      oursResumeRun,
+      rawResumeRun,
+      'dockerode unpause + exec true',
+    )
+
+    const oursAuto = await timeRuns(resumeRuns, 5, runTrue, pause)
+    const rawAuto = await timeRuns(resumeRuns, 5, rawUnpauseExec, rawPause)
+    printComparison(
+      'auto-resume: run `true` on a paused sandbox (ours: one request, auto_resume)',
+      oursAuto,
+      rawAuto,
+      'dockerode unpause + exec true',
+    )
+
+    const oursStart = await timeRuns(
+      startRuns,
+      2,
+      () => call(`/v1/sandboxes/${id}/start`),
+      () => call(`/v1/sandboxes/${id}/stop`, undefined, 'stopped'),
+    )
+    // SIGKILL at once: `sleep` as PID 1 ignores SIGTERM, and the stop is not timed anyway.
+    const rawStart = await timeRuns(
+      startRuns,
+      2,
+      () => raw.start(),
+      () => raw.stop({ t: 0 }),
+    )
+    printComparison(
+      'start a stopped sandbox (ours: POST start, until the agent answers)',
+      oursStart,
+      rawStart,
+      'dockerode start (same config)',
+    )
+  } finally {
+    await raw.remove({ force: true }).catch(() => undefined)
+    await request('DELETE', `/v1/sandboxes/${id}?force=true`)
+  }
+}
