@@ -56,7 +56,16 @@ export async function lifecycleRows(bench: LifecycleBench): Promise<void> {
     const rawUnpause = () => raw.unpause()
     const rawUnpauseExec = async () => {
       await raw.unpause()
-      await dockerExec(raw, ['true'])
+      // The engine records the thaw after answering the unpause: an exec right behind it
+      // can still be refused (409, "is paused"), and is then asked again, as a client must.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await dockerExec(raw, ['true'])
+        } catch (error) {
+          const refused = (error as { statusCode?: number }).statusCode === 409
+          if (!refused || attempt >= 50) throw error
+        }
+      }
     }
     const { resumeRuns, startRuns } = bench
 
