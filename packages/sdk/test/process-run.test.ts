@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import {
   CommandExitError,
   ProcessTimeoutError,
@@ -8,44 +8,12 @@ import {
   WorkspaceClient,
   WorkspaceError,
 } from '../src/index.js'
-import {
-  replyError,
-  replyJson,
-  startTestServer,
-  type RecordedRequest,
-  type TestServer,
-} from './support/test-server.js'
+import { useCannedApi, withLateReplies } from './support/test-server.js'
 
-let server: TestServer
-let client: WorkspaceClient
-let reply: (request: RecordedRequest) => [number, unknown]
-
-before(async () => {
-  server = await startTestServer((request, response) => {
-    const [status, body] = reply(request)
-    if (status === 204) response.writeHead(204).end()
-    else if (typeof body === 'number') replyError(response, status, body)
-    else replyJson(response, status, body)
-  })
-  client = new WorkspaceClient({ apiUrl: server.url, env: {}, execTimeoutMs: 45_000 })
-})
-
-beforeEach(() => {
-  server.requests.length = 0
-})
-
-after(async () => {
-  client.close()
-  await server.close()
-})
-
-function only(): RecordedRequest {
-  assert.equal(server.requests.length, 1)
-  return server.requests[0] as RecordedRequest
-}
+const api = useCannedApi({ execTimeoutMs: 45_000 })
 
 function sentJson(): unknown {
-  return JSON.parse(only().body.toString())
+  return JSON.parse(api.only().body.toString())
 }
 
 const wireResult = (extra: Record<string, unknown> = {}) => ({
@@ -59,8 +27,8 @@ const wireResult = (extra: Record<string, unknown> = {}) => ({
 
 describe('run', () => {
   test('sends the command with the default timeout in seconds and returns camelCase', async () => {
-    reply = () => [200, wireResult({ exit_code: 3, stderr: 'err\n', truncated: true })]
-    const result = await client.process.run('sb1', 'ls', {
+    api.reply = () => [200, wireResult({ exit_code: 3, stderr: 'err\n', truncated: true })]
+    const result = await api.client.process.run('sb1', 'ls', {
       args: ['-la', '/tmp'],
       env: { LC_ALL: 'C' },
       cwd: '/workspace/src',
@@ -73,7 +41,7 @@ describe('run', () => {
       stderr: 'err\n',
       truncated: true,
     })
-    const request = only()
+    const request = api.only()
     assert.equal(request.method, 'POST')
     assert.equal(request.url.pathname, '/v1/sandboxes/sb1/processes')
     assert.match(String(request.headers.accept), /application\/json/)
@@ -88,27 +56,20 @@ describe('run', () => {
   })
 
   test('timeoutMs is sent in seconds, fractions kept', async () => {
-    reply = () => [200, wireResult()]
-    await client.process.run('sb1', 'sleep', { args: ['1'], timeoutMs: 1500 })
+    api.reply = () => [200, wireResult()]
+    await api.client.process.run('sb1', 'sleep', { args: ['1'], timeoutMs: 1500 })
     assert.deepEqual(sentJson(), { cmd: 'sleep', args: ['1'], timeout: 1.5 })
   })
 
   test('the HTTP request waits for the command timeout plus slack', async () => {
-    const slow = await startTestServer((_req, res) => {
-      setTimeout(() => replyJson(res, 200, wireResult()), 300)
-    })
-    const impatient = new WorkspaceClient({ apiUrl: slow.url, env: {}, timeoutMs: 50 })
-    try {
+    await withLateReplies([200, wireResult()], 300, { timeoutMs: 50 }, async (impatient) => {
       const result = await impatient.process.run('sb1', 'sleep', { timeoutMs: 100 })
       assert.equal(result.exitCode, 0)
-    } finally {
-      impatient.close()
-      await slow.close()
-    }
+    })
   })
 
   test('408 code 3002 is ProcessTimeoutError carrying the output so far', async () => {
-    reply = () => [
+    api.reply = () => [
       408,
       {
         error: {
@@ -118,7 +79,7 @@ describe('run', () => {
         },
       },
     ]
-    await assert.rejects(client.process.run('sb1', 'sleep', { timeoutMs: 1000 }), (error) => {
+    await assert.rejects(api.client.process.run('sb1', 'sleep', { timeoutMs: 1000 }), (error) => {
       assert.ok(error instanceof ProcessTimeoutError)
       assert.equal(error.code, 3002)
       assert.equal(error.status, 408)
@@ -131,10 +92,10 @@ describe('run', () => {
   })
 
   test('errors map as everywhere else', async () => {
-    reply = () => [404, 2001]
-    await assert.rejects(client.process.run('gone', 'ls'), SandboxNotFoundError)
-    reply = () => [409, 2002]
-    await assert.rejects(client.process.run('stopped', 'ls'), (error) => {
+    api.reply = () => [404, 2001]
+    await assert.rejects(api.client.process.run('gone', 'ls'), SandboxNotFoundError)
+    api.reply = () => [409, 2002]
+    await assert.rejects(api.client.process.run('stopped', 'ls'), (error) => {
       return error instanceof WorkspaceError && error.code === 2002 && error.status === 409
     })
   })
@@ -142,14 +103,14 @@ describe('run', () => {
 
 describe('exec and shell', () => {
   test('exec returns stdout of a command that succeeded', async () => {
-    reply = () => [200, wireResult({ stdout: 'host\n' })]
-    assert.equal(await client.process.exec('sb1', 'cat', '/etc/hostname'), 'host\n')
+    api.reply = () => [200, wireResult({ stdout: 'host\n' })]
+    assert.equal(await api.client.process.exec('sb1', 'cat', '/etc/hostname'), 'host\n')
     assert.deepEqual(sentJson(), { cmd: 'cat', args: ['/etc/hostname'], timeout: 45 })
   })
 
   test('exec of a failing command throws CommandExitError with its output and exit code', async () => {
-    reply = () => [200, wireResult({ exit_code: 2, stdout: 'some', stderr: 'no such file\n' })]
-    await assert.rejects(client.process.exec('sb1', 'cat', 'missing'), (error) => {
+    api.reply = () => [200, wireResult({ exit_code: 2, stdout: 'some', stderr: 'no such file\n' })]
+    await assert.rejects(api.client.process.exec('sb1', 'cat', 'missing'), (error) => {
       assert.ok(error instanceof CommandExitError)
       assert.ok(error instanceof WorkspaceError)
       assert.equal(error.message, 'cat missing exited with code 2: no such file')
@@ -163,8 +124,8 @@ describe('exec and shell', () => {
   })
 
   test('shell runs /bin/sh -c with env, cwd and timeout', async () => {
-    reply = () => [200, wireResult()]
-    await client.process.shell('sb1', 'echo $A | wc -c', {
+    api.reply = () => [200, wireResult()]
+    await api.client.process.shell('sb1', 'echo $A | wc -c', {
       env: { A: 'x' },
       cwd: '/tmp',
       timeoutMs: 2000,
@@ -181,7 +142,7 @@ describe('exec and shell', () => {
 
 describe('list, kill and sendStdin', () => {
   test('list returns camelCase process infos', async () => {
-    reply = () => [
+    api.reply = () => [
       200,
       {
         processes: [
@@ -198,7 +159,7 @@ describe('list, kill and sendStdin', () => {
         ],
       },
     ]
-    assert.deepEqual(await client.process.list('sb1'), [
+    assert.deepEqual(await api.client.process.list('sb1'), [
       {
         pid: 7,
         cmd: 'sleep',
@@ -210,14 +171,14 @@ describe('list, kill and sendStdin', () => {
         endedAt: '2026-11-24T10:00:01.000Z',
       },
     ])
-    assert.equal(only().url.pathname, '/v1/sandboxes/sb1/processes')
+    assert.equal(api.only().url.pathname, '/v1/sandboxes/sb1/processes')
   })
 
   test('kill sends SIGTERM by default, or the signal given', async () => {
-    reply = () => [204, null]
-    await client.process.kill('sb1', 7)
-    await client.process.kill('sb1', 7, 9)
-    const sent = server.requests.map((r) => [r.url.pathname, JSON.parse(r.body.toString())])
+    api.reply = () => [204, null]
+    await api.client.process.kill('sb1', 7)
+    await api.client.process.kill('sb1', 7, 9)
+    const sent = api.server.requests.map((r) => [r.url.pathname, JSON.parse(r.body.toString())])
     assert.deepEqual(sent, [
       ['/v1/sandboxes/sb1/processes/7/signal', { signal: 15 }],
       ['/v1/sandboxes/sb1/processes/7/signal', { signal: 9 }],
@@ -225,20 +186,25 @@ describe('list, kill and sendStdin', () => {
   })
 
   test('kill of an unknown pid is a 3001 error', async () => {
-    reply = () => [404, 3001]
-    await assert.rejects(client.process.kill('sb1', 99), (error) => {
+    api.reply = () => [404, 3001]
+    await assert.rejects(api.client.process.kill('sb1', 99), (error) => {
       return error instanceof WorkspaceError && error.code === 3001
     })
   })
 
   test('sendStdin posts text, bytes and streams raw, with eof in the query', async () => {
-    reply = () => [204, null]
-    await client.process.sendStdin('sb1', 7, 'héllo')
-    await client.process.sendStdin('sb1', 7, new Uint8Array([0, 255]), { eof: false })
-    await client.process.sendStdin('sb1', 7, Readable.from([Buffer.from('a'), Buffer.from('b')]), {
-      eof: true,
-    })
-    const sent = server.requests.map((r) => [
+    api.reply = () => [204, null]
+    await api.client.process.sendStdin('sb1', 7, 'héllo')
+    await api.client.process.sendStdin('sb1', 7, new Uint8Array([0, 255]), { eof: false })
+    await api.client.process.sendStdin(
+      'sb1',
+      7,
+      Readable.from([Buffer.from('a'), Buffer.from('b')]),
+      {
+        eof: true,
+      },
+    )
+    const sent = api.server.requests.map((r) => [
       r.url.pathname + r.url.search,
       r.headers['content-type'],
       r.body.toString('latin1'),
@@ -251,8 +217,8 @@ describe('list, kill and sendStdin', () => {
   })
 
   test('sendStdin with timeoutMs: Infinity waits through a silent source', async () => {
-    reply = () => [204, null]
-    const impatient = new WorkspaceClient({ apiUrl: server.url, env: {}, timeoutMs: 50 })
+    api.reply = () => [204, null]
+    const impatient = new WorkspaceClient({ apiUrl: api.server.url, env: {}, timeoutMs: 50 })
     async function* slowSource() {
       yield Buffer.from('a')
       await new Promise((resolve) => setTimeout(resolve, 200))
@@ -260,7 +226,7 @@ describe('list, kill and sendStdin', () => {
     }
     try {
       await impatient.process.sendStdin('sb1', 7, slowSource(), { timeoutMs: Infinity })
-      assert.equal(only().body.toString(), 'ab')
+      assert.equal(api.only().body.toString(), 'ab')
     } finally {
       impatient.close()
     }

@@ -1,41 +1,14 @@
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, test } from 'node:test'
-import { SandboxNotFoundError, WorkspaceClient, WorkspaceError } from '../src/index.js'
+import { describe, test } from 'node:test'
+import { SandboxNotFoundError, WorkspaceError } from '../src/index.js'
 import {
-  replyError,
-  replyJson,
-  startTestServer,
+  useCannedApi,
   wireSandbox,
-  type RecordedRequest,
-  type TestServer,
+  withLateReplies,
+  type CannedReply,
 } from './support/test-server.js'
 
-let server: TestServer
-let client: WorkspaceClient
-let reply: (request: RecordedRequest) => [number, unknown]
-
-before(async () => {
-  server = await startTestServer((request, response) => {
-    const [status, body] = reply(request)
-    if (status >= 400) replyError(response, status, body as number)
-    else replyJson(response, status, body)
-  })
-  client = new WorkspaceClient({ apiUrl: server.url, env: {} })
-})
-
-beforeEach(() => {
-  server.requests.length = 0
-})
-
-after(async () => {
-  client.close()
-  await server.close()
-})
-
-function only(): RecordedRequest {
-  assert.equal(server.requests.length, 1)
-  return server.requests[0] as RecordedRequest
-}
+const api = useCannedApi()
 
 const ACTIONS = ['stop', 'start', 'pause', 'resume'] as const
 const REACHED = { stop: 'stopped', start: 'running', pause: 'paused', resume: 'running' } as const
@@ -43,9 +16,9 @@ const REACHED = { stop: 'stopped', start: 'running', pause: 'paused', resume: 'r
 describe('stop, start, pause, resume', () => {
   for (const action of ACTIONS) {
     test(`${action} posts to /v1/sandboxes/{id}/${action} with no body and returns the sandbox`, async () => {
-      reply = () => [200, wireSandbox('a b', { state: REACHED[action] })]
-      const sandbox = await client.sandbox[action]('a b')
-      const request = only()
+      api.reply = () => [200, wireSandbox('a b', { state: REACHED[action] })]
+      const sandbox = await api.client.sandbox[action]('a b')
+      const request = api.only()
       assert.equal(request.method, 'POST')
       assert.equal(request.url.pathname, `/v1/sandboxes/a%20b/${action}`)
       assert.equal(request.url.search, '')
@@ -64,8 +37,8 @@ describe('stop, start, pause, resume', () => {
       on_timeout: 'delete',
       auto_resume: true,
     }
-    reply = () => [200, wireSandbox('sb1', wire)]
-    const sandbox = await client.sandbox.stop('sb1')
+    api.reply = () => [200, wireSandbox('sb1', wire)]
+    const sandbox = await api.client.sandbox.stop('sb1')
     assert.deepEqual(
       [sandbox.state, sandbox.desiredState, sandbox.onIdle, sandbox.onTimeout, sandbox.autoResume],
       ['stopped', 'stopped', 'stop', 'delete', true],
@@ -73,43 +46,33 @@ describe('stop, start, pause, resume', () => {
   })
 
   test('a server that does not send them leaves the fields absent', async () => {
-    reply = () => [200, wireSandbox('sb1')]
-    const sandbox = await client.sandbox.get('sb1')
+    api.reply = () => [200, wireSandbox('sb1')]
+    const sandbox = await api.client.sandbox.get('sb1')
     assert.equal('onIdle' in sandbox || 'autoResume' in sandbox, false)
   })
 
   test('each waits up to createTimeoutMs, not the ordinary request timeout', async () => {
-    const slow = await startTestServer((_req, res) => {
-      setTimeout(() => replyJson(res, 200, wireSandbox('sb1', { state: 'stopped' })), 300)
-    })
-    const patient = new WorkspaceClient({
-      apiUrl: slow.url,
-      env: {},
-      timeoutMs: 100,
-      createTimeoutMs: 2000,
-    })
-    try {
+    const stopped: CannedReply = [200, wireSandbox('sb1', { state: 'stopped' })]
+    const options = { timeoutMs: 100, createTimeoutMs: 2000 }
+    await withLateReplies(stopped, 300, options, async (patient) => {
       for (const action of ACTIONS) assert.equal((await patient.sandbox[action]('sb1')).id, 'sb1')
       await assert.rejects(
         patient.sandbox.stop('sb1', { timeoutMs: 50 }),
         (error: unknown) => error instanceof WorkspaceError && error.details.reason === 'timeout',
       )
-    } finally {
-      patient.close()
-      await slow.close()
-    }
+    })
   })
 
   test('an unknown sandbox is SandboxNotFoundError', async () => {
-    reply = () => [404, 2001]
+    api.reply = () => [404, 2001]
     for (const action of ACTIONS) {
-      await assert.rejects(client.sandbox[action]('gone'), SandboxNotFoundError)
+      await assert.rejects(api.client.sandbox[action]('gone'), SandboxNotFoundError)
     }
   })
 
   test('pausing a stopped sandbox is a WorkspaceError with code 2002 and status 409', async () => {
-    reply = () => [409, 2002]
-    await assert.rejects(client.sandbox.pause('sb1'), (error: unknown) => {
+    api.reply = () => [409, 2002]
+    await assert.rejects(api.client.sandbox.pause('sb1'), (error: unknown) => {
       assert.ok(error instanceof WorkspaceError)
       assert.equal(error.constructor, WorkspaceError)
       assert.deepEqual([error.code, error.status], [2002, 409])
@@ -120,14 +83,14 @@ describe('stop, start, pause, resume', () => {
 
 describe('create with lifecycle options', () => {
   test('onIdle, onTimeout and autoResume go out in snake_case', async () => {
-    reply = () => [201, wireSandbox('sb1')]
-    await client.sandbox.create({
+    api.reply = () => [201, wireSandbox('sb1')]
+    await api.client.sandbox.create({
       workspaceId: 'ws1',
       onIdle: 'pause',
       onTimeout: 'stop',
       autoResume: false,
     })
-    assert.deepEqual(JSON.parse(only().body.toString()), {
+    assert.deepEqual(JSON.parse(api.only().body.toString()), {
       workspace_id: 'ws1',
       on_idle: 'pause',
       on_timeout: 'stop',
@@ -139,7 +102,7 @@ describe('create with lifecycle options', () => {
 describe('waitForState through pause and resume', () => {
   function states(...sequence: string[]) {
     let call = 0
-    reply = () => [
+    api.reply = () => [
       200,
       wireSandbox('s1', { state: sequence[Math.min(call++, sequence.length - 1)] }),
     ]
@@ -148,21 +111,21 @@ describe('waitForState through pause and resume', () => {
   test('waits through pausing to paused, and through resuming to running', async () => {
     states('pausing', 'paused')
     assert.equal(
-      (await client.sandbox.waitForState('s1', 'paused', { intervalMs: 10 })).state,
+      (await api.client.sandbox.waitForState('s1', 'paused', { intervalMs: 10 })).state,
       'paused',
     )
-    assert.equal(server.requests.length, 2)
-    server.requests.length = 0
+    assert.equal(api.server.requests.length, 2)
+    api.server.requests.length = 0
     states('resuming', 'resuming', 'running')
-    const running = await client.sandbox.waitForState('s1', 'running', { intervalMs: 10 })
+    const running = await api.client.sandbox.waitForState('s1', 'running', { intervalMs: 10 })
     assert.equal(running.state, 'running')
-    assert.equal(server.requests.length, 3)
+    assert.equal(api.server.requests.length, 3)
   })
 
   test('landing in error while waiting for stopped throws 2002', async () => {
     states('stopping', 'error')
     await assert.rejects(
-      client.sandbox.waitForState('s1', 'stopped', { intervalMs: 10 }),
+      api.client.sandbox.waitForState('s1', 'stopped', { intervalMs: 10 }),
       (error: unknown) =>
         error instanceof WorkspaceError && /while waiting for stopped/.test(error.message),
     )

@@ -1,52 +1,14 @@
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, test } from 'node:test'
-import {
-  SandboxNotFoundError,
-  TemplateNotFoundError,
-  WorkspaceClient,
-  WorkspaceError,
-} from '../src/index.js'
-import {
-  replyError,
-  replyJson,
-  startTestServer,
-  wireSandbox,
-  type RecordedRequest,
-  type TestServer,
-} from './support/test-server.js'
+import { describe, test } from 'node:test'
+import { SandboxNotFoundError, TemplateNotFoundError, WorkspaceError } from '../src/index.js'
+import { useCannedApi, wireSandbox, withLateReplies } from './support/test-server.js'
 
-let server: TestServer
-let client: WorkspaceClient
-let reply: (request: RecordedRequest) => [number, unknown]
-
-before(async () => {
-  server = await startTestServer((request, response) => {
-    const [status, body] = reply(request)
-    if (status === 204) response.writeHead(204).end()
-    else if (status >= 400) replyError(response, status, body as number)
-    else replyJson(response, status, body)
-  })
-  client = new WorkspaceClient({ apiUrl: server.url, env: {} })
-})
-
-beforeEach(() => {
-  server.requests.length = 0
-})
-
-after(async () => {
-  client.close()
-  await server.close()
-})
-
-function only(): RecordedRequest {
-  assert.equal(server.requests.length, 1)
-  return server.requests[0] as RecordedRequest
-}
+const api = useCannedApi()
 
 describe('create', () => {
   test('sends every field in snake_case, env and metadata keys untouched; returns camelCase', async () => {
-    reply = () => [201, wireSandbox('sb1')]
-    const sandbox = await client.sandbox.create({
+    api.reply = () => [201, wireSandbox('sb1')]
+    const sandbox = await api.client.sandbox.create({
       workspaceId: 'ws1',
       template: 'workspace-test:latest',
       name: 'demo',
@@ -58,7 +20,7 @@ describe('create', () => {
       networkMode: 'bridge',
       applicationKind: 'python',
     })
-    const request = only()
+    const request = api.only()
     assert.equal(request.method, 'POST')
     assert.equal(request.url.pathname, '/v1/sandboxes')
     assert.equal(request.url.search, '')
@@ -95,45 +57,34 @@ describe('create', () => {
   })
 
   test('only the workspace is required; fields a caller adds are not sent', async () => {
-    reply = () => [201, wireSandbox('sb1')]
+    api.reply = () => [201, wireSandbox('sb1')]
     const params = { workspaceId: 'ws1', privileged: true }
-    await client.sandbox.create(params)
-    assert.deepEqual(JSON.parse(only().body.toString()), { workspace_id: 'ws1' })
+    await api.client.sandbox.create(params)
+    assert.deepEqual(JSON.parse(api.only().body.toString()), { workspace_id: 'ws1' })
   })
 
   test('wait: false asks for an immediate reply', async () => {
-    reply = () => [201, wireSandbox('sb1', { state: 'starting' })]
-    const sandbox = await client.sandbox.create({ workspaceId: 'ws1' }, { wait: false })
+    api.reply = () => [201, wireSandbox('sb1', { state: 'starting' })]
+    const sandbox = await api.client.sandbox.create({ workspaceId: 'ws1' }, { wait: false })
     assert.equal(sandbox.state, 'starting')
-    assert.equal(only().url.search, '?wait=false')
+    assert.equal(api.only().url.search, '?wait=false')
   })
 
   test('waits up to createTimeoutMs, not the ordinary request timeout', async () => {
-    const slow = await startTestServer((_req, res) => {
-      setTimeout(() => replyJson(res, 201, wireSandbox('sb1')), 300)
-    })
-    const patient = new WorkspaceClient({
-      apiUrl: slow.url,
-      env: {},
-      timeoutMs: 100,
-      createTimeoutMs: 2000,
-    })
-    try {
+    const options = { timeoutMs: 100, createTimeoutMs: 2000 }
+    await withLateReplies([201, wireSandbox('sb1')], 300, options, async (patient) => {
       assert.equal((await patient.sandbox.create({ workspaceId: 'ws1' })).id, 'sb1')
       await assert.rejects(
         patient.sandbox.create({ workspaceId: 'ws1' }, { timeoutMs: 50 }),
         (error: unknown) => error instanceof WorkspaceError && error.details.reason === 'timeout',
       )
-    } finally {
-      patient.close()
-      await slow.close()
-    }
+    })
   })
 
   test('a missing template is TemplateNotFoundError', async () => {
-    reply = () => [404, 2003]
+    api.reply = () => [404, 2003]
     await assert.rejects(
-      client.sandbox.create({ workspaceId: 'ws1', template: 'nope' }),
+      api.client.sandbox.create({ workspaceId: 'ws1', template: 'nope' }),
       TemplateNotFoundError,
     )
   })
@@ -141,38 +92,38 @@ describe('create', () => {
 
 describe('get, list, exists, delete', () => {
   test('get encodes the id', async () => {
-    reply = () => [200, wireSandbox('a b')]
-    assert.equal((await client.sandbox.get('a b')).id, 'a b')
-    assert.equal(only().url.pathname, '/v1/sandboxes/a%20b')
+    api.reply = () => [200, wireSandbox('a b')]
+    assert.equal((await api.client.sandbox.get('a b')).id, 'a b')
+    assert.equal(api.only().url.pathname, '/v1/sandboxes/a%20b')
   })
 
   test('list unwraps and passes the filters as snake_case query parameters', async () => {
-    reply = () => [200, { sandboxes: [wireSandbox('s1'), wireSandbox('s2')] }]
-    const all = await client.sandbox.list()
+    api.reply = () => [200, { sandboxes: [wireSandbox('s1'), wireSandbox('s2')] }]
+    const all = await api.client.sandbox.list()
     assert.deepEqual(
       all.map((s) => s.workspaceId),
       ['ws1', 'ws1'],
     )
-    assert.equal(only().url.search, '')
-    server.requests.length = 0
-    await client.sandbox.list({ state: 'running', workspaceId: 'ws1' })
-    assert.equal(only().url.search, '?workspace_id=ws1&state=running')
+    assert.equal(api.only().url.search, '')
+    api.server.requests.length = 0
+    await api.client.sandbox.list({ state: 'running', workspaceId: 'ws1' })
+    assert.equal(api.only().url.search, '?workspace_id=ws1&state=running')
   })
 
   test('exists is false only for 2001', async () => {
-    reply = () => [200, wireSandbox('s1')]
-    assert.equal(await client.sandbox.exists('s1'), true)
-    reply = () => [404, 2001]
-    assert.equal(await client.sandbox.exists('gone'), false)
-    reply = () => [500, 1000]
-    await assert.rejects(client.sandbox.exists('s1'), WorkspaceError)
+    api.reply = () => [200, wireSandbox('s1')]
+    assert.equal(await api.client.sandbox.exists('s1'), true)
+    api.reply = () => [404, 2001]
+    assert.equal(await api.client.sandbox.exists('gone'), false)
+    api.reply = () => [500, 1000]
+    await assert.rejects(api.client.sandbox.exists('s1'), WorkspaceError)
   })
 
   test('delete sends force=false by default, force=true when asked', async () => {
-    reply = () => [204, null]
-    assert.equal(await client.sandbox.delete('s1'), undefined)
-    await client.sandbox.delete('s1', { force: true })
-    const sent = server.requests.map((r) => [r.method, r.url.pathname, r.url.search])
+    api.reply = () => [204, null]
+    assert.equal(await api.client.sandbox.delete('s1'), undefined)
+    await api.client.sandbox.delete('s1', { force: true })
+    const sent = api.server.requests.map((r) => [r.method, r.url.pathname, r.url.search])
     assert.deepEqual(sent, [
       ['DELETE', '/v1/sandboxes/s1', '?force=false'],
       ['DELETE', '/v1/sandboxes/s1', '?force=true'],
@@ -180,8 +131,8 @@ describe('get, list, exists, delete', () => {
   })
 
   test('a missing sandbox is SandboxNotFoundError', async () => {
-    reply = () => [404, 2001]
-    await assert.rejects(client.sandbox.delete('gone'), SandboxNotFoundError)
+    api.reply = () => [404, 2001]
+    await assert.rejects(api.client.sandbox.delete('gone'), SandboxNotFoundError)
   })
 })
 
@@ -189,7 +140,7 @@ describe('waitForState', () => {
   /** Replies with the given states in turn (the last one repeats). */
   function states(...sequence: [string, string | null][]) {
     let call = 0
-    reply = () => {
+    api.reply = () => {
       const [state, errorMessage] = sequence[Math.min(call++, sequence.length - 1)] ?? [
         'running',
         null,
@@ -200,15 +151,15 @@ describe('waitForState', () => {
 
   test('polls until the state is reached and returns the sandbox', async () => {
     states(['starting', null], ['starting', null], ['running', null])
-    const sandbox = await client.sandbox.waitForState('s1', 'running', { intervalMs: 10 })
+    const sandbox = await api.client.sandbox.waitForState('s1', 'running', { intervalMs: 10 })
     assert.equal(sandbox.state, 'running')
-    assert.equal(server.requests.length, 3)
+    assert.equal(api.server.requests.length, 3)
   })
 
   test('landing in error while waiting for another state throws 2002 with the error message', async () => {
     states(['starting', null], ['error', 'out of memory'])
     await assert.rejects(
-      client.sandbox.waitForState('s1', 'running', { intervalMs: 10 }),
+      api.client.sandbox.waitForState('s1', 'running', { intervalMs: 10 }),
       (error: unknown) => {
         assert.ok(error instanceof WorkspaceError)
         assert.equal(error.code, 2002)
@@ -221,7 +172,7 @@ describe('waitForState', () => {
 
   test('waiting for error itself returns the sandbox', async () => {
     states(['running', null], ['error', 'exited with code 1'])
-    const sandbox = await client.sandbox.waitForState('s1', 'error', { intervalMs: 10 })
+    const sandbox = await api.client.sandbox.waitForState('s1', 'error', { intervalMs: 10 })
     assert.equal(sandbox.errorMessage, 'exited with code 1')
   })
 
@@ -229,7 +180,7 @@ describe('waitForState', () => {
     states(['starting', null])
     const started = Date.now()
     await assert.rejects(
-      client.sandbox.waitForState('s1', 'running', { timeoutMs: 120, intervalMs: 20 }),
+      api.client.sandbox.waitForState('s1', 'running', { timeoutMs: 120, intervalMs: 20 }),
       (error: unknown) => {
         assert.ok(error instanceof WorkspaceError)
         assert.equal(error.details.reason, 'timeout')
@@ -241,8 +192,8 @@ describe('waitForState', () => {
   })
 
   test('a sandbox removed meanwhile is SandboxNotFoundError', async () => {
-    reply = () => [404, 2001]
-    await assert.rejects(client.sandbox.waitForState('s1', 'stopped'), SandboxNotFoundError)
+    api.reply = () => [404, 2001]
+    await assert.rejects(api.client.sandbox.waitForState('s1', 'stopped'), SandboxNotFoundError)
   })
 
   test('an abort signal stops the wait', async () => {
@@ -250,7 +201,7 @@ describe('waitForState', () => {
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 50)
     await assert.rejects(
-      client.sandbox.waitForState('s1', 'running', {
+      api.client.sandbox.waitForState('s1', 'running', {
         intervalMs: 1000,
         signal: controller.signal,
       }),

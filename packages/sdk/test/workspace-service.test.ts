@@ -1,48 +1,20 @@
 import assert from 'node:assert/strict'
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { WorkspaceClient, WorkspaceNotFoundError } from '../src/index.js'
 import {
-  replyError,
   replyJson,
   startTestServer,
+  useCannedApi,
   wireFileInfo,
   wireWorkspace,
-  type RecordedRequest,
-  type TestServer,
 } from './support/test-server.js'
 
-let server: TestServer
-let client: WorkspaceClient
-let reply: (request: RecordedRequest) => [number, unknown]
-
-before(async () => {
-  server = await startTestServer((request, response) => {
-    const [status, body] = reply(request)
-    if (status === 204) response.writeHead(204).end()
-    else if (status >= 400) replyError(response, status, body as number)
-    else replyJson(response, status, body)
-  })
-  client = new WorkspaceClient({ apiUrl: server.url, apiKey: 'k-123', env: {} })
-})
-
-beforeEach(() => {
-  server.requests.length = 0
-})
-
-after(async () => {
-  client.close()
-  await server.close()
-})
-
-function only(): RecordedRequest {
-  assert.equal(server.requests.length, 1)
-  return server.requests[0] as RecordedRequest
-}
+const api = useCannedApi({ apiKey: 'k-123' })
 
 describe('workspaces', () => {
   test('create sends name and metadata and returns camelCase, metadata keys untouched', async () => {
-    reply = () => [201, wireWorkspace('ws1', { nfs_url: 'nfs://h/ws1' })]
-    const ws = await client.workspace.create({ name: 'demo', metadata: { owner_name: 'ann' } })
+    api.reply = () => [201, wireWorkspace('ws1', { nfs_url: 'nfs://h/ws1' })]
+    const ws = await api.client.workspace.create({ name: 'demo', metadata: { owner_name: 'ann' } })
     assert.deepEqual(ws, {
       id: 'ws1',
       name: 'demo',
@@ -51,7 +23,7 @@ describe('workspaces', () => {
       createdAt: '2026-11-24T10:00:00.000Z',
       updatedAt: '2026-11-24T10:00:00.000Z',
     })
-    const request = only()
+    const request = api.only()
     assert.equal(request.method, 'POST')
     assert.equal(request.url.pathname, '/v1/workspaces')
     assert.equal(request.headers['x-api-key'], 'k-123')
@@ -63,34 +35,34 @@ describe('workspaces', () => {
   })
 
   test('create with no parameters sends an empty object', async () => {
-    reply = () => [201, wireWorkspace()]
-    await client.workspace.create()
-    assert.deepEqual(JSON.parse(only().body.toString()), {})
+    api.reply = () => [201, wireWorkspace()]
+    await api.client.workspace.create()
+    assert.deepEqual(JSON.parse(api.only().body.toString()), {})
   })
 
   test('get encodes the id; list unwraps; delete answers nothing', async () => {
-    reply = () => [200, wireWorkspace('a b')]
-    assert.equal((await client.workspace.get('a b')).id, 'a b')
-    assert.equal(only().url.pathname, '/v1/workspaces/a%20b')
+    api.reply = () => [200, wireWorkspace('a b')]
+    assert.equal((await api.client.workspace.get('a b')).id, 'a b')
+    assert.equal(api.only().url.pathname, '/v1/workspaces/a%20b')
 
-    server.requests.length = 0
-    reply = () => [200, { workspaces: [wireWorkspace('w1'), wireWorkspace('w2')] }]
+    api.server.requests.length = 0
+    api.reply = () => [200, { workspaces: [wireWorkspace('w1'), wireWorkspace('w2')] }]
     assert.deepEqual(
-      (await client.workspace.list()).map((w) => w.id),
+      (await api.client.workspace.list()).map((w) => w.id),
       ['w1', 'w2'],
     )
 
-    server.requests.length = 0
-    reply = () => [204, null]
-    assert.equal(await client.workspace.delete('w1'), undefined)
-    assert.equal(only().method, 'DELETE')
+    api.server.requests.length = 0
+    api.reply = () => [204, null]
+    assert.equal(await api.client.workspace.delete('w1'), undefined)
+    assert.equal(api.only().method, 'DELETE')
   })
 })
 
 describe('files', () => {
   test('listFiles asks for the root by default and returns camelCase entries', async () => {
-    reply = () => [200, { files: [wireFileInfo('a.txt')] }]
-    const files = await client.workspace.listFiles('ws1')
+    api.reply = () => [200, { files: [wireFileInfo('a.txt')] }]
+    const files = await api.client.workspace.listFiles('ws1')
     assert.deepEqual(files[0], {
       name: 'a.txt',
       path: 'a.txt',
@@ -98,16 +70,16 @@ describe('files', () => {
       size: 3,
       modifiedAt: '2026-11-24T10:00:00.000Z',
     })
-    const request = only()
+    const request = api.only()
     assert.equal(request.url.pathname, '/v1/workspaces/ws1/files')
     assert.equal(request.url.searchParams.get('path'), '')
   })
 
   test('writeFile PUTs raw bytes with parents=true by default', async () => {
-    reply = () => [201, wireFileInfo('dir/é.txt', 5)]
-    const info = await client.workspace.writeFile('ws1', 'dir/é.txt', 'héllo')
+    api.reply = () => [201, wireFileInfo('dir/é.txt', 5)]
+    const info = await api.client.workspace.writeFile('ws1', 'dir/é.txt', 'héllo')
     assert.equal(info.path, 'dir/é.txt')
-    const request = only()
+    const request = api.only()
     assert.equal(request.method, 'PUT')
     assert.equal(request.url.pathname, '/v1/workspaces/ws1/files/content')
     assert.equal(request.url.searchParams.get('path'), 'dir/é.txt')
@@ -118,13 +90,13 @@ describe('files', () => {
   })
 
   test('writeFile passes parents=false through', async () => {
-    reply = () => [201, wireFileInfo()]
-    await client.workspace.writeFile('ws1', 'a.txt', new Uint8Array([1, 2]), { parents: false })
-    assert.equal(only().url.searchParams.get('parents'), 'false')
+    api.reply = () => [201, wireFileInfo()]
+    await api.client.workspace.writeFile('ws1', 'a.txt', new Uint8Array([1, 2]), { parents: false })
+    assert.equal(api.only().url.searchParams.get('parents'), 'false')
   })
 
   test('readFile decodes UTF-8 and readFileBytes returns a Uint8Array', async () => {
-    reply = () => [200, 'ignored']
+    api.reply = () => [200, 'ignored']
     const bytes = Buffer.from([0xe2, 0x82, 0xac, 0x00, 0xff])
     const raw = await startTestServer((_req, res) => {
       res.end(bytes)
@@ -144,12 +116,12 @@ describe('files', () => {
   })
 
   test('mkdir, copyFile and moveFile send their JSON bodies with defaults', async () => {
-    reply = () => [201, wireFileInfo('d')]
-    await client.workspace.mkdir('ws1', 'd')
-    await client.workspace.mkdir('ws1', 'e/f', { parents: true })
-    await client.workspace.copyFile('ws1', 'a', 'b')
-    await client.workspace.moveFile('ws1', 'b', 'c', { overwrite: true })
-    const sent = server.requests.map((r) => [r.url.pathname, JSON.parse(r.body.toString())])
+    api.reply = () => [201, wireFileInfo('d')]
+    await api.client.workspace.mkdir('ws1', 'd')
+    await api.client.workspace.mkdir('ws1', 'e/f', { parents: true })
+    await api.client.workspace.copyFile('ws1', 'a', 'b')
+    await api.client.workspace.moveFile('ws1', 'b', 'c', { overwrite: true })
+    const sent = api.server.requests.map((r) => [r.url.pathname, JSON.parse(r.body.toString())])
     assert.deepEqual(sent, [
       ['/v1/workspaces/ws1/files/mkdir', { path: 'd', parents: false }],
       ['/v1/workspaces/ws1/files/mkdir', { path: 'e/f', parents: true }],
@@ -159,40 +131,40 @@ describe('files', () => {
   })
 
   test('deleteFile sends path and recursive in the query', async () => {
-    reply = () => [204, null]
-    await client.workspace.deleteFile('ws1', 'd', { recursive: true })
-    const request = only()
+    api.reply = () => [204, null]
+    await api.client.workspace.deleteFile('ws1', 'd', { recursive: true })
+    const request = api.only()
     assert.equal(request.method, 'DELETE')
     assert.equal(request.url.search, '?path=d&recursive=true')
   })
 
   test('getFileInfo and exists', async () => {
-    reply = () => [200, wireFileInfo('a.txt')]
-    assert.equal((await client.workspace.getFileInfo('ws1', 'a.txt')).name, 'a.txt')
-    assert.equal(await client.workspace.exists('ws1', 'a.txt'), true)
-    reply = () => [404, 5001]
-    assert.equal(await client.workspace.exists('ws1', 'missing'), false)
-    reply = () => [404, 7001]
-    await assert.rejects(client.workspace.exists('nope', 'a.txt'), WorkspaceNotFoundError)
+    api.reply = () => [200, wireFileInfo('a.txt')]
+    assert.equal((await api.client.workspace.getFileInfo('ws1', 'a.txt')).name, 'a.txt')
+    assert.equal(await api.client.workspace.exists('ws1', 'a.txt'), true)
+    api.reply = () => [404, 5001]
+    assert.equal(await api.client.workspace.exists('ws1', 'missing'), false)
+    api.reply = () => [404, 7001]
+    await assert.rejects(api.client.workspace.exists('nope', 'a.txt'), WorkspaceNotFoundError)
   })
 })
 
 test('no API key header is sent when none is configured', async () => {
-  reply = () => [200, { workspaces: [] }]
-  const anonymous = new WorkspaceClient({ apiUrl: server.url, env: {} })
+  api.reply = () => [200, { workspaces: [] }]
+  const anonymous = new WorkspaceClient({ apiUrl: api.server.url, env: {} })
   await anonymous.workspace.list()
-  assert.equal(only().headers['x-api-key'], undefined)
+  assert.equal(api.only().headers['x-api-key'], undefined)
   anonymous.close()
 })
 
 test('a custom API key header is honoured', async () => {
-  reply = () => [200, { workspaces: [] }]
+  api.reply = () => [200, { workspaces: [] }]
   const custom = new WorkspaceClient({
-    apiUrl: server.url,
+    apiUrl: api.server.url,
     env: { WORKSPACE_API_KEY: 'from-env', WORKSPACE_API_KEY_HEADER: 'Authorization' },
   })
   await custom.workspace.list()
-  assert.equal(only().headers.authorization, 'from-env')
+  assert.equal(api.only().headers.authorization, 'from-env')
   custom.close()
 })
 

@@ -1,6 +1,9 @@
-/** A tiny real HTTP server on 127.0.0.1:0 for tests: records requests, answers with a handler. */
+/** A tiny real HTTP server on 127.0.0.1:0 for tests: records requests, answers with a handler (or a canned reply per test). */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import assert from 'node:assert/strict'
+import { after, before, beforeEach } from 'node:test'
+import { WorkspaceClient, type WorkspaceClientOptions } from '../../src/index.js'
 
 export interface RecordedRequest {
   method: string
@@ -126,4 +129,84 @@ export function startEventStream(response: ServerResponse): void {
 /** One SSE frame as the server formats it. */
 export function sseFrame(event: string, data: unknown, id?: number): string {
   return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+}
+
+/** A canned answer: a status and a JSON body; a number body is an error code, sent in the error envelope. */
+export type CannedReply = [status: number, body: unknown]
+
+/** A test server that answers with whatever the current test asks, and a client of it. */
+export interface CannedApi {
+  /** The server; its request log is emptied before each test. */
+  readonly server: TestServer
+  /** A client of the server, with the options given to `useCannedApi`. */
+  readonly client: WorkspaceClient
+  /** Answers each request (204 sends no body); each test sets it. */
+  reply: (request: RecordedRequest) => CannedReply
+  /** The one request the server saw in this test; fails if there were more or none. */
+  only(): RecordedRequest
+}
+
+/**
+ * Registers the file's hooks: before its tests a server answering with `reply` and a client of it
+ * (no environment variables read unless `options.env` says so), before each test an empty request
+ * log, and after them both closed.
+ */
+export function useCannedApi(options: Omit<WorkspaceClientOptions, 'apiUrl'> = {}): CannedApi {
+  let server: TestServer | undefined
+  let client: WorkspaceClient | undefined
+  const api: CannedApi = {
+    get server() {
+      assert.ok(server, 'the canned server starts in the before hook')
+      return server
+    },
+    get client() {
+      assert.ok(client, 'the canned client is made in the before hook')
+      return client
+    },
+    reply: () => assert.fail('this test did not set reply'),
+    only() {
+      assert.equal(api.server.requests.length, 1)
+      return api.server.requests[0] as RecordedRequest
+    },
+  }
+  before(async () => {
+    server = await startTestServer((request, response) => {
+      const [status, body] = api.reply(request)
+      if (status === 204) response.writeHead(204).end()
+      else if (typeof body === 'number') replyError(response, status, body)
+      else replyJson(response, status, body)
+    })
+    client = new WorkspaceClient({ env: {}, ...options, apiUrl: server.url })
+  })
+  beforeEach(() => {
+    api.server.requests.length = 0
+  })
+  after(async () => {
+    client?.close()
+    await server?.close()
+  })
+  return api
+}
+
+/**
+ * Runs `use` with a client (`options`, no environment variables) of a server that answers every
+ * request with `[status, body]` only after `delayMs`, for tests of how long the client waits;
+ * both are closed afterwards.
+ */
+export async function withLateReplies(
+  [status, body]: CannedReply,
+  delayMs: number,
+  options: Omit<WorkspaceClientOptions, 'apiUrl'>,
+  use: (client: WorkspaceClient) => Promise<void>,
+): Promise<void> {
+  const server = await startTestServer((_request, response) => {
+    setTimeout(() => replyJson(response, status, body), delayMs)
+  })
+  const client = new WorkspaceClient({ env: {}, ...options, apiUrl: server.url })
+  try {
+    await use(client)
+  } finally {
+    client.close()
+    await server.close()
+  }
 }
