@@ -2,7 +2,8 @@
 
 Why: unit tests must not depend on the developer's shell (WORKSPACE_API_URL etc.),
 and every service method is checked on both clients through one ``invoke`` helper,
-so each table of cases runs once sync and once async.
+so each table of cases runs once sync and once async. The live tests' fixtures
+(``client``, ``ws``) are in ``live.py``, registered here so that any test module can ask for them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import pytest
 
 from workspace_sdk import AsyncWorkspaceClient, WorkspaceClient
 from workspace_sdk._config import ENV_VARS
+
+pytest_plugins = ["live"]
 
 URL = "http://127.0.0.1:8080"
 Handler = Callable[[httpx.Request], httpx.Response]

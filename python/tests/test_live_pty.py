@@ -9,12 +9,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
-from live import TEMPLATE, client_options, skip_unless_live
+from live import async_sandbox, skip_unless_live
 
 from workspace_sdk import (
     AsyncWorkspaceClient,
-    CreateSandboxParams,
-    CreateWorkspaceParams,
     PtyNotFoundError,
     PtyOptions,
     PtySession,
@@ -27,17 +25,8 @@ Scenario = Callable[[AsyncWorkspaceClient, str], Awaitable[None]]
 
 def run(scenario: Scenario) -> None:
     async def main() -> None:
-        async with AsyncWorkspaceClient(**client_options()) as client:
-            ws = await client.workspace.create(CreateWorkspaceParams(name="live-pty"))
-            try:
-                params = CreateSandboxParams(workspace_id=ws.id, template=TEMPLATE)
-                sandbox = await client.sandbox.create(params)
-                try:
-                    await asyncio.wait_for(scenario(client, sandbox.id), 60)
-                finally:
-                    await client.sandbox.delete(sandbox.id, force=True)
-            finally:
-                await client.workspace.delete(ws.id)
+        async with async_sandbox("live-pty") as (client, sandbox):
+            await asyncio.wait_for(scenario(client, sandbox.id), 60)
 
     asyncio.run(main())
 

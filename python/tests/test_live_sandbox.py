@@ -5,15 +5,11 @@ Needs Docker and the template ``workspace-test:latest`` on the server's host.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
 import pytest
-from live import TEMPLATE, client_options, skip_unless_live
+from live import TEMPLATE, skip_unless_live
 
 from workspace_sdk import (
     CreateSandboxParams,
-    CreateWorkspaceParams,
     RunCommandOptions,
     SandboxNotFoundError,
     TemplateNotFoundError,
@@ -24,23 +20,6 @@ from workspace_sdk import (
 )
 
 pytestmark = skip_unless_live
-
-
-@pytest.fixture
-def client() -> Iterator[WorkspaceClient]:
-    with WorkspaceClient(**client_options()) as client:
-        yield client
-
-
-@pytest.fixture
-def ws(client: WorkspaceClient) -> Iterator[Workspace]:
-    workspace = client.workspace.create(CreateWorkspaceParams(name="live-sandbox"))
-    yield workspace
-    for sandbox in client.sandbox.list(workspace_id=workspace.id):
-        with contextlib.suppress(SandboxNotFoundError):
-            client.sandbox.delete(sandbox.id, force=True)
-    with contextlib.suppress(WorkspaceNotFoundError):
-        client.workspace.delete(workspace.id)
 
 
 def test_sandbox_lifecycle(client: WorkspaceClient, ws: Workspace) -> None:

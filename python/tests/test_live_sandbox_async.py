@@ -7,17 +7,15 @@ plugin is needed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-from live import TEMPLATE, client_options, skip_unless_live
+from live import async_sandbox, skip_unless_live
 
 from workspace_sdk import (
     AsyncWorkspaceClient,
     CommandExitError,
     CreateSandboxParams,
-    CreateWorkspaceParams,
     ProcessEvent,
     ProcessTimeoutError,
     RunCommandOptions,
@@ -35,16 +33,8 @@ def run(scenario: Scenario) -> None:
     """Run ``scenario(client, sandbox)`` in a fresh sandbox on a fresh workspace."""
 
     async def main() -> None:
-        async with AsyncWorkspaceClient(**client_options()) as client:
-            ws = await client.workspace.create(CreateWorkspaceParams(name="live-async-sandbox"))
-            try:
-                params = CreateSandboxParams(workspace_id=ws.id, template=TEMPLATE)
-                await scenario(client, await client.sandbox.create(params))
-            finally:
-                for sandbox in await client.sandbox.list(workspace_id=ws.id):
-                    with contextlib.suppress(SandboxNotFoundError):
-                        await client.sandbox.delete(sandbox.id, force=True)
-                await client.workspace.delete(ws.id)
+        async with async_sandbox("live-async-sandbox") as (client, sandbox):
+            await scenario(client, sandbox)
 
     asyncio.run(main())
 

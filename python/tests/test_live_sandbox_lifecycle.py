@@ -7,44 +7,23 @@ with the lifecycle routes (``POST /v1/sandboxes/{id}/stop`` ...).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from live import TEMPLATE, client_options, skip_unless_live
+from live import TEMPLATE, async_sandbox, skip_unless_live
 
 from workspace_sdk import (
-    AsyncWorkspaceClient,
     CreateSandboxParams,
-    CreateWorkspaceParams,
     RunCommandOptions,
     Sandbox,
     SandboxNotFoundError,
     Workspace,
     WorkspaceClient,
     WorkspaceError,
-    WorkspaceNotFoundError,
 )
 
 pytestmark = skip_unless_live
-
-
-@pytest.fixture
-def client() -> Iterator[WorkspaceClient]:
-    with WorkspaceClient(**client_options()) as client:
-        yield client
-
-
-@pytest.fixture
-def ws(client: WorkspaceClient) -> Iterator[Workspace]:
-    workspace = client.workspace.create(CreateWorkspaceParams(name="live-lifecycle"))
-    yield workspace
-    for sandbox in client.sandbox.list(workspace_id=workspace.id):
-        with contextlib.suppress(SandboxNotFoundError):
-            client.sandbox.delete(sandbox.id, force=True)
-    with contextlib.suppress(WorkspaceNotFoundError):
-        client.workspace.delete(workspace.id)
 
 
 def create(client: WorkspaceClient, ws: Workspace, **fields: Any) -> Sandbox:
@@ -155,20 +134,11 @@ def test_lifecycle_on_a_missing_sandbox(client: WorkspaceClient) -> None:
 
 def test_async_client_stops_starts_pauses_and_resumes() -> None:
     async def main() -> None:
-        async with AsyncWorkspaceClient(**client_options()) as client:
-            ws = await client.workspace.create(CreateWorkspaceParams(name="live-lifecycle-async"))
-            try:
-                params = CreateSandboxParams(workspace_id=ws.id, template=TEMPLATE)
-                sb = await client.sandbox.create(params)
-                assert (await client.sandbox.pause(sb.id)).state == "paused"
-                assert (await client.sandbox.resume(sb.id)).state == "running"
-                assert (await client.sandbox.stop(sb.id)).state == "stopped"
-                assert (await client.sandbox.start(sb.id)).state == "running"
-                assert await client.process.exec(sb.id, "echo", "ok") == "ok\n"
-            finally:
-                for sandbox in await client.sandbox.list(workspace_id=ws.id):
-                    with contextlib.suppress(SandboxNotFoundError):
-                        await client.sandbox.delete(sandbox.id, force=True)
-                await client.workspace.delete(ws.id)
+        async with async_sandbox("live-lifecycle-async") as (client, sb):
+            assert (await client.sandbox.pause(sb.id)).state == "paused"
+            assert (await client.sandbox.resume(sb.id)).state == "running"
+            assert (await client.sandbox.stop(sb.id)).state == "stopped"
+            assert (await client.sandbox.start(sb.id)).state == "running"
+            assert await client.process.exec(sb.id, "echo", "ok") == "ok\n"
 
     asyncio.run(main())

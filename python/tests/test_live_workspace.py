@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,20 +20,6 @@ from workspace_sdk import (
 )
 
 pytestmark = skip_unless_live
-
-
-@pytest.fixture
-def client() -> Iterator[WorkspaceClient]:
-    with WorkspaceClient(**client_options()) as client:
-        yield client
-
-
-@pytest.fixture
-def ws(client: WorkspaceClient) -> Iterator[Workspace]:
-    workspace = client.workspace.create(CreateWorkspaceParams(name="live-sync"))
-    yield workspace
-    with contextlib.suppress(WorkspaceNotFoundError):
-        client.workspace.delete(workspace.id)
 
 
 def test_workspace_lifecycle(client: WorkspaceClient) -> None:
