@@ -67,61 +67,54 @@ export async function lifecycleRows(bench: LifecycleBench): Promise<void> {
         }
       }
     }
-    const { resumeRuns, startRuns } = bench
+    type Step = () => Promise<void>
+    /** Times our step and then the engine's, each undone (untimed) before every run, and prints both. */
+    const compare = async (
+      title: string,
+      [runs, warmup]: [number, number],
+      [ourStep, ourUndo]: [Step, Step],
+      [engineLabel, engineStep, engineUndo]: [string, Step, Step],
+    ) => {
+      const ours = await timeRuns(runs, warmup, ourStep, ourUndo)
+      const engine = await timeRuns(runs, warmup, engineStep, engineUndo)
+      printComparison(title, ours, engine, engineLabel)
+    }
+    const resumeRows: [number, number] = [bench.resumeRuns, 5]
+    const unpauseExec = 'dockerode unpause + exec true'
 
-    const oursResume = await timeRuns(resumeRuns, 5, resume, pause)
-    const rawResume = await timeRuns(resumeRuns, 5, rawUnpause, rawPause)
-    printComparison(
+    await compare(
       'resume a paused sandbox (ours: POST resume, answered running)',
-      oursResume,
-      rawResume,
-      'dockerode unpause',
+      resumeRows,
+      [resume, pause],
+      ['dockerode unpause', rawUnpause, rawPause],
     )
-
-    const oursResumeRun = await timeRuns(
-      resumeRuns,
-      5,
-      async () => {
-        await resume()
-        await runTrue()
-      },
-      pause,
-    )
-    const rawResumeRun = await timeRuns(resumeRuns, 5, rawUnpauseExec, rawPause)
-    printComparison(
+    await compare(
       'resume until a command runs (ours: POST resume + run `true` via the agent)',
-      oursResumeRun,
-      rawResumeRun,
-      'dockerode unpause + exec true',
+      resumeRows,
+      [
+        async () => {
+          await resume()
+          await runTrue()
+        },
+        pause,
+      ],
+      [unpauseExec, rawUnpauseExec, rawPause],
     )
-
-    const oursAuto = await timeRuns(resumeRuns, 5, runTrue, pause)
-    const rawAuto = await timeRuns(resumeRuns, 5, rawUnpauseExec, rawPause)
-    printComparison(
+    await compare(
       'auto-resume: run `true` on a paused sandbox (ours: one request, auto_resume)',
-      oursAuto,
-      rawAuto,
-      'dockerode unpause + exec true',
-    )
-
-    const oursStart = await timeRuns(
-      startRuns,
-      2,
-      () => call(`/v1/sandboxes/${id}/start`),
-      () => call(`/v1/sandboxes/${id}/stop`, undefined, 'stopped'),
+      resumeRows,
+      [runTrue, pause],
+      [unpauseExec, rawUnpauseExec, rawPause],
     )
     // SIGKILL at once: `sleep` as PID 1 ignores SIGTERM, and the stop is not timed anyway.
-    const rawStart = await timeRuns(
-      startRuns,
-      2,
-      () => raw.start(),
-      () => raw.stop({ t: 0 }),
-    )
-    printComparison(
+    await compare(
       'start a stopped sandbox (ours: POST start, until the agent answers)',
-      oursStart,
-      rawStart,
-      'dockerode start (same config)',
+      [bench.startRuns, 2],
+      [
+        () => call(`/v1/sandboxes/${id}/start`),
+        () => call(`/v1/sandboxes/${id}/stop`, undefined, 'stopped'),
+      ],
+      ['dockerode start (same config)', () => raw.start(), () => raw.stop({ t: 0 })],
     )
   } finally {
     await raw.remove({ force: true }).catch(() => undefined)
