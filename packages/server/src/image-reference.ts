@@ -11,8 +11,37 @@
  * outright with "Request path contains unescaped characters").
  */
 
-/** Longest name (domain and path, without tag or digest) the engine accepts. */
+/** Longest name (domain and path, without tag or digest) the engine accepts, as it stores it. */
 export const NAME_MAX_LENGTH = 255
+
+/** What the engine puts before a name that gives no registry, and before a lone component. */
+const DEFAULT_DOMAIN = 'docker.io'
+const OFFICIAL_REPOSITORY = 'library'
+
+/**
+ * Longest reference the OpenAPI document allows: any reference this long or
+ * shorter keeps its name within `NAME_MAX_LENGTH` even once the engine has
+ * added `docker.io/library/` to it.
+ */
+export const DOCUMENTED_MAX_LENGTH =
+  NAME_MAX_LENGTH - `${DEFAULT_DOMAIN}/${OFFICIAL_REPOSITORY}/`.length
+
+/**
+ * `name` as the engine stores it: Docker Hub's domain added when the first
+ * part is no registry (no ".", no ":", not "localhost", lowercase), and
+ * `library/` before a lone component on Docker Hub (distribution's
+ * `splitDockerDomain`). Its length is what the engine limits.
+ */
+function normalizedName(name: string): string {
+  const slash = name.indexOf('/')
+  const first = slash === -1 ? '' : name.slice(0, slash)
+  const explicitDomain =
+    slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first)
+  const domain = explicitDomain ? first : DEFAULT_DOMAIN
+  const remainder = explicitDomain ? name.slice(slash + 1) : name
+  const official = domain === DEFAULT_DOMAIN && !remainder.includes('/')
+  return `${domain}/${official ? `${OFFICIAL_REPOSITORY}/` : ''}${remainder}`
+}
 
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
 const DOMAIN_NAME =
@@ -24,14 +53,17 @@ const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]
 
 /**
  * The same grammar as one regular expression, for the OpenAPI document (with
- * `NAME_MAX_LENGTH` as the string's maxLength, which keeps every name within
- * it). Character classes are spelled out rather than `\w`/`\d`, which match
+ * `DOCUMENTED_MAX_LENGTH` as the string's maxLength, which keeps every name
+ * within the engine's limit). Character classes are spelled out rather than `\w`/`\d`, which match
  * non-ASCII letters and digits in some regex dialects that read the document.
+ * A registry written as a bracketed IPv6 address (`[::1]:5000/x`), which the
+ * server accepts, is left out: generators that rewrite the pattern's
+ * quantifiers emit its `\]` unescaped, which ECMA-262 (unicode) refuses.
  */
 export const IMAGE_REFERENCE_PATTERN = (() => {
   const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
   const domainComponent = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?'
-  const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`
+  const domain = `${domainComponent}(?:\\.${domainComponent})*(?::[0-9]+)?`
   const tag = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}'
   const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}'
   return `^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*(?::${tag})?(?:@${digest})?$`
@@ -66,8 +98,13 @@ function characterProblem(reference: string): string | null {
 
 function nameProblem(name: string): string | null {
   if (name === '') return 'the repository name is empty'
-  if (name.length > NAME_MAX_LENGTH) {
-    return `the repository name is ${name.length} characters long, more than ${NAME_MAX_LENGTH}`
+  const stored = normalizedName(name)
+  if (stored.length > NAME_MAX_LENGTH) {
+    const as =
+      stored === name
+        ? ''
+        : ` as the engine stores it (${stored.slice(0, stored.length - name.length)}…)`
+    return `the repository name is ${stored.length} characters long${as}, more than ${NAME_MAX_LENGTH}`
   }
   const parts = name.split('/')
   // As in the engine, a first part followed by more is a registry when it reads as one.

@@ -12,7 +12,7 @@ import {
   errorResponses,
   flag,
 } from './common.js'
-import { IMAGE_REFERENCE_PATTERN, NAME_MAX_LENGTH } from '../image-reference.js'
+import { DOCUMENTED_MAX_LENGTH, IMAGE_REFERENCE_PATTERN } from '../image-reference.js'
 
 /** The shapes `parseCpu` and `parseMemory` (config/parse.ts) accept for cpu and memory strings. */
 const CPU_PATTERN = '^\\s*\\d+(\\.\\d+)?[cCmM]?\\s*$'
@@ -44,7 +44,7 @@ function documentedCreateBody(kinds: readonly string[]) {
     {
       ...CreateSandboxBody.properties,
       template: Type.Optional(
-        withStringPattern(template, IMAGE_REFERENCE_PATTERN, NAME_MAX_LENGTH),
+        withStringPattern(template, IMAGE_REFERENCE_PATTERN, DOCUMENTED_MAX_LENGTH),
       ),
       cpu: Type.Optional(withStringPattern(cpu, CPU_PATTERN)),
       memory: Type.Optional(withStringPattern(memory, MEMORY_PATTERN)),
