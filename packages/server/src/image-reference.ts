@@ -49,7 +49,12 @@ const DOMAIN_NAME =
 const IPV6_HOST = /^\[[a-fA-F0-9:]+\]$/
 const PORT = /^[0-9]+$/
 const TAG = /^\w[\w.-]{0,127}$/
-const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/
+/**
+ * The digests the engine takes: the grammar allows any algorithm, but the
+ * engine checks that it knows it and that the hex has that algorithm's length.
+ */
+const DIGEST_SOURCE = 'sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}'
+const DIGEST = new RegExp(`^(?:${DIGEST_SOURCE})$`)
 
 /**
  * The same grammar as one regular expression, for the OpenAPI document (with
@@ -65,8 +70,7 @@ export const IMAGE_REFERENCE_PATTERN = (() => {
   const domainComponent = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?'
   const domain = `${domainComponent}(?:\\.${domainComponent})*(?::[0-9]+)?`
   const tag = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}'
-  const digest = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}'
-  return `^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*(?::${tag})?(?:@${digest})?$`
+  return `^(?:${domain}/)?${pathComponent}(?:/${pathComponent})*(?::${tag})?(?:@(?:${DIGEST_SOURCE}))?$`
 })()
 
 const PATH_RULE =
@@ -137,7 +141,7 @@ export function imageReferenceProblem(reference: string): string | null {
   const digest = at === -1 ? null : reference.slice(at + 1)
   const withoutDigest = at === -1 ? reference : reference.slice(0, at)
   if (digest !== null && !DIGEST.test(digest)) {
-    return `the digest ${quoted(digest)} is not of the form algorithm:hex (at least 32 hex digits), e.g. sha256:<64 hex digits>`
+    return `the digest ${quoted(digest)} is not sha256:<64>, sha384:<96> or sha512:<128 lowercase hex digits>`
   }
   // A tag's colon comes after the last "/": an earlier one is a registry's port.
   const colon = withoutDigest.lastIndexOf(':')

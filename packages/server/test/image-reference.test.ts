@@ -21,6 +21,8 @@ const VALID = [
   'a.b_c__d---e/f',
   'ubuntu@sha256:' + HEX64,
   'ubuntu:22.04@sha256:' + HEX64,
+  'ubuntu@sha384:' + 'b'.repeat(96),
+  'ubuntu@sha512:' + '0'.repeat(128),
   'x:_tag',
   'x:' + 'T'.repeat(128),
   // A registry may hold uppercase letters; only the path must be lowercase.
@@ -51,6 +53,11 @@ const INVALID: Array<[string, RegExp]> = [
   ['x@sha256:abc', /digest "sha256:abc"/],
   ['x@' + HEX64, /digest/],
   ['x@sha256:' + HEX64 + '@sha256:' + HEX64, /digest/],
+  // The engine knows three algorithms, each with its own length, in lowercase hex.
+  ['x@md5:' + 'a'.repeat(32), /digest "md5:a+" is not sha256/],
+  ['x@sha256:' + 'A'.repeat(64), /digest/],
+  ['x@sha256:' + 'a'.repeat(96), /digest/],
+  ['x@Q+az:' + 'a'.repeat(64), /digest/],
   ['a'.repeat(238), /256 characters long as the engine stores it \(docker\.io\/library\/…\)/],
   ['team/' + 'a'.repeat(241), /256 characters long as the engine stores it \(docker\.io\/…\)/],
   ['0'.repeat(255), /273 characters long/],

@@ -362,6 +362,9 @@ export function runRuntimeContract(
         ['saved'],
       )
       assert.deepEqual(await theirs.runtime.listImages('wm.contract'), [])
+      // An image is found by its name only, never by a prefix of its id.
+      const idPrefix = listed[0]!.id.replace(/^sha256:/, '').slice(0, 12)
+      assert.equal(await runtime.imageExists(idPrefix), false, idPrefix)
       assert.equal((await runtime.inspect(spec.sandboxId))?.running, true)
       await runtime.removeImage(listed[0]!.id)
       assert.equal(await runtime.imageExists(image), false)

@@ -203,11 +203,11 @@ test('how the in-sandbox search ended becomes results or an API error', () => {
     stderr: '',
     truncated,
   })
-  assert.deepEqual(searchOutcome(ended(0, '{"results": [{"a": "1"}]}')), [{ a: '1' }])
+  assert.deepEqual(searchOutcome(ended(0, '{"results": [{"a": "1"}]}'), 30), [{ a: '1' }])
   const refusal = (fn: () => unknown, code: number, message: RegExp) =>
     assert.throws(fn, (error: any) => error.code === code && message.test(error.message))
   refusal(
-    () => searchOutcome(ended(3, '{"status": 401, "body": ""}')),
+    () => searchOutcome(ended(3, '{"status": 401, "body": ""}'), 30),
     1003,
     /refused the credentials/,
   )
@@ -215,24 +215,30 @@ test('how the in-sandbox search ended becomes results or an API error', () => {
     () =>
       searchOutcome(
         ended(3, '{"status": 400, "body": "{\\"messages\\": [{\\"text\\": \\"bad\\"}]}"}'),
+        30,
       ),
     1001,
     /Splunk refused the search: bad/,
   )
   refusal(
-    () => searchOutcome(ended(3, '{"status": 503, "body": "busy"}')),
+    () => searchOutcome(ended(3, '{"status": 503, "body": "busy"}'), 30),
     1000,
     /Splunk answered 503: busy/,
   )
   refusal(
-    () => searchOutcome(ended(4, '{"status": null, "body": "refused"}')),
-    1000,
+    () => searchOutcome(ended(4, '{"status": null, "body": "refused"}'), 30),
+    2005,
     /not answering.*refused/,
   )
   refusal(
-    () => searchOutcome(ended(127, '')),
+    () => searchOutcome(ended(5, '{"status": null, "body": "timed out"}'), 30),
+    3002,
+    /did not answer within 30 s: timed out/,
+  )
+  refusal(
+    () => searchOutcome(ended(127, ''), 30),
     1000,
     /could not run in the sandbox \(exit code 127\)/,
   )
-  refusal(() => searchOutcome(ended(0, '{"results": []}', true)), 1004, /narrow the search/)
+  refusal(() => searchOutcome(ended(0, '{"results": []}', true), 30), 1004, /narrow the search/)
 })

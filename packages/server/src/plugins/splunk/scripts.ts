@@ -25,6 +25,8 @@ except urllib.error.HTTPError:
 export const EXIT_HTTP_ERROR = 3
 /** Exit status of the search script when Splunk could not be reached. */
 export const EXIT_UNREACHABLE = 4
+/** Exit status of the search script when Splunk did not answer within the search's timeout. */
+export const EXIT_TIMED_OUT = 5
 
 /**
  * \`python3 -c SEARCH_SCRIPT <query> <timeout seconds>\`: streams
@@ -59,7 +61,8 @@ except urllib.error.HTTPError as error:
     json.dump({"status": error.code, "body": error.read(4096).decode("utf-8", "replace")}, sys.stdout)
     sys.exit(${EXIT_HTTP_ERROR})
 except OSError as error:
-    json.dump({"status": None, "body": str(getattr(error, "reason", error))}, sys.stdout)
-    sys.exit(${EXIT_UNREACHABLE})
+    reason = getattr(error, "reason", error)
+    json.dump({"status": None, "body": str(reason)}, sys.stdout)
+    sys.exit(${EXIT_TIMED_OUT} if isinstance(reason, TimeoutError) else ${EXIT_UNREACHABLE})
 json.dump({"results": results}, sys.stdout)
 `

@@ -6,7 +6,7 @@ import type { CommandResult } from '@workspace-manager/protocol'
 import { ApiError } from '../../errors.js'
 import { COMMON_ERRORS, IdString, errorResponses } from '../../routes/common.js'
 import type { PluginContext } from '../types.js'
-import { EXIT_HTTP_ERROR, EXIT_UNREACHABLE, SEARCH_SCRIPT } from './scripts.js'
+import { EXIT_HTTP_ERROR, EXIT_TIMED_OUT, EXIT_UNREACHABLE, SEARCH_SCRIPT } from './scripts.js'
 
 /** The application kind the route serves. */
 export const SPLUNK_KIND = 'splunk'
@@ -25,8 +25,11 @@ function splunkMessage(body: string): string {
   return body.trim().slice(0, 500)
 }
 
-/** Turns how the in-sandbox search ended into its results or an API error. */
-export function searchOutcome(result: CommandResult): Array<Record<string, unknown>> {
+/** Turns how the in-sandbox search ended (given `seconds` to run) into its results or an API error. */
+export function searchOutcome(
+  result: CommandResult,
+  seconds: number,
+): Array<Record<string, unknown>> {
   if (result.truncated) {
     throw new ApiError(
       'PAYLOAD_TOO_LARGE',
@@ -60,8 +63,12 @@ export function searchOutcome(result: CommandResult): Array<Record<string, unkno
       splunk_status: reply.status,
     })
   }
+  if (result.exit_code === EXIT_TIMED_OUT) {
+    throw new ApiError('PROCESS_TIMED_OUT', `Splunk did not answer within ${seconds} s: ${detail}`)
+  }
   if (result.exit_code === EXIT_UNREACHABLE) {
-    throw new ApiError('INTERNAL', `Splunk is not answering inside the sandbox: ${detail}`)
+    // Its port inside the sandbox takes no connection: the port proxy's answer for the same case.
+    throw new ApiError('PORT_UNREACHABLE', `Splunk is not answering inside the sandbox: ${detail}`)
   }
   throw new ApiError('INTERNAL', `the search failed in the sandbox (exit code ${result.exit_code})`)
 }
@@ -79,7 +86,7 @@ export function splunkRoutes(app: FastifyInstance, context: PluginContext): void
         body: SplunkSearchBody,
         response: {
           200: SplunkSearchResult,
-          ...errorResponses(...COMMON_ERRORS, 403, 404, 408, 409, 413, 503),
+          ...errorResponses(...COMMON_ERRORS, 403, 404, 408, 409, 413, 502, 503),
         },
       },
     },
@@ -100,7 +107,7 @@ export function splunkRoutes(app: FastifyInstance, context: PluginContext): void
         args: ['-c', SEARCH_SCRIPT, request.body.query, String(seconds)],
         timeout: seconds + 5,
       })
-      return { results: searchOutcome(result) }
+      return { results: searchOutcome(result, seconds) }
     },
   )
 }

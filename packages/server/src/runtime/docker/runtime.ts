@@ -50,6 +50,21 @@ function toStatus(sandboxId: string, info: Docker.ContainerInspectInfo): Contain
   }
 }
 
+/**
+ * Whether the engine found `reference` as a prefix of the image's id rather
+ * than by name: it falls back to ids, so a template "00" would name any image
+ * whose id starts so (another sandbox's checkpoint among them). Templates
+ * name images; such a match counts as no image.
+ */
+function foundByIdPrefix(
+  reference: string,
+  info: { Id: string; RepoTags?: string[] | null },
+): boolean {
+  const hex = reference.replace(/^sha256:/, '')
+  if (!/^[a-f0-9]+$/.test(hex) || !info.Id.replace(/^sha256:/, '').startsWith(hex)) return false
+  return !(info.RepoTags ?? []).includes(`${reference}:latest`)
+}
+
 /** Sandboxes as Docker containers, through dockerode: the only module that imports it. */
 export class DockerRuntime implements SandboxRuntime {
   readonly name = 'docker'
@@ -130,8 +145,8 @@ export class DockerRuntime implements SandboxRuntime {
 
   async imageExists(image: string): Promise<boolean> {
     try {
-      await this.#docker.getImage(image).inspect()
-      return true
+      const info = await this.#docker.getImage(image).inspect()
+      return !foundByIdPrefix(image, info)
     } catch (error) {
       if (engineStatus(error) === 404) return false
       throw engineFailure(error, { action: `look up image ${image}` })
