@@ -16,12 +16,12 @@
 # - cgroups: v1 hybrid, cgroupfs driver; memory, cpu and pids limits work
 #   (the kernel has no blkio weight: a harmless warning).
 # - PID 1 does not reap orphans: a killed dockerd stays a zombie and its pid
-#   file blocks the next start; see clear_stale_pidfile.
+#   file blocks the next start; see clear_stale_pidfile in start-dockerd.sh.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-DOCKERD_LOG=/var/log/wm-dockerd.log
+DOCKERD_LOG="$WM_DOCKERD_LOG"
 WAIT_SECONDS=60
 
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
@@ -98,38 +98,11 @@ fi
 # docker.io ships a client too; /usr/local/bin/docker, if present, is also fine.
 have docker || die "dockerd is installed but no docker client is on PATH"
 
-# True when PID is a live (not zombie) process named NAME.
-alive() {
-  local pid="$1" name="$2" state
-  [ -r "/proc/$pid/status" ] || return 1
-  state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$pid/status")"
-  [ "$state" != Z ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]
-}
-
-# Quirk seen here: PID 1 of these machines does not reap orphans, so a dockerd
-# (or its containerd) that was killed stays a zombie. dockerd takes a pid file
-# whose process "exists" for a live engine and refuses to start ("pid file
-# found, ensure docker is not running"), so drop pid files of dead engines.
-clear_stale_pidfile() {
-  local file="$1" name="$2" pid
-  [ -f "$file" ] || return 0
-  pid="$(tr -dc '0-9' <"$file")"
-  if [ -z "$pid" ] || ! alive "$pid" "$name"; then
-    log "docker: removing stale $file (pid ${pid:-none} is not a live $name)"
-    rm -f "$file"
-  fi
-}
-
 if pidof dockerd >/dev/null; then
   log "docker: dockerd is running (pid $(pidof dockerd)) but does not answer yet; waiting"
 else
   configure_daemon >/dev/null
-  clear_stale_pidfile /var/run/docker.pid dockerd
-  clear_stale_pidfile /var/run/docker/containerd/containerd.pid containerd
-  log "docker: starting dockerd (log: $DOCKERD_LOG)"
-  # setsid: the engine outlives this script's process group (a test run's
-  # cleanup, a Ctrl-C) like a service would.
-  setsid nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null &
+  bash "$(dirname "${BASH_SOURCE[0]}")/start-dockerd.sh"
 fi
 
 start=$(now)

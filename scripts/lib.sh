@@ -8,6 +8,9 @@ export WM_REPO_ROOT
 # Where ensure-gvisor.sh installs runsc and ensure-docker.sh registers it from.
 WM_RUNSC_BIN=/usr/local/bin/runsc
 
+# Where start-dockerd.sh has the engine log (ensure-docker.sh points to it on failure).
+WM_DOCKERD_LOG=/var/log/wm-dockerd.log
+
 log() { printf '[bootstrap] %s\n' "$*" >&2; }
 die() {
   log "ERROR: $*"
