@@ -65,8 +65,11 @@ export const SplunkSearchBody = Type.Object(
       description: 'SPL; "search " is prepended unless it starts with "search" or "|"',
     }),
     timeout: Type.Optional(
-      Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 3600 }), Type.Null()], {
-        description: 'Seconds (default 60)',
+      // At least a second: Splunk takes some to answer at all, so a shorter bound would only
+      // ever time out (408 code 3002).
+      Type.Union([Type.Number({ minimum: 1, maximum: 3600 }), Type.Null()], {
+        description:
+          'Seconds, 1 to 3600 (default 60); a search Splunk does not answer within it is 408 code 3002',
       }),
     ),
   },

@@ -73,8 +73,10 @@ test('exclusive bounds are OpenAPI 3.0 booleans, and the server keeps them', asy
   const timeout = run.properties?.timeout as Schema
   assert.equal(timeout.minimum, 0)
   assert.equal(timeout.exclusiveMinimum, true)
+  // A Splunk search's timeout starts at one second, inclusive.
   const search = bodySchema(await operation(app, '/v1/sandboxes/{id}/splunk/search', 'post'))
-  assert.equal((search.properties?.timeout as Schema).exclusiveMinimum, true)
+  const searchTimeout = search.properties?.timeout as Schema
+  assert.deepEqual([searchTimeout.minimum, searchTimeout.exclusiveMinimum], [1, undefined])
   // Validated before the sandbox is looked up: 400, not 404.
   assert.deepEqual(await post(app, '/v1/sandboxes/sb_none/processes', { cmd: 'x', timeout: 0 }), {
     status: 400,

@@ -106,8 +106,8 @@ class SplunkWorkspace:
     def search(self, query: str, *, timeout: float | None = None) -> list[dict[str, Any]]:
         """Run ``query`` (SPL; ``search`` is prepended unless it starts with it or ``|``).
 
-        Runs inside the sandbox against its Splunk; ``timeout`` in seconds (server default
-        60). Returns the ``result`` object of every line Splunk's export streamed.
+        Runs inside the sandbox against its Splunk; ``timeout`` in seconds, 1 to 3600 (server
+        default 60). Returns the ``result`` object of every line Splunk's export streamed.
         """
         sandbox_id = self.handle._require_sandbox("run a Splunk search")
         return self.handle._client._http.call(calls.splunk_search(sandbox_id, query, timeout))
