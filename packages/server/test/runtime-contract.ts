@@ -1,96 +1,23 @@
 import fs from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { RuntimeError, type RuntimeErrorKind } from '../src/runtime/errors.js'
-import type { RuntimeEvent, SandboxRuntime, SandboxSpec } from '../src/runtime/types.js'
+import type { RuntimeError } from '../src/runtime/errors.js'
+import {
+  TIMEOUT,
+  assertKind,
+  recordEvents,
+  setUpRuntime,
+  within,
+  type Contract,
+  type ContractSetUp,
+  type MakeRuntime,
+  type MakeUnavailable,
+} from './runtime-contract-support.js'
+import { runStateContract } from './runtime-contract-state.js'
 
-/** One runtime under test, with the outside view a test needs to check it. */
-export interface RuntimeUnderTest {
-  runtime: SandboxRuntime
-  /** An image the engine has (a template). */
-  image: string
-  /** Name of the container of `sandboxId`, as the runtime names it. */
-  containerName(sandboxId: string): string
-  /** Ends the container's main process without the runtime (a crash, `docker kill`). */
-  kill(sandboxId: string): Promise<void>
-  /** Removes the container without the runtime (`docker rm -f`). */
-  removeBehindBack(sandboxId: string): Promise<void>
-  /** Whether the engine holds the container paused. */
-  isPaused(sandboxId: string): Promise<boolean>
-  /** Host path of an agent binary for specs (the real agent where something runs). */
-  agentBinary: string
-  /** Resolves once what runs in a started container is up (the agent's ready file), if anything runs. */
-  started?(spec: SandboxSpec): Promise<void>
-  /** Readies what runs for `checkpointProcesses` (the agent lets go of its host socket). */
-  beforeCheckpoint?(spec: SandboxSpec): Promise<void>
-  /** Readies the run directory of a container that `start` resumes from saved processes. */
-  beforeRestore?(spec: SandboxSpec): Promise<void>
-  /** Removes whatever the runtime's instance left on the engine. */
-  cleanup(): Promise<void>
-}
-
-/** Makes the runtime of one instance; instances of one factory share an engine. */
-export type MakeRuntime = (instanceId: string) => Promise<RuntimeUnderTest>
-
-/** A runtime whose engine does not answer. */
-export type MakeUnavailable = () => Promise<SandboxRuntime>
-
-/** Long enough for a loaded machine to start a container; every wait below is bounded by it. */
-const DEADLINE_MS = 60_000
-const TIMEOUT = { timeout: 180_000 }
-
-/** Rejects unless `promise` settles within the deadline. */
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${what}: nothing within ${DEADLINE_MS} ms`)),
-      DEADLINE_MS,
-    )
-  })
-  try {
-    return await Promise.race([promise, expired])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-/** Events of a watch, kept in order, with a way to await the next matching one. */
-function recordEvents(t: TestContext, runtime: SandboxRuntime) {
-  const seen: RuntimeEvent[] = []
-  const waiters: Array<{
-    match: (e: RuntimeEvent) => boolean
-    resolve: (e: RuntimeEvent) => void
-  }> = []
-  const stop = runtime.watch((event) => {
-    seen.push(event)
-    for (const waiter of [...waiters]) {
-      if (!waiter.match(event)) continue
-      waiters.splice(waiters.indexOf(waiter), 1)
-      waiter.resolve(event)
-    }
-  })
-  t.after(stop)
-  return {
-    seen,
-    next(match: (e: RuntimeEvent) => boolean, what: string): Promise<RuntimeEvent> {
-      const already = seen.find(match)
-      if (already) return Promise.resolve(already)
-      return within(new Promise((resolve) => waiters.push({ match, resolve })), what)
-    },
-  }
-}
-
-function assertKind(kind: RuntimeErrorKind) {
-  return (error: unknown) => {
-    assert.ok(error instanceof RuntimeError, `a RuntimeError, not ${String(error)}`)
-    assert.equal(error.kind, kind, error.message)
-    return true
-  }
-}
+export type { MakeRuntime, MakeUnavailable, RuntimeUnderTest } from './runtime-contract-support.js'
 
 /**
  * The observable behaviour every SandboxRuntime must have. Each
@@ -102,61 +29,9 @@ export function runRuntimeContract(
   make: MakeRuntime,
   unavailable: MakeUnavailable,
 ): void {
-  /** A runtime on a fresh instance, cleaned up (with its temp dirs) after the test. */
-  async function setUp(t: TestContext) {
-    const under = await make(`contract-${randomBytes(6).toString('hex')}`)
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wm-runtime-contract-'))
-    t.after(async () => {
-      await under.cleanup()
-      await fs.rm(dir, { recursive: true, force: true })
-    })
-    let made = 0
-    const spec = async (
-      sandboxId = `sb_${randomBytes(6).toString('hex')}`,
-      extra: Partial<SandboxSpec> = {},
-    ): Promise<SandboxSpec> => {
-      const base = path.join(dir, String(made++))
-      await fs.mkdir(path.join(base, 'workspace'), { recursive: true })
-      await fs.mkdir(path.join(base, 'run'), { recursive: true, mode: 0o700 })
-      return {
-        sandboxId,
-        workspaceId: 'ws_contract',
-        containerName: under.containerName(sandboxId),
-        image: under.image,
-        env: { CONTRACT: '1' },
-        nanoCpus: 1e9,
-        memoryBytes: 256 * 1024 ** 2,
-        pidsLimit: 128,
-        networkMode: 'none',
-        workspaceHostDir: path.join(base, 'workspace'),
-        containerWorkspaceDir: '/workspace',
-        agentBinaryHostPath: under.agentBinary,
-        runHostDir: path.join(base, 'run'),
-        agentToken: randomBytes(16).toString('hex'),
-        ...extra,
-      }
-    }
-    /** Starts a container from a fresh spec and waits until what it runs is up. */
-    const started = async (sandboxId?: string) => {
-      const made = await spec(sandboxId)
-      const { containerId } = await under.runtime.start(made)
-      await within(under.started?.(made) ?? Promise.resolve(), 'the container starting')
-      return { spec: made, containerId }
-    }
-    return {
-      ...under,
-      under,
-      spec,
-      started,
-      dir,
-      kill: (sandboxId: string) => within(under.kill(sandboxId), 'killing the container'),
-      removeBehindBack: (sandboxId: string) =>
-        within(under.removeBehindBack(sandboxId), 'removing the container'),
-    }
-  }
+  const setUp: ContractSetUp = (t) => setUpRuntime(make, t)
 
-  const contract = (title: string, body: (t: TestContext) => Promise<void>) =>
-    test(`${name}: ${title}`, TIMEOUT, body)
+  const contract: Contract = (title, body) => test(`${name}: ${title}`, TIMEOUT, body)
 
   contract('start runs a container that inspect and listManaged report running', async (t) => {
     const { runtime, started } = await setUp(t)
@@ -288,62 +163,7 @@ export function runRuntimeContract(
     assert.equal(await runtime.inspect(spec.sandboxId), undefined)
   })
 
-  contract('pause freezes and unpause thaws; unpausing what is not paused leaves it', async (t) => {
-    const { runtime, started, isPaused } = await setUp(t)
-    const { spec } = await started()
-    await runtime.pause(spec.sandboxId)
-    assert.equal(await isPaused(spec.sandboxId), true)
-    // Paused is still running: the sandbox's processes are all there.
-    assert.equal((await runtime.inspect(spec.sandboxId))?.running, true)
-    assert.equal((await runtime.listManaged())[0]?.running, true)
-    await runtime.unpause(spec.sandboxId)
-    assert.equal(await isPaused(spec.sandboxId), false)
-    await runtime.unpause(spec.sandboxId)
-    assert.equal(await isPaused(spec.sandboxId), false)
-    assert.equal((await runtime.inspect(spec.sandboxId))?.running, true)
-    await runtime.unpause('sb_never_made')
-    await assert.rejects(runtime.pause('sb_never_made'), assertKind('not_found'))
-  })
-
-  contract('stop keeps the container; startExisting runs the same one again', async (t) => {
-    const { runtime, started, under } = await setUp(t)
-    const { spec, containerId } = await started()
-    await runtime.stop(spec.sandboxId, 1)
-    const stopped = await runtime.inspect(spec.sandboxId)
-    assert.deepEqual([stopped?.containerId, stopped?.running], [containerId, false])
-    assert.deepEqual(
-      (await runtime.listManaged()).map((c) => [c.containerId, c.running]),
-      [[containerId, false]],
-    )
-    await runtime.stop(spec.sandboxId, 1)
-    // What runs writes its ready file again: the old one must not count.
-    await fs.rm(path.join(spec.runHostDir, 'ready'), { force: true })
-    await runtime.startExisting(spec.sandboxId)
-    await within(under.started?.(spec) ?? Promise.resolve(), 'the container starting again')
-    const again = await runtime.inspect(spec.sandboxId)
-    assert.deepEqual([again?.containerId, again?.running], [containerId, true])
-    await runtime.startExisting(spec.sandboxId)
-    assert.equal((await runtime.inspect(spec.sandboxId))?.running, true)
-    await assert.rejects(runtime.stop('sb_never_made', 0), assertKind('not_found'))
-    await assert.rejects(runtime.startExisting('sb_never_made'), assertKind('not_found'))
-  })
-
-  contract('stop of a paused container thaws and stops it', async (t) => {
-    const { runtime, started, isPaused } = await setUp(t)
-    const { spec } = await started()
-    await runtime.pause(spec.sandboxId)
-    await runtime.stop(spec.sandboxId, 1)
-    assert.equal((await runtime.inspect(spec.sandboxId))?.running, false)
-    assert.equal(await isPaused(spec.sandboxId), false)
-  })
-
-  contract('stop and startExisting see only their own instance’s containers', async (t) => {
-    const mine = await setUp(t)
-    const theirs = await setUp(t)
-    const foreign = await theirs.started()
-    await assert.rejects(mine.runtime.stop(foreign.spec.sandboxId, 0), assertKind('not_found'))
-    assert.equal((await theirs.runtime.inspect(foreign.spec.sandboxId))?.running, true)
-  })
+  runStateContract(contract, setUp)
 
   contract(
     'commit makes a labelled image of its instance; removeImage is idempotent',
