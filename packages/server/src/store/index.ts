@@ -6,6 +6,9 @@ export type {
   SandboxUpdate,
   SandboxFilter,
   CheckpointRecord,
+  Coordination,
+  LeaderLease,
 } from './types.js'
 export { SqliteStore } from './sqlite.js'
 export { ValueSealer, loadOrCreateKey } from './sealed-values.js'
+export { SINGLE_SERVER } from './single-server.js'

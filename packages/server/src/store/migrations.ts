@@ -61,4 +61,14 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE sandboxes ADD COLUMN on_timeout TEXT;
    ALTER TABLE sandboxes ADD COLUMN auto_resume INTEGER;
    ALTER TABLE sandboxes ADD COLUMN image TEXT;`,
+  // Settings every server must agree on (instance id, key and secret checks), and when each
+  // sandbox was last used, shared by the servers of one store.
+  `CREATE TABLE settings (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );
+   CREATE TABLE sandbox_activity (
+     sandbox_id TEXT PRIMARY KEY REFERENCES sandboxes (id) ON DELETE CASCADE,
+     at INTEGER NOT NULL
+   );`,
 ]

@@ -3,6 +3,7 @@ import path from 'node:path'
 import Database from 'better-sqlite3'
 import type {
   CheckpointRecord,
+  Coordination,
   MetadataStore,
   SandboxFilter,
   SandboxRecord,
@@ -13,6 +14,8 @@ import type { ValueSealer } from './sealed-values.js'
 import { SqliteSandboxes } from './sqlite-sandboxes.js'
 import { SqliteCheckpoints } from './sqlite-checkpoints.js'
 import { MIGRATIONS } from './migrations.js'
+import { SqliteShared } from './sqlite-shared.js'
+import { SINGLE_SERVER } from './single-server.js'
 
 /** Ganesha export ids are 16 bits; 0 is its pseudo-filesystem root. */
 const MAX_EXPORT_ID = 65535
@@ -57,6 +60,9 @@ export class SqliteStore implements MetadataStore {
   readonly #db: Database.Database
   readonly #sandboxes: SqliteSandboxes
   readonly #checkpoints: SqliteCheckpoints
+  readonly #shared: SqliteShared
+  /** One server per SQLite file: locks and the lease are in-process. */
+  readonly coordination: Coordination = SINGLE_SERVER
 
   /**
    * Opens (creating if needed) the database at `file`; `:memory:` for a
@@ -72,6 +78,7 @@ export class SqliteStore implements MetadataStore {
     migrate(this.#db)
     this.#sandboxes = new SqliteSandboxes(this.#db, options.sealer)
     this.#checkpoints = new SqliteCheckpoints(this.#db)
+    this.#shared = new SqliteShared(this.#db)
   }
 
   async insertWorkspace(record: WorkspaceRecord): Promise<void> {
@@ -193,6 +200,26 @@ export class SqliteStore implements MetadataStore {
 
   async deleteCheckpoint(id: string): Promise<boolean> {
     return this.#checkpoints.delete(id)
+  }
+
+  async claimSetting(key: string, value: string): Promise<string> {
+    return this.#shared.claimSetting(key, value)
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    return this.#shared.getSetting(key)
+  }
+
+  async putSetting(key: string, value: string): Promise<void> {
+    this.#shared.putSetting(key, value)
+  }
+
+  async recordActivity(times: ReadonlyMap<string, number>): Promise<void> {
+    this.#shared.recordActivity(times)
+  }
+
+  async listActivity(): Promise<Map<string, number>> {
+    return this.#shared.listActivity()
   }
 
   async ping(): Promise<void> {

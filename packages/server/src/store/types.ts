@@ -121,8 +121,59 @@ export interface MetadataStore {
   listCheckpoints(sandboxId?: string): Promise<CheckpointRecord[]>
   /** Deletes a checkpoint; resolves `false` when there was none. */
   deleteCheckpoint(id: string): Promise<boolean>
+  /**
+   * The value of setting `key`, storing `value` first when it has none (the
+   * first writer wins, atomically). Replicas use it to agree on what must be
+   * the same on each: the instance id, the sealing key and the token secret.
+   */
+  claimSetting(key: string, value: string): Promise<string>
+  /** The value of setting `key`, or `undefined`. */
+  getSetting(key: string): Promise<string | undefined>
+  /** Sets `key` to `value` whatever it was. */
+  putSetting(key: string, value: string): Promise<void>
+  /**
+   * Records when sandboxes were last used (ms since the epoch), keeping the
+   * later of what is stored and what is given; ids with no sandbox row are
+   * ignored. Rows go with their sandbox.
+   */
+  recordActivity(times: ReadonlyMap<string, number>): Promise<void>
+  /** The last recorded activity of every sandbox that has one (ms since the epoch). */
+  listActivity(): Promise<Map<string, number>>
+  /** Locks and the leader lease shared by every server using this store. */
+  readonly coordination: Coordination
   /** Resolves when the store answers a trivial query. */
   ping(): Promise<void>
   /** Releases the store's resources. */
   close(): Promise<void>
+}
+
+/**
+ * Coordination between server replicas sharing one store. The embedded
+ * store has one server, so its locks only run the function and its lease is
+ * always granted; the PostgreSQL store uses advisory locks held on a
+ * connection, so a replica that dies (even by kill -9) releases everything
+ * it held when the database sees its connection close.
+ */
+export interface Coordination {
+  /** True when several servers may share the store (activity and leadership then go through it). */
+  readonly replicated: boolean
+  /**
+   * Runs `fn` holding the lock named `key` across every server sharing the
+   * store; others asking for the same key wait until `fn` settles. Not
+   * re-entrant: `fn` must not ask for the same key again.
+   */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>
+  /**
+   * Tries once, without waiting, to take the leader lease: resolves the lease
+   * when this server now holds it, `undefined` when another one does.
+   */
+  tryLead(): Promise<LeaderLease | undefined>
+}
+
+/** The leader lease, held until released or until the store connection holding it is lost. */
+export interface LeaderLease {
+  /** Resolves true while the lease is still held; false once it is lost (it is then released). */
+  check(): Promise<boolean>
+  /** Gives the lease up; resolves once another server can take it. */
+  release(): Promise<void>
 }
