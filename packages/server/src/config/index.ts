@@ -91,6 +91,10 @@ export interface Config {
     console: boolean
   }
   nfs: NfsConfig
+  /** WM_DATABASE_URL: a PostgreSQL URL shared by replicas; null for the embedded SQLite file. */
+  databaseUrl: string | null
+  /** WM_DATABASE_POOL_SIZE: connections per server for store queries (locks use their own). */
+  databasePoolSize: number
 }
 
 /** The NFS server (NFS-Ganesha) the server runs to export every workspace. */
@@ -230,6 +234,16 @@ function readNfs(env: Env): NfsConfig {
   }
 }
 
+function readDatabaseUrl(env: Env): string | null {
+  const value = readString(env, 'WM_DATABASE_URL')
+  if (value === undefined) return null
+  // The value holds a password: never quote it back.
+  if (!/^postgres(ql)?:\/\/./.test(value)) {
+    throw new ConfigError('WM_DATABASE_URL', 'expected a postgres:// or postgresql:// URL')
+  }
+  return value
+}
+
 /** Reads the whole configuration from `env`; throws ConfigError on the first bad value. */
 export function loadConfig(env: Env = process.env): Config {
   const containerWorkspaceDir = readString(env, 'CONTAINER_WORKSPACE_DIR') ?? '/workspace'
@@ -328,6 +342,8 @@ export function loadConfig(env: Env = process.env): Config {
       console: readBool(env, 'WM_CONSOLE', false),
     },
     nfs: readNfs(env),
+    databaseUrl: readDatabaseUrl(env),
+    databasePoolSize: readInt(env, 'WM_DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
   }
 }
 
@@ -337,4 +353,5 @@ export const SECRET_VARIABLES = [
   'WORKSPACE_API_KEYS',
   'WORKSPACE_UPLOAD_TOKEN_SECRET',
   'SPLUNK_PASSWORD',
+  'WM_DATABASE_URL',
 ] as const
