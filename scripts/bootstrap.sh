@@ -2,8 +2,9 @@
 # Installs and builds everything the project needs to run and test, skipping
 # what is already there: npm packages, the TypeScript build, the Python SDK's
 # venv, the Go agent, a Docker engine, the test template image and the Splunk
-# stand-in template built on it, and the NFS server packages (NFS-Ganesha; the
-# server runs it, see scripts/ensure-nfs.sh).
+# stand-in template built on it, the NFS server packages (NFS-Ganesha; the
+# server runs it, see scripts/ensure-nfs.sh), and HAProxy (the replica suite's
+# load balancer, deploy/haproxy.cfg; see scripts/ensure-haproxy.sh).
 #
 # Env: WM_SKIP_DOCKER=1 skips the Docker engine and template steps;
 # WM_SKIP_NFS=1 skips the NFS packages (the server then runs with NFS off).
@@ -117,6 +118,7 @@ docker_engine() { bash scripts/ensure-docker.sh; }
 nfs_server() { bash scripts/ensure-nfs.sh; }
 test_template() { bash scripts/build-test-template.sh; }
 splunk_standin() { bash scripts/build-splunk-standin.sh; }
+haproxy_lb() { bash scripts/ensure-haproxy.sh; }
 
 total_start=$(now)
 step npm npm_deps
@@ -136,6 +138,7 @@ if [ "${WM_SKIP_NFS:-}" = 1 ]; then
 else
   step nfs nfs_server
 fi
+step haproxy haproxy_lb
 
 if [ "${#failed_steps[@]}" -gt 0 ]; then
   log "bootstrap FAILED in $(elapsed "$total_start"): ${failed_steps[*]}"
