@@ -13,7 +13,7 @@ import { registerAuth } from './http/auth.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { registerMetrics } from './http/metrics.js'
 import { toOpenApi30 } from './http/openapi-30.js'
-import { SqliteStore, ValueSealer, loadOrCreateKey, type MetadataStore } from './store/index.js'
+import { openStore, type MetadataStore } from './store/index.js'
 import { WorkspaceService } from './services/workspaces.js'
 import { systemRoutes, type ReadinessCheck } from './routes/system.js'
 import { workspaceRoutes } from './routes/workspaces.js'
@@ -92,14 +92,11 @@ function serverOptions(config: Config) {
  * `app.inject()` and `main.ts` adds only `listen` and signal handling.
  */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
-  const store =
-    deps.store ??
-    new SqliteStore(path.join(config.dataDir, 'wm.db'), {
-      // Sandbox env (credentials) and agent tokens are sealed; the key sits beside the database.
-      sealer: new ValueSealer(loadOrCreateKey(path.join(config.dataDir, 'secret.key'))),
-    })
+  const logger = deps.logger ?? createLogger(config)
+  // WM_DATABASE_URL's PostgreSQL, else the SQLite file; secrets sealed with the data dir's key.
+  const store = deps.store ?? (await openStore(config, logger))
   const app = Fastify({
-    loggerInstance: deps.logger ?? createLogger(config),
+    loggerInstance: logger,
     ...serverOptions(config),
     requestIdHeader: false,
     genReqId: (request) => {

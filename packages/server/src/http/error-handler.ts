@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ErrorCodes, type ErrorKey } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
 import { RuntimeError } from '../runtime/errors.js'
+import { StoreUnavailableError } from '../store/index.js'
 import { RouteMethods } from './method-not-allowed.js'
 import { apiErrorFromRuntime } from './runtime-errors.js'
 
@@ -17,11 +18,18 @@ const KEY_FOR_STATUS: Record<number, ErrorKey> = {
 
 /**
  * Turns anything thrown into the error envelope with the table's status;
- * a runtime's failure gets its code here and nowhere else (`apiErrorFromRuntime`).
+ * a runtime's failure gets its code here and nowhere else (`apiErrorFromRuntime`), and so does
+ * a store whose database cannot be reached (503 code 1006).
  */
 export function toApiError(error: FastifyError | Error): ApiError {
   if (error instanceof ApiError) return error
   if (error instanceof RuntimeError) return apiErrorFromRuntime(error)
+  if (error instanceof StoreUnavailableError) {
+    return new ApiError(
+      'RUNTIME_UNAVAILABLE',
+      'the database is not answering; try again once it is back',
+    )
+  }
   const fastifyError = error as FastifyError
   if (fastifyError.validation) {
     return new ApiError('VALIDATION', `invalid request: ${error.message}`, {
