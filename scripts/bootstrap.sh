@@ -4,7 +4,9 @@
 # venv, the Go agent, a Docker engine, the test template image and the Splunk
 # stand-in template built on it, the NFS server packages (NFS-Ganesha; the
 # server runs it, see scripts/ensure-nfs.sh), and HAProxy (the replica suite's
-# load balancer, deploy/haproxy.cfg; see scripts/ensure-haproxy.sh).
+# load balancer, deploy/haproxy.cfg; see scripts/ensure-haproxy.sh), and
+# PostgreSQL (the store replicas share; tests run their own clusters; see
+# scripts/ensure-postgres.sh).
 #
 # Env: WM_SKIP_DOCKER=1 skips the Docker engine and template steps;
 # WM_SKIP_NFS=1 skips the NFS packages (the server then runs with NFS off).
@@ -119,6 +121,7 @@ nfs_server() { bash scripts/ensure-nfs.sh; }
 test_template() { bash scripts/build-test-template.sh; }
 splunk_standin() { bash scripts/build-splunk-standin.sh; }
 haproxy_lb() { bash scripts/ensure-haproxy.sh; }
+postgres_db() { bash scripts/ensure-postgres.sh; }
 
 total_start=$(now)
 step npm npm_deps
@@ -139,6 +142,7 @@ else
   step nfs nfs_server
 fi
 step haproxy haproxy_lb
+step postgres postgres_db
 
 if [ "${#failed_steps[@]}" -gt 0 ]; then
   log "bootstrap FAILED in $(elapsed "$total_start"): ${failed_steps[*]}"
