@@ -2,10 +2,11 @@
  * Sandbox benchmarks, ours beside raw Docker in one run:
  *   1. exec of `echo hi` through our API (agent over a unix socket) vs dockerode exec;
  *   2. sandbox create -> running through our API vs dockerode create + start;
- *   3. pause/resume, auto-resume and stop/start (see bench/lifecycle.ts).
+ *   3. pause/resume, auto-resume and stop/start (see bench/lifecycle.ts);
+ *   4. GET of a sandbox and exec with the PostgreSQL store beside SQLite (see bench/store.ts).
  * Run: npm run bench  (needs the Docker engine, the agent binary and workspace-test:latest).
  * BENCH_RUNS overrides the number of timed runs (default 200 for exec, 50 for create and
- * for each resume row, 15 for start).
+ * for each resume row, 15 for start, 200 for the store rows).
  */
 import http from 'node:http'
 import os from 'node:os'
@@ -18,12 +19,14 @@ import { loadConfig } from '../packages/server/src/config/index.js'
 import { lifecycleRows } from './lifecycle.js'
 import { createRawContainer, docker, dockerExec } from './raw.js'
 import { printComparison, timeRuns } from './stats.js'
+import { storeRows } from './store.js'
 
 const TEMPLATE = 'workspace-test:latest'
 const execRuns = Number(process.env.BENCH_RUNS ?? 200)
 const createRuns = Number(process.env.BENCH_RUNS ?? 50)
 const resumeRuns = Number(process.env.BENCH_RUNS ?? 50)
 const startRuns = Number(process.env.BENCH_RUNS ?? 15)
+const storeRuns = Number(process.env.BENCH_RUNS ?? 200)
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
 
 function request(
@@ -130,6 +133,8 @@ async function main(): Promise<void> {
     await app.close()
     await fs.rm(dataDir, { recursive: true, force: true })
   }
+  // Apps of their own (one per store), built once the one above is closed.
+  await storeRows({ runs: storeRuns, warmup: 20, template: TEMPLATE })
 }
 
 main().catch((error: unknown) => {

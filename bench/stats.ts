@@ -36,12 +36,46 @@ export async function timeRuns(
   return samples
 }
 
+/**
+ * Times `a` and `b` alike, one call of each in turn, `a` first on even runs
+ * and `b` first on odd ones, after `warmup` untimed rounds: what the machine
+ * does meanwhile falls on both, and neither always runs right after the other.
+ */
+export async function timeAlternately(
+  runs: number,
+  warmup: number,
+  a: () => Promise<void>,
+  b: () => Promise<void>,
+): Promise<[number[], number[]]> {
+  for (let i = 0; i < warmup; i++) {
+    await a()
+    await b()
+  }
+  const samples: [number[], number[]] = [[], []]
+  const time = async (fn: () => Promise<void>, into: number[]) => {
+    const started = process.hrtime.bigint()
+    await fn()
+    into.push(Number(process.hrtime.bigint() - started) / 1e6)
+  }
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      await time(a, samples[0])
+      await time(b, samples[1])
+    } else {
+      await time(b, samples[1])
+      await time(a, samples[0])
+    }
+  }
+  return samples
+}
+
 /** Prints two measurements side by side with their ratio. */
 export function printComparison(
   title: string,
   ours: number[],
   theirs: number[],
   theirsLabel: string,
+  oursLabel = 'workspace-manager API',
 ): void {
   const a = summarize(ours)
   const b = summarize(theirs)
@@ -50,9 +84,7 @@ export function printComparison(
   console.log(
     `${'side'.padEnd(28)}${'runs'.padStart(6)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'mean ms'.padStart(9)}`,
   )
-  console.log(
-    `${'workspace-manager API'.padEnd(28)}${String(a.n).padStart(6)}${f(a.p50)}${f(a.p95)}${f(a.mean)}`,
-  )
+  console.log(`${oursLabel.padEnd(28)}${String(a.n).padStart(6)}${f(a.p50)}${f(a.p95)}${f(a.mean)}`)
   console.log(
     `${theirsLabel.padEnd(28)}${String(b.n).padStart(6)}${f(b.p50)}${f(b.p95)}${f(b.mean)}`,
   )
