@@ -22,6 +22,7 @@ export {
   WorkspacePath,
   TransferBody,
   HealthResponse,
+  ReplicaStatus,
 } from './schemas.js'
 export {
   SandboxState,

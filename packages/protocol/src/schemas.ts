@@ -136,5 +136,19 @@ export const TransferBody = Type.Object(
 export type TransferBody = Static<typeof TransferBody>
 
 /** Reply of `GET /health`. */
-export const HealthResponse = Type.Object({ status: Type.Literal('ok'), version: Type.String() })
+/** This server among the replicas of one store: whether it holds the leader lease, and who does. */
+export const ReplicaStatus = Type.Object({
+  id: Type.String({ description: 'WM_REPLICA_ID of the server that answered' }),
+  leader: Type.Boolean({ description: 'true on the replica doing the background work' }),
+  leader_id: Type.Union([Type.String(), Type.Null()], {
+    description: 'the replica that holds the leader lease, as last seen (null before any)',
+  }),
+})
+export type ReplicaStatus = Static<typeof ReplicaStatus>
+
+export const HealthResponse = Type.Object({
+  status: Type.Literal('ok'),
+  version: Type.String(),
+  replica: ReplicaStatus,
+})
 export type HealthResponse = Static<typeof HealthResponse>

@@ -7,13 +7,14 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
 import type { Logger } from 'pino'
+import { Gauge } from 'prom-client'
 import type { Config } from './config/index.js'
 import { createLogger } from './logging.js'
 import { registerAuth } from './http/auth.js'
 import { registerErrorHandling } from './http/error-handler.js'
 import { registerMetrics } from './http/metrics.js'
 import { toOpenApi30 } from './http/openapi-30.js'
-import { openStore, type MetadataStore } from './store/index.js'
+import { loadOrCreateKey, openStore, type MetadataStore } from './store/index.js'
 import { WorkspaceService } from './services/workspaces.js'
 import { systemRoutes, type ReadinessCheck } from './routes/system.js'
 import { workspaceRoutes } from './routes/workspaces.js'
@@ -44,6 +45,9 @@ import { Janitor } from './services/janitor.js'
 import { fileTokenAuthenticator, fileTokenRoutes } from './routes/file-tokens.js'
 import { keepaliveRoutes } from './routes/keepalive.js'
 import { portRoutes } from './routes/ports.js'
+import { Leadership } from './cluster/leadership.js'
+import { SharedActivity } from './cluster/shared-activity.js'
+import { checkInstance, checkTokenSecret } from './cluster/instance-check.js'
 
 /** What `buildApp` may be handed instead of making it from the config. */
 export interface AppDeps {
@@ -67,6 +71,9 @@ export interface AppDeps {
     sandboxes: SandboxService
   }) => void
 }
+
+/** How often replicas exchange sandbox activity through the store. */
+const SHARED_ACTIVITY_INTERVAL_MS = 5000
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -114,6 +121,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     void reply.header('x-request-id', request.id)
   })
   app.addHook('onClose', async () => store.close())
+  try {
+    // Before anything is written: a server on another instance's data dir or key must not start.
+    await checkInstance(store, {
+      dataDir: config.dataDir,
+      sealingKey: loadOrCreateKey(path.join(config.dataDir, 'secret.key')),
+    })
+  } catch (error) {
+    await app.close()
+    throw error
+  }
 
   registerErrorHandling(app)
   const corsOptions = {
@@ -164,11 +181,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     log: app.log,
     exports: nfs ?? undefined,
   })
-  app.addHook('onReady', async () => workspaces.sweep())
-  if (nfs) {
-    app.addHook('onReady', async () => nfs.start(path.join(config.dataDir, 'workspaces')))
-    app.addHook('onClose', async () => nfs.stop())
-  }
 
   const runtime = deps.runtime ?? createRuntime(config, app.log)
   const clock = deps.clock
@@ -195,8 +207,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     idleTtlSeconds: config.janitor.idleTtlSeconds,
     intervalMs: deps.janitorIntervalMs ?? config.janitor.intervalSeconds * 1000,
   })
-  app.addHook('onReady', async () => janitor.start())
-  app.addHook('preClose', async () => janitor.stop())
   const processes = new ProcessService(sandboxes)
   const reconciler = new Reconciler({
     store,
@@ -204,16 +214,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     lifecycle: sandboxes.lifecycle,
     log: app.log,
     intervalSeconds: config.reconcileIntervalSeconds,
-  })
-  app.addHook('onReady', async () => {
-    // Before anything starts a sandbox: under runsc the network and checkpoint kinds depend on it.
-    await runtime.probe()
-    sandboxes.start()
-    await reconciler.start()
-  })
-  app.addHook('preClose', async () => {
-    reconciler.stop()
-    await sandboxes.stop()
   })
   deps.expose?.({ janitor, reconciler, sandboxes })
   const checkpoints = new CheckpointService({
@@ -226,14 +226,69 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     trashDir: path.join(config.dataDir, 'trash'),
     log: app.log,
   })
-  app.addHook('onReady', async () => checkpoints.sweep())
   app.addHook('preClose', async () => checkpoints.close())
+
+  const leadership = new Leadership({
+    store,
+    replicaId: config.replica.id,
+    intervalMs: config.replica.leaderCheckIntervalSeconds * 1000,
+    log: app.log,
+    // Work that must happen once per instance, whichever replica leads.
+    onLead: async () => {
+      await checkTokenSecret(store, config.uploadTokens.secret, true)
+      await workspaces.sweep()
+      await nfs?.start(path.join(config.dataDir, 'workspaces'))
+      await checkpoints.sweep()
+      sandboxes.lead()
+      // Its first pass finishes what a crash (of this server, or of a leader before it) cut short.
+      await reconciler.start()
+      janitor.start()
+    },
+    onFollow: async () => {
+      reconciler.stop()
+      sandboxes.follow()
+      await janitor.stop()
+      await nfs?.stop()
+    },
+    onTick: async () => nfs?.sync(),
+  })
+  const sharedActivity = store.coordination.replicated
+    ? new SharedActivity({ store, activity, log: app.log, intervalMs: SHARED_ACTIVITY_INTERVAL_MS })
+    : undefined
+  app.addHook('onReady', async () => {
+    // Before anything starts a sandbox: under runsc the network and checkpoint kinds depend on it.
+    await runtime.probe()
+    sandboxes.start()
+    sharedActivity?.start()
+    await leadership.start()
+    const { leader } = leadership.status()
+    if (!leader) await checkTokenSecret(store, config.uploadTokens.secret, false)
+  })
+  app.addHook('preClose', async () => {
+    await leadership.close()
+    await sharedActivity?.stop()
+    await sandboxes.stop()
+  })
 
   const checks: ReadinessCheck[] = [
     { name: 'store', check: () => store.ping() },
     { name: 'engine', check: () => runtime.ping() },
   ]
-  systemRoutes(app, { version: config.version, checks, metrics })
+  new Gauge({
+    name: 'wm_leader',
+    help: '1 on the replica holding the leader lease (doing the background work), 0 on others',
+    labelNames: ['replica'] as const,
+    registers: [metrics],
+    collect() {
+      this.set({ replica: config.replica.id }, leadership.status().leader ? 1 : 0)
+    },
+  })
+  systemRoutes(app, {
+    version: config.version,
+    checks,
+    metrics,
+    replica: () => leadership.status(),
+  })
   workspaceRoutes(app, workspaces)
   fileRoutes(app, workspaces)
   await app.register(fileContentRoutes, {

@@ -7,10 +7,20 @@ import { SqliteStore } from '../src/store/index.js'
 import { tempDir, testApp } from './helpers/app.js'
 
 test('/health answers with the configured version', async (t) => {
-  const { app } = await testApp(t, { WORKSPACE_MANAGER_VERSION: '1.2.3' })
+  const { app } = await testApp(t, { WORKSPACE_MANAGER_VERSION: '1.2.3', WM_REPLICA_ID: 'one' })
   const response = await app.inject({ method: 'GET', url: '/health' })
   assert.equal(response.statusCode, 200)
-  assert.deepEqual(response.json(), { status: 'ok', version: '1.2.3' })
+  assert.deepEqual(response.json(), {
+    status: 'ok',
+    version: '1.2.3',
+    replica: { id: 'one', leader: true, leader_id: 'one' },
+  })
+})
+
+test('/metrics says which replica leads', async (t) => {
+  const { app } = await testApp(t, { WM_REPLICA_ID: 'one' })
+  const response = await app.inject({ method: 'GET', url: '/metrics' })
+  assert.match(response.body, /^wm_leader\{replica="one"\} 1$/m)
 })
 
 test('/ready reports each check', async (t) => {

@@ -4,6 +4,7 @@
  * environment, which wins over the defaults of the seed's table.
  */
 import { isIPv6 } from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
@@ -95,6 +96,13 @@ export interface Config {
   databaseUrl: string | null
   /** WM_DATABASE_POOL_SIZE: connections per server for store queries (locks use their own). */
   databasePoolSize: number
+  /** This server among the replicas of one store. */
+  replica: {
+    /** WM_REPLICA_ID: its name in health, metrics and logs (default `<hostname>:<port>`). */
+    id: string
+    /** WM_LEADER_CHECK_INTERVAL_SECONDS: how often the leader lease is tried or checked. */
+    leaderCheckIntervalSeconds: number
+  }
 }
 
 /** The NFS server (NFS-Ganesha) the server runs to export every workspace. */
@@ -344,7 +352,29 @@ export function loadConfig(env: Env = process.env): Config {
     nfs: readNfs(env),
     databaseUrl: readDatabaseUrl(env),
     databasePoolSize: readInt(env, 'WM_DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+    replica: {
+      id: readReplicaId(env),
+      leaderCheckIntervalSeconds: readInt(env, 'WM_LEADER_CHECK_INTERVAL_SECONDS', 2, {
+        min: 1,
+        max: 60,
+      }),
+    },
   }
+}
+
+const REPLICA_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** WM_REPLICA_ID, or `<hostname>:<port>`, which is unique among replicas on one host. */
+function readReplicaId(env: Env): string {
+  const given = readString(env, 'WM_REPLICA_ID')
+  if (given === undefined) return `${os.hostname()}:${readInt(env, 'WM_PORT', 8080, { min: 0 })}`
+  if (!REPLICA_ID_PATTERN.test(given)) {
+    throw new ConfigError(
+      'WM_REPLICA_ID',
+      `expected 1 to 128 of A-Z a-z 0-9 . _ : -, got "${given}"`,
+    )
+  }
+  return given
 }
 
 /** Names of the variables that hold secrets: never logged. */

@@ -19,11 +19,14 @@ export { pseudoPath } from './ganesha-config.js'
 
 /** The workspaces' side of the NFS server: export ids from the store, exports kept current. */
 export class WorkspaceNfs implements WorkspaceExports {
-  readonly manager: NfsManager
+  #manager: NfsManager
+  readonly #tools: NfsTools
   readonly #store: MetadataStore
   readonly #config: Config
   readonly #log: FastifyBaseLogger
   #workspacesDir = ''
+  /** True between start and stop: with several servers, only the leader serves NFS. */
+  #serving = false
 
   constructor(options: {
     config: Config
@@ -34,11 +37,21 @@ export class WorkspaceNfs implements WorkspaceExports {
     this.#store = options.store
     this.#config = options.config
     this.#log = options.log
-    this.manager = new NfsManager({
-      config: options.config.nfs,
-      dataDir: options.config.dataDir,
-      tools: options.tools,
-      log: options.log,
+    this.#tools = options.tools
+    this.#manager = this.#newManager()
+  }
+
+  /** The ganesha this server runs (a new one each time this server starts serving again). */
+  get manager(): NfsManager {
+    return this.#manager
+  }
+
+  #newManager(): NfsManager {
+    return new NfsManager({
+      config: this.#config.nfs,
+      dataDir: this.#config.dataDir,
+      tools: this.#tools,
+      log: this.#log,
     })
   }
 
@@ -52,6 +65,9 @@ export class WorkspaceNfs implements WorkspaceExports {
    * workspace sweep, so every row has its directory.
    */
   async start(workspacesDir: string): Promise<void> {
+    // A manager once stopped is stopped for good: serving again (this replica led before) needs a new one.
+    if (this.#manager.stopped) this.#manager = this.#newManager()
+    this.#serving = true
     this.#workspacesDir = await fs.realpath(workspacesDir)
     const specs = []
     for (const workspace of await this.#store.listWorkspaces()) {
@@ -88,6 +104,8 @@ export class WorkspaceNfs implements WorkspaceExports {
   }
 
   async added(workspaceId: string): Promise<void> {
+    // A replica that does not serve NFS leaves the export to the leader's sync.
+    if (!this.#serving) return
     const exportId = await this.#store.nfsExportId(workspaceId)
     await this.manager.add({
       workspaceId,
@@ -97,10 +115,26 @@ export class WorkspaceNfs implements WorkspaceExports {
   }
 
   async removed(workspaceId: string): Promise<void> {
+    if (!this.#serving) return
     await this.manager.remove(workspaceId)
   }
 
+  /**
+   * Makes the exports equal to the workspaces in the store. With several
+   * servers only the leader runs ganesha, so workspaces made or deleted
+   * through another replica reach it here, on the leader's periodic check.
+   */
+  async sync(): Promise<void> {
+    if (!this.#manager.running) return
+    const workspaces = await this.#store.listWorkspaces()
+    const wanted = new Set(workspaces.map((workspace) => workspace.id))
+    const exported = this.#manager.exportedWorkspaces()
+    for (const id of wanted) if (!exported.has(id)) await this.added(id)
+    for (const id of exported) if (!wanted.has(id)) await this.removed(id)
+  }
+
   stop(): Promise<void> {
+    this.#serving = false
     return this.manager.stop()
   }
 }

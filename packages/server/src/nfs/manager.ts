@@ -103,6 +103,16 @@ export class NfsManager {
     return `nfs://${host}:${port}${pseudoPath(workspaceId)}`
   }
 
+  /** True once `stop` was called: this manager never serves again. */
+  get stopped(): boolean {
+    return this.#state === 'closed'
+  }
+
+  /** Ids of the workspaces exported (or to be, once ganesha runs). */
+  exportedWorkspaces(): Set<string> {
+    return new Set(this.#exports.keys())
+  }
+
   /** Starts the bus and ganesha serving `exports`; rejects (leaving nothing running) on failure. */
   async start(exports: ExportSpec[]): Promise<void> {
     for (const spec of exports) this.#exports.set(spec.workspaceId, spec)

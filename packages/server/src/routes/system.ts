@@ -6,6 +6,13 @@ import { HealthResponse } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
 import { errorResponses } from './common.js'
 
+/** What `/health` says of this replica. */
+export interface ReplicaView {
+  id: string
+  leader: boolean
+  leaderId: string | null
+}
+
 /** A named check `/ready` runs; throws when its dependency does not answer. */
 export interface ReadinessCheck {
   name: string
@@ -20,7 +27,13 @@ const ReadyResponse = Type.Object({
 /** `/health`, `/ready` and `/metrics`. */
 export function systemRoutes(
   app: FastifyInstance,
-  opts: { version: string; checks: readonly ReadinessCheck[]; metrics: Registry },
+  opts: {
+    version: string
+    checks: readonly ReadinessCheck[]
+    metrics: Registry
+    /** This replica's view of the leader lease. */
+    replica: () => ReplicaView
+  },
 ): void {
   app.get(
     '/health',
@@ -28,7 +41,14 @@ export function systemRoutes(
       schema: { tags: ['system'], summary: 'Liveness', response: { 200: HealthResponse } },
       logLevel: 'warn',
     },
-    async () => ({ status: 'ok' as const, version: opts.version }),
+    async () => {
+      const { id, leader, leaderId } = opts.replica()
+      return {
+        status: 'ok' as const,
+        version: opts.version,
+        replica: { id, leader, leader_id: leaderId },
+      }
+    },
   )
 
   app.get(

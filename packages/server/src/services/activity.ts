@@ -11,6 +11,8 @@ import type { FastifyInstance } from 'fastify'
 export class ActivityTracker {
   readonly #last = new Map<string, number>()
   readonly #open = new Map<string, number>()
+  /** Ids touched here since the last `drain` (what other servers have not been told yet). */
+  readonly #unshared = new Set<string>()
   /** Activity older than this is unknown (kept in memory only): the idle clock starts here. */
   readonly #since: number
   readonly #clock: () => number
@@ -24,6 +26,25 @@ export class ActivityTracker {
   /** Records activity on `id` now. */
   touch(id: string, now = this.#clock()): void {
     this.#last.set(id, Math.max(now, this.#last.get(id) ?? 0))
+    this.#unshared.add(id)
+  }
+
+  /**
+   * What other servers have not been told: the last activity of sandboxes
+   * touched since the last drain, and `now` for those busy here (a stream
+   * open on this server keeps its sandbox in use everywhere).
+   */
+  drain(now = this.#clock()): Map<string, number> {
+    const times = new Map<string, number>()
+    for (const id of this.#unshared) times.set(id, this.#last.get(id) ?? now)
+    for (const id of this.#open.keys()) times.set(id, now)
+    this.#unshared.clear()
+    return times
+  }
+
+  /** Takes in activity other servers recorded (keeping the later time of each). */
+  merge(times: ReadonlyMap<string, number>): void {
+    for (const [id, at] of times) this.#last.set(id, Math.max(at, this.#last.get(id) ?? 0))
   }
 
   /**
@@ -65,7 +86,10 @@ export class ActivityTracker {
   /** Drops what is known about sandboxes not in `keep` and not busy (they were removed). */
   prune(keep: ReadonlySet<string>): void {
     for (const id of this.#last.keys()) {
-      if (!keep.has(id) && !this.busy(id)) this.#last.delete(id)
+      if (!keep.has(id) && !this.busy(id)) {
+        this.#last.delete(id)
+        this.#unshared.delete(id)
+      }
     }
   }
 }

@@ -69,6 +69,7 @@ export class SandboxService {
     })
     this.lifecycle = new LifecycleController({
       store,
+      coordination: store.coordination,
       runtime,
       containers: this.#containers,
       transitions,
@@ -79,18 +80,31 @@ export class SandboxService {
     this.#transitions = transitions
   }
 
-  /** Starts the expiry sweep and the engine event watch. */
+  /** Says when the default limits exceed the host. */
   start(): void {
-    this.#expiryTimer = setInterval(() => void this.lifecycle.expire(), 1000)
-    this.#expiryTimer.unref()
-    this.lifecycle.start()
     const { config, runtime, log } = this.#options
     void warnOfDefaultsBeyondHost(config.sandboxDefaults, () => runtime.hostResources(), log)
   }
 
+  /** The leader's part: the expiry sweep and the reaction to the engine's events. */
+  lead(): void {
+    if (!this.#expiryTimer) {
+      this.#expiryTimer = setInterval(() => void this.lifecycle.expire(), 1000)
+      this.#expiryTimer.unref()
+    }
+    this.lifecycle.start()
+  }
+
+  /** Gives the leader's part up (the lease was lost or the server is stopping). */
+  follow(): void {
+    clearInterval(this.#expiryTimer)
+    this.#expiryTimer = undefined
+    this.lifecycle.stopWatching()
+  }
+
   /** Stops timers and the event watch, waits for operations under way, drops agent connections. */
   async stop(): Promise<void> {
-    clearInterval(this.#expiryTimer)
+    this.follow()
     await this.lifecycle.stop()
     this.#containers.close()
   }
@@ -117,21 +131,23 @@ export class SandboxService {
     if (!(await runtime.imageExists(template))) {
       throw new ApiError('TEMPLATE_NOT_FOUND', `template ${template} not found`, { template })
     }
-    try {
-      await store.insertSandbox(record)
-    } catch (error) {
-      // The workspace went away between the check and the insert (foreign key).
-      if (!(await store.getWorkspace(body.workspace_id))) {
-        throw new ApiError('WORKSPACE_NOT_FOUND', `workspace ${body.workspace_id} not found`)
+    const { inserted, running } = this.lifecycle.create(record, async () => {
+      try {
+        await store.insertSandbox(record)
+      } catch (error) {
+        // The workspace went away between the check and the insert (foreign key).
+        if (!(await store.getWorkspace(body.workspace_id))) {
+          throw new ApiError('WORKSPACE_NOT_FOUND', `workspace ${body.workspace_id} not found`)
+        }
+        throw error
       }
-      throw error
-    }
-    const boot = this.lifecycle.boot(record)
+    })
+    await inserted
     if (!wait) {
-      boot.catch(() => undefined)
+      running.catch(() => undefined)
       return this.toWire(record)
     }
-    return this.toWire(await boot)
+    return this.toWire(await running)
   }
 
   /** The sandbox `id`; 404 code 2001 when there is none. */

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { ApiError } from '../../errors.js'
-import type { MetadataStore, SandboxRecord } from '../../store/index.js'
+import type { Coordination, MetadataStore, SandboxRecord } from '../../store/index.js'
 import type { ContainerStatus, RuntimeEvent, SandboxRuntime } from '../../runtime/types.js'
 import { KeyedQueue } from './queue.js'
 import { systemClock, type Clock } from './clock.js'
@@ -17,6 +17,8 @@ export interface LifecycleOptions {
   log: FastifyBaseLogger
   clock?: Clock
   restartPolicy?: RestartPolicy
+  /** Cluster-wide locks (the store's); every operation holds its sandbox's. */
+  coordination?: Pick<Coordination, 'withLock' | 'replicated'>
 }
 
 /** States a sandbox is in only while an operation runs. */
@@ -30,12 +32,15 @@ export type ActionCause = 'idle' | 'timeout'
  * (API calls, idle and timeout actions, checkpoints and restores, reaction
  * to its container dying, the reconciler's pass) run one at a time, in the
  * order asked; no two ever act on one sandbox at once, so none needs to
- * guard against another. Callers say what they want (the desired state);
- * the controller alone writes what was observed.
+ * guard against another. With several servers on one store, each operation
+ * also holds the sandbox's lock in the store, so the servers take turns too.
+ * Callers say what they want (the desired state); the controller alone
+ * writes what was observed.
  */
 export class LifecycleController {
   readonly #options: LifecycleOptions
   readonly #queue = new KeyedQueue()
+  readonly #coordination: Pick<Coordination, 'withLock' | 'replicated'>
   readonly #recovery: Recovery
   readonly clock: Clock
   #stopWatching: (() => void) | undefined
@@ -43,6 +48,10 @@ export class LifecycleController {
   constructor(options: LifecycleOptions) {
     this.#options = options
     this.clock = options.clock ?? systemClock
+    this.#coordination = options.coordination ?? {
+      replicated: false,
+      withLock: (_key, fn) => fn(),
+    }
     this.#recovery = new Recovery({
       runtime: options.runtime,
       containers: options.containers,
@@ -54,15 +63,29 @@ export class LifecycleController {
     options.transitions.onForget((id) => this.#recovery.forget(id))
   }
 
-  /** Starts reacting to the engine's events. */
+  /**
+   * Starts reacting to the engine's events (on the leader only: every server
+   * of one engine sees the same events, and one reaction is enough).
+   */
   start(): void {
-    this.#stopWatching = this.#options.runtime.watch((event) => void this.#onEvent(event))
+    this.#stopWatching ??= this.#options.runtime.watch((event) => void this.#onEvent(event))
+  }
+
+  /** Stops reacting to the engine's events. */
+  stopWatching(): void {
+    this.#stopWatching?.()
+    this.#stopWatching = undefined
   }
 
   /** Stops reacting to events and resolves once every operation under way has finished. */
   async stop(): Promise<void> {
-    this.#stopWatching?.()
+    this.stopWatching()
     await this.#queue.idle()
+  }
+
+  /** Runs `operation` in the turn of `id`: this server's queue, then the store's lock. */
+  #turn<T>(id: string, operation: () => Promise<T>): Promise<T> {
+    return this.#queue.run(id, () => this.#coordination.withLock(`sandbox:${id}`, operation))
   }
 
   /** Runs `operation` in the sandbox's turn, with its row as it is then (404 when gone). */
@@ -71,12 +94,12 @@ export class LifecycleController {
     operation: (record: SandboxRecord, transitions: SandboxTransitions) => Promise<T>,
   ): Promise<T> {
     const { transitions } = this.#options
-    return this.#queue.run(id, async () => operation(await transitions.require(id), transitions))
+    return this.#turn(id, async () => operation(await transitions.require(id), transitions))
   }
 
   /** Runs `operation` in the turn of `id` even when it has no row (cleanup after removal). */
   afterwards(id: string, operation: () => Promise<void>): Promise<void> {
-    return this.#queue.run(id, operation)
+    return this.#turn(id, operation)
   }
 
   /** Resolves once every operation queued so far, on every sandbox, is over. */
@@ -89,9 +112,33 @@ export class LifecycleController {
     return this.#queue.settled(id)
   }
 
-  /** Starts a new sandbox (its row is inserted); resolves once it runs. */
-  boot(record: SandboxRecord): Promise<SandboxRecord> {
-    return this.exclusive(record.id, (row, transitions) => transitions.boot(row))
+  /**
+   * Creates a sandbox: `insert` writes its row and the sandbox is started, in
+   * one turn, so no other server's reconciler ever sees the new row before
+   * its creator holds it. `inserted` settles once the row is written (or
+   * could not be); `running` once the sandbox runs.
+   */
+  create(
+    record: SandboxRecord,
+    insert: () => Promise<void>,
+  ): { inserted: Promise<void>; running: Promise<SandboxRecord> } {
+    let written!: (error?: unknown) => void
+    const inserted = new Promise<void>((resolve, reject) => {
+      written = (error) => (error === undefined ? resolve() : reject(error))
+    })
+    const running = this.#turn(record.id, async () => {
+      try {
+        await insert()
+      } catch (error) {
+        written(error ?? new Error('the sandbox row could not be written'))
+        throw error
+      }
+      written()
+      return this.#options.transitions.boot(await this.#options.transitions.require(record.id))
+    })
+    // A failure before the insert (no store lock) reaches `inserted` too.
+    running.catch((error: unknown) => written(error))
+    return { inserted, running }
   }
 
   /** Stops the sandbox, keeping its container. */
@@ -177,12 +224,15 @@ export class LifecycleController {
    * At start-up, operations a crash interrupted are finished off.
    */
   reconcile(id: string, atStartup: boolean): Promise<void> {
-    return this.#queue.run(id, async () => {
+    return this.#turn(id, async () => {
       const { store, runtime, transitions } = this.#options
       const row = await store.getSandbox(id)
       if (!row) return
       const container = await runtime.inspect(id)
-      if (atStartup && (row.operation !== null || TRANSITIONAL.has(row.state))) {
+      // In the sandbox's turn, an operation still marked on the row was cut short: by a restart
+      // of this server, or (with several servers, whose locks die with them) another one's end.
+      const interruptedMayShow = atStartup || this.#coordination.replicated
+      if (interruptedMayShow && (row.operation !== null || TRANSITIONAL.has(row.state))) {
         return this.#interrupted(row, container)
       }
       if (row.state === 'running' && row.desiredState === 'running' && !container?.running) {
@@ -220,23 +270,21 @@ export class LifecycleController {
       log.warn({ sandboxId: event.sandboxId }, 'a process in the sandbox ran out of memory')
       return
     }
-    await this.#queue
-      .run(event.sandboxId, async () => {
-        const row = await this.#options.store.getSandbox(event.sandboxId)
-        // Exits of a sandbox being stopped, paused, replaced or deleted are its own doing.
-        if (row?.state !== 'running' || row.desiredState !== 'running') return
-        const status = await runtime.inspect(row.id)
-        // A container that runs is the sandbox's current one: the one that died was replaced.
-        if (status?.running) return
-        const reason = status?.oomKilled
-          ? 'the sandbox ran out of memory and its container was killed'
-          : status
-            ? `the container exited unexpectedly (code ${event.exitCode ?? 'unknown'})`
-            : 'the container was removed behind the server’s back'
-        await this.#recovery.recover(row, reason)
-      })
-      .catch((error: unknown) =>
-        log.warn({ err: error, sandboxId: event.sandboxId }, 'could not react to an exit'),
-      )
+    await this.#turn(event.sandboxId, async () => {
+      const row = await this.#options.store.getSandbox(event.sandboxId)
+      // Exits of a sandbox being stopped, paused, replaced or deleted are its own doing.
+      if (row?.state !== 'running' || row.desiredState !== 'running') return
+      const status = await runtime.inspect(row.id)
+      // A container that runs is the sandbox's current one: the one that died was replaced.
+      if (status?.running) return
+      const reason = status?.oomKilled
+        ? 'the sandbox ran out of memory and its container was killed'
+        : status
+          ? `the container exited unexpectedly (code ${event.exitCode ?? 'unknown'})`
+          : 'the container was removed behind the server’s back'
+      await this.#recovery.recover(row, reason)
+    }).catch((error: unknown) =>
+      log.warn({ err: error, sandboxId: event.sandboxId }, 'could not react to an exit'),
+    )
   }
 }
