@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { MetadataStore, SandboxRecord, WorkspaceRecord } from '../src/store/index.js'
+import { sharedStateContract, type OpenTwin } from './store-contract-shared.js'
 
 function record(id: string, extra: Partial<WorkspaceRecord> = {}): WorkspaceRecord {
   const now = new Date().toISOString()
@@ -40,9 +41,18 @@ export function sandboxRecord(id: string, extra: Partial<SandboxRecord> = {}): S
 
 /**
  * The behaviour every MetadataStore must have. Each implementation's test
- * file calls this with a factory that returns a fresh, empty store.
+ * file calls this with a factory that returns a fresh, empty store, and,
+ * when several servers can share one store, `openTwin`: a second store on
+ * the same data as the one given (the tests of two servers are skipped
+ * without it).
  */
-export function storeContract(name: string, open: () => Promise<MetadataStore>): void {
+export function storeContract(
+  name: string,
+  open: () => Promise<MetadataStore>,
+  openTwin?: OpenTwin,
+): void {
+  sharedStateContract(name, open, openTwin)
+
   const withStore = (title: string, body: (store: MetadataStore) => Promise<void>) =>
     test(`${name}: ${title}`, async () => {
       const store = await open()
