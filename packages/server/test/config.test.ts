@@ -175,6 +175,21 @@ test('the janitor interval has a floor of 10 seconds', () => {
   assert.equal(loadConfig({ WORKSPACE_JANITOR_INTERVAL_SECONDS: '1' }).janitor.intervalSeconds, 10)
 })
 
+test('WM_DATABASE_URL selects PostgreSQL and is never quoted back in an error', () => {
+  const defaults = loadConfig({})
+  assert.deepEqual([defaults.databaseUrl, defaults.databasePoolSize], [null, 10])
+  const url = 'postgresql://wm:s3cret@db.example:5432/wm'
+  const config = loadConfig({ WM_DATABASE_URL: url, WM_DATABASE_POOL_SIZE: '25' })
+  assert.deepEqual([config.databaseUrl, config.databasePoolSize], [url, 25])
+  assert.throws(
+    () => loadConfig({ WM_DATABASE_URL: 'mysql://wm:s3cret@db/wm' }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      error.message.includes('WM_DATABASE_URL') &&
+      !error.message.includes('s3cret'),
+  )
+})
+
 const invalid: Array<[string, string]> = [
   ['WORKSPACE_DEFAULT_MEM', 'lots'],
   ['WORKSPACE_DEFAULT_MEM', '1k'],
@@ -195,6 +210,10 @@ const invalid: Array<[string, string]> = [
   ['WM_RUNTIME', 'kata'],
   ['WM_MAX_FILE_TRANSFER_BYTES', '0'],
   ['WM_TLS_KEY_FILE', '/only/key.pem'],
+  ['WM_DATABASE_URL', 'mysql://wm@db/wm'],
+  ['WM_DATABASE_URL', 'postgres://wm:pw@[bad/wm'],
+  ['WM_DATABASE_POOL_SIZE', '0'],
+  ['WM_DATABASE_POOL_SIZE', '201'],
 ]
 for (const [name, value] of invalid) {
   test(`${name}=${JSON.stringify(value)} is refused with a message naming the variable`, () => {

@@ -245,8 +245,14 @@ function readNfs(env: Env): NfsConfig {
 function readDatabaseUrl(env: Env): string | null {
   const value = readString(env, 'WM_DATABASE_URL')
   if (value === undefined) return null
-  // The value holds a password: never quote it back.
-  if (!/^postgres(ql)?:\/\/./.test(value)) {
+  // The value holds a password: never quote it back (nor let a URL parser's error carry it).
+  let valid = /^postgres(ql)?:\/\/./.test(value)
+  try {
+    new URL(value)
+  } catch {
+    valid = false
+  }
+  if (!valid) {
     throw new ConfigError('WM_DATABASE_URL', 'expected a postgres:// or postgresql:// URL')
   }
   return value
