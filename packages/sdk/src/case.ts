@@ -5,11 +5,14 @@
  * they pass through untouched in both directions.
  */
 
-/** Fields whose values are user maps: their keys are never rewritten. */
-const OPAQUE_FIELDS = new Set(['metadata', 'env', 'details'])
+/**
+ * Fields whose values are maps keyed by data (user metadata and env, error
+ * details, `/ready`'s check names): their keys are never rewritten.
+ */
+const OPAQUE_FIELDS = new Set(['metadata', 'env', 'details', 'checks'])
 
-/** Field names whose values are user maps (camelCase and snake_case spell them alike). */
-type OpaqueField = 'metadata' | 'env' | 'details'
+/** Field names whose values are maps keyed by data (camelCase and snake_case spell them alike). */
+type OpaqueField = 'metadata' | 'env' | 'details' | 'checks'
 
 /** `created_at` → `createdAt`, at the type level. */
 export type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`

@@ -8,6 +8,7 @@ import { NfsService } from './services/nfs.js'
 import { ProcessService } from './services/process.js'
 import { PtyService } from './services/pty.js'
 import { SandboxService } from './services/sandbox.js'
+import { ServerService } from './services/server.js'
 import { WorkspaceService } from './services/workspace.js'
 import { Transport } from './transport.js'
 
@@ -34,6 +35,8 @@ export class WorkspaceClient {
   readonly pty: PtyService
   /** Workspaces mounted over NFS on this machine. */
   readonly nfs: NfsService
+  /** Health and readiness of the server, and which replica answered. */
+  readonly server: ServerService
   readonly #config: ResolvedClientConfig
   readonly #transport: Transport
 
@@ -50,6 +53,7 @@ export class WorkspaceClient {
     this.process = new ProcessService(this.#transport)
     this.pty = new PtyService(this.#transport)
     this.nfs = new NfsService(this.workspace, this.#config)
+    this.server = new ServerService(this.#transport)
   }
 
   /** The resolved configuration. */

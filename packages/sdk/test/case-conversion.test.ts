@@ -10,8 +10,13 @@ test('fromWire camelCases field names recursively, including inside arrays', () 
   })
 })
 
-test('user maps (metadata, env, details) keep their keys in both directions', () => {
-  const wire = { metadata: { team_name: 'a' }, env: { MY_VAR: '1' }, details: { some_key: 1 } }
+test('user maps (metadata, env, details, checks) keep their keys in both directions', () => {
+  const wire = {
+    metadata: { team_name: 'a' },
+    env: { MY_VAR: '1' },
+    details: { some_key: 1 },
+    checks: { nfs_server: 'ok' },
+  }
   assert.deepEqual(fromWire(wire), wire)
   const sdk = { workspaceId: 'w', metadata: { teamName: 'a' }, env: { myVar: '1' } }
   assert.deepEqual(toWire(sdk), {
