@@ -122,46 +122,49 @@ export class PostgresCoordination implements Coordination {
       throw storeError(error)
     }
     this.#leases.add(client)
-    const close = async () => {
+    // A lost lease's socket is destroyed, not ended politely: the peer may never answer.
+    const drop = () => {
       this.#leases.delete(client)
       lost = true
-      await client.end().catch(() => undefined)
+      client.connection.stream.destroy()
     }
     return {
       check: async () => {
-        if (lost) {
-          await close()
-          return false
+        if (!lost) {
+          try {
+            // Still ours: the session is alive and holds the lock (not merely connected).
+            const { rows } = await client.query<{ held: boolean }>(
+              `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+                 AND pid = pg_backend_pid() AND classid = $1::int::oid AND objid = $2::int::oid
+                 AND objsubid = 2 AND granted) AS held`,
+              [LEADER_NAMESPACE, LEADER_KEY],
+            )
+            if (rows[0]?.held) return true
+          } catch (error) {
+            markLost(error as Error)
+          }
         }
-        try {
-          // Still ours: the session is alive and holds the lock (not merely connected).
-          const { rows } = await client.query<{ held: boolean }>(
-            `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
-               AND pid = pg_backend_pid() AND classid = $1::int::oid AND objid = $2::int::oid
-               AND objsubid = 2 AND granted) AS held`,
-            [LEADER_NAMESPACE, LEADER_KEY],
-          )
-          if (rows[0]?.held) return true
-        } catch (error) {
-          markLost(error as Error)
-        }
-        await close()
+        drop()
         return false
       },
       release: async () => {
-        if (!lost) {
-          await client
-            .query('SELECT pg_advisory_unlock($1, $2)', [LEADER_NAMESPACE, LEADER_KEY])
-            .catch(() => undefined)
+        if (lost) return drop()
+        try {
+          // Unlocked before the connection closes, so the next leader need not wait for it.
+          await client.query('SELECT pg_advisory_unlock($1, $2)', [LEADER_NAMESPACE, LEADER_KEY])
+          this.#leases.delete(client)
+          lost = true
+          await client.end()
+        } catch {
+          drop()
         }
-        await close()
       },
     }
   }
 
   /** Gives up every lease and closes the lock connections (waiting for running holders). */
   async close(): Promise<void> {
-    await Promise.all([...this.#leases].map((client) => client.end().catch(() => undefined)))
+    for (const client of this.#leases) client.connection.stream.destroy()
     this.#leases.clear()
     await this.#locks.end()
   }
