@@ -2,7 +2,8 @@
 
 Why this shape: a client resolves its configuration once (``_config``), makes one
 HTTP transport for its whole life, and hangs one small service per area of the API
-off itself (``client.workspace``, ``client.sandbox``, ``client.process``, ``client.nfs``, and
+off itself (``client.workspace``, ``client.sandbox``, ``client.process``, ``client.nfs``,
+``client.server``, and
 ``client.pty`` on the asyncio client only). Both clients
 share the constructor and the settings they expose, and differ only in the transport and
 services they build.
@@ -22,6 +23,7 @@ from .services.nfs import AsyncNfsService, NfsService
 from .services.process import AsyncProcessService, ProcessService
 from .services.pty import AsyncPtyService
 from .services.sandbox import AsyncSandboxService, SandboxService
+from .services.server import AsyncServerService, ServerService
 from .services.workspace import AsyncWorkspaceService, WorkspaceService
 
 TransportT = TypeVar("TransportT", httpx.BaseTransport, httpx.AsyncBaseTransport)
@@ -134,6 +136,7 @@ class WorkspaceClient(_ClientBase[httpx.BaseTransport]):
     sandbox: SandboxService
     process: ProcessService
     nfs: NfsService
+    server: ServerService
 
     def _attach_services(self, transport: httpx.BaseTransport | None) -> None:
         self._http = SyncHTTP(self.config, transport)
@@ -141,6 +144,7 @@ class WorkspaceClient(_ClientBase[httpx.BaseTransport]):
         self.sandbox = SandboxService(self._http)
         self.process = ProcessService(self._http)
         self.nfs = NfsService(self._http)
+        self.server = ServerService(self._http)
 
     def close(self) -> None:
         """Close the HTTP connections; safe to call more than once."""
@@ -165,6 +169,7 @@ class AsyncWorkspaceClient(_ClientBase[httpx.AsyncBaseTransport]):
     sandbox: AsyncSandboxService
     process: AsyncProcessService
     nfs: AsyncNfsService
+    server: AsyncServerService
     pty: AsyncPtyService
 
     def _attach_services(self, transport: httpx.AsyncBaseTransport | None) -> None:
@@ -173,6 +178,7 @@ class AsyncWorkspaceClient(_ClientBase[httpx.AsyncBaseTransport]):
         self.sandbox = AsyncSandboxService(self._http)
         self.process = AsyncProcessService(self._http)
         self.nfs = AsyncNfsService(self._http)
+        self.server = AsyncServerService(self._http)
         self.pty = AsyncPtyService(self.config)  # WebSockets, not the HTTP transport
 
     async def aclose(self) -> None:

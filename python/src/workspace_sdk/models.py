@@ -181,3 +181,32 @@ class PtyOptions:
     rows: int = 24
     shell: str | None = None
     env: dict[str, str] | None = None
+
+
+@dataclass
+class ReplicaStatus:
+    """Where the server that answered stands among the replicas sharing one store."""
+
+    id: str  # the answering server's name (WM_REPLICA_ID, default "<hostname>:<port>")
+    leader: bool  # True on the replica holding the leader lease (it does the background work)
+    leader_id: str | None  # the lease holder as last seen in the store; None before any took it
+
+
+@dataclass
+class ServerHealth:
+    """Reply of ``client.server.health()``: the server is up, its version and replica."""
+
+    status: str  # always "ok" when the server answers at all
+    version: str
+    replica: ReplicaStatus
+
+
+@dataclass
+class ServerReadiness:
+    """Outcome of ``client.server.ready()``: whether every dependency of the server answers.
+
+    ``checks`` holds each check by name (``store``, ``engine``, ...): ``"ok"``, or why it failed.
+    """
+
+    ready: bool
+    checks: dict[str, str]
