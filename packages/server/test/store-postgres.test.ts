@@ -17,6 +17,8 @@ import {
 import { PG_MIGRATIONS } from '../src/store/postgres-migrations.js'
 import { toApiError } from '../src/http/error-handler.js'
 import { sandboxRecord, storeContract } from './store-contract.js'
+import { testApp } from './helpers/app.js'
+import { FakeEngine, FakeRuntime } from './helpers/fake-runtime.js'
 import { newDatabase, startPostgres, type PostgresCluster } from './helpers/postgres.js'
 
 /** A lock or lease never released fails its test here instead of hanging the run. */
@@ -229,5 +231,26 @@ test(
     await assert.rejects(PostgresStore.open(url), unavailable)
     const apiError = toApiError(new StoreUnavailableError('the database is not answering'))
     assert.deepEqual([apiError.status, apiError.code], [503, 1006])
+  },
+)
+
+test(
+  'postgres: the API answers 503 code 1006 while the database is away',
+  { timeout: TIMEOUT_MS },
+  async (t) => {
+    const own = await startPostgres()
+    t.after(() => own.stop())
+    const runtime = new FakeRuntime({ engine: new FakeEngine({ images: [] }) })
+    const { app } = await testApp(t, { WM_DATABASE_URL: await newDatabase(own.url) }, { runtime })
+    const created = await app.inject({ method: 'POST', url: '/v1/workspaces', payload: {} })
+    assert.equal(created.statusCode, 201, created.body)
+    const id = created.json<{ id: string }>().id
+    assert.equal((await app.inject({ method: 'GET', url: `/v1/workspaces/${id}` })).statusCode, 200)
+    await own.stop()
+    for (const url of ['/v1/workspaces', `/v1/workspaces/${id}`]) {
+      const response = await app.inject({ method: 'GET', url })
+      assert.equal(response.statusCode, 503, response.body)
+      assert.equal(response.json<{ error: { code: number } }>().error.code, 1006)
+    }
   },
 )
