@@ -6,6 +6,7 @@
 import { buildApp } from './app.js'
 import { ConfigError, DEFAULT_UPLOAD_TOKEN_SECRET, loadConfig } from './config/index.js'
 import { loadEnvFile } from './config/env-file.js'
+import { InstanceMismatchError } from './cluster/instance-check.js'
 
 async function main(): Promise<void> {
   let config
@@ -46,6 +47,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // A setup that differs from the other servers' is the operator's to fix: say what, no stack.
+  if (error instanceof InstanceMismatchError) {
+    process.stderr.write(`wm-server: refusing to start: ${error.message}\n`)
+    process.exit(78)
+  }
   process.stderr.write(`wm-server: ${(error as Error).stack ?? String(error)}\n`)
   process.exit(1)
 })
