@@ -16,7 +16,7 @@ export const ExitCode = {
   AUTH: 4,
   /** Conflict with the current state (any 409: exists, not empty, in use...). */
   CONFLICT: 5,
-  /** The server or network is unavailable (no reply, timeout, 502/503/504). */
+  /** The server or network is unavailable (no reply, timeout, 502/503/504; `wm server status`: not ready). */
   UNAVAILABLE: 6,
   /** `wm exec`: the command ran past `--timeout` and was killed (as coreutils `timeout`). */
   TIMED_OUT: 124,
@@ -68,7 +68,7 @@ Exit codes:
   3  not found (workspace, file, ...: any 404)
   4  authentication failed (codes 1002, 1003, 6001, 6002)
   5  conflict (already exists, not empty, in use: any 409)
-  6  server or network unavailable (no reply, timeout, 502/503/504)
+  6  server or network unavailable (no reply, timeout, 502/503/504), or not ready
   wm exec exits with the command's own code, or: 124 timed out (--timeout),
   126 not executable, 127 not found, 130 interrupted (Ctrl-C)
   wm shell exits with the shell's own code (137 when killed)`

@@ -1,5 +1,12 @@
 /** Everything `wm` prints: tables, sizes, times, JSON, and error lines. */
-import { WorkspaceError, type FileInfo, type Sandbox, type Workspace } from 'workspace-sdk'
+import {
+  WorkspaceError,
+  type FileInfo,
+  type Sandbox,
+  type ServerHealth,
+  type ServerReadiness,
+  type Workspace,
+} from 'workspace-sdk'
 
 /** Column alignment in {@link formatTable}. */
 export type Align = 'left' | 'right'
@@ -153,6 +160,28 @@ function lifecycleRows(sb: Sandbox): [string, string][] {
   if (sb.onIdle) rows.push(['on idle', sb.onIdle])
   if (sb.autoResume !== undefined) rows.push(['auto resume', sb.autoResume ? 'yes' : 'no'])
   return rows
+}
+
+/** What `wm server status` shows: `/health` and `/ready` of the server that answered. */
+export interface ServerStatus {
+  health: ServerHealth
+  readiness: ServerReadiness
+}
+
+/** The key/value view of `wm server status`: the replica, who leads, and each readiness check. */
+export function formatServerStatus({ health, readiness }: ServerStatus): string {
+  const { replica } = health
+  return formatDetails([
+    ['version', health.version],
+    ['replica', replica.id],
+    ['leader', replica.leader ? 'yes' : 'no'],
+    ['leader id', replica.leaderId ?? '-'],
+    ['ready', readiness.ready ? 'yes' : 'no'],
+    ...Object.entries(readiness.checks).map(([name, result]): [string, string] => [
+      `check ${name}`,
+      result,
+    ]),
+  ])
 }
 
 /** Message text of any thrown value. */

@@ -5,6 +5,7 @@ import { registerExecCommand } from './commands/exec.js'
 import { registerFileCommands } from './commands/files.js'
 import { registerNfsCommands, renameNfsVersionFlag } from './commands/nfs.js'
 import { registerSandboxCommands } from './commands/sandbox.js'
+import { registerServerCommands } from './commands/server.js'
 import { registerShellCommand } from './commands/shell.js'
 import { registerWorkspaceCommands } from './commands/workspace.js'
 import { CliContext } from './context.js'
@@ -43,6 +44,7 @@ export function buildProgram(): { program: Command; context: CliContext } {
   registerExecCommand(program, context)
   registerShellCommand(program, context)
   registerNfsCommands(program, context)
+  registerServerCommands(program, context)
   return { program, context }
 }
 
