@@ -34,6 +34,11 @@ interface SandboxRow {
   image: string | null
 }
 
+/** The columns of SandboxRow, named for the prepared read of one row. */
+const COLUMNS = `id, workspace_id, name, template, state, env, metadata, timeout, nano_cpus,
+  memory_bytes, network_mode, application_kind, error_message, agent_token, created_at,
+  updated_at, expires_at, desired_state, operation, on_idle, on_timeout, auto_resume, image`
+
 const json = (value: string | null) =>
   value === null ? null : (JSON.parse(value) as Record<string, string>)
 
@@ -126,7 +131,12 @@ export class PgSandboxes {
   }
 
   async get(id: string): Promise<SandboxRecord | undefined> {
-    const { rows } = await this.#db.query<SandboxRow>('SELECT * FROM sandboxes WHERE id = $1', [id])
+    // Every call on a sandbox reads its row first: prepared once per connection.
+    const { rows } = await this.#db.prepared<SandboxRow>(
+      'wm_get_sandbox',
+      `SELECT ${COLUMNS} FROM sandboxes WHERE id = $1`,
+      [id],
+    )
     return rows[0] && toRecord(rows[0], this.#secrets)
   }
 
