@@ -40,8 +40,10 @@ interface Side {
 
 /**
  * Undo steps, run last-added first whatever failed; their own failures are
- * reported, not thrown. A second `run` (a signal during the first) waits for
- * the same pass instead of racing it.
+ * reported, not thrown. `run` on a signal while the benchmark still works:
+ * a second `run` waits for the same pass instead of racing it, and what is
+ * acquired after the pass began (a cluster that was still starting) is
+ * undone at once, its `add` throwing so that nothing more is started.
  */
 class Cleanup {
   readonly #steps: Array<[string, () => Promise<unknown>]> = []
@@ -49,6 +51,10 @@ class Cleanup {
 
   add(what: string, step: () => Promise<unknown>): void {
     this.#steps.push([what, step])
+    if (this.#running) {
+      this.#running = this.#running.then(() => this.#drain())
+      throw new Error(`interrupted (${what} done at once)`)
+    }
   }
 
   run(): Promise<void> {
@@ -153,8 +159,13 @@ function printRow(title: string, postgres: number[], sqlite: number[]): void {
  */
 export async function storeRows(bench: StoreBench): Promise<void> {
   const cleanup = new Cleanup()
+  // A signal starts the clean-up at once; the benchmark then fails on what is
+  // gone, and exits with the signal's status once the last step is undone. A
+  // second signal kills at once (the handlers are gone by then).
+  let signalled: NodeJS.Signals | undefined
   const interrupted = (signal: NodeJS.Signals) => {
-    void cleanup.run().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+    signalled = signal
+    void cleanup.run()
   }
   process.once('SIGINT', interrupted)
   process.once('SIGTERM', interrupted)
@@ -197,5 +208,6 @@ export async function storeRows(bench: StoreBench): Promise<void> {
     await cleanup.run()
     process.off('SIGINT', interrupted)
     process.off('SIGTERM', interrupted)
+    if (signalled) process.exit(signalled === 'SIGINT' ? 130 : 143)
   }
 }
