@@ -1,0 +1,238 @@
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, type TestContext } from 'node:test'
+import Docker from 'dockerode'
+import { newDatabase } from '../helpers/postgres.js'
+import { TEST_TEMPLATE, freePort, until } from './client.js'
+import { LoggedProcess, cleanEnv, repoPath, waitUntilReady } from './processes.js'
+
+const docker = new Docker()
+
+/** One server process of the cluster. */
+export interface Replica {
+  /** `WM_REPLICA_ID`: `a` or `b`. */
+  id: string
+  url: string
+  port: number
+  process: LoggedProcess
+}
+
+/**
+ * A PostgreSQL cluster, two servers sharing it and one data dir, and HAProxy
+ * (running the committed deploy/haproxy.cfg) in front of both.
+ */
+export interface ReplicaCluster {
+  dataDir: string
+  databaseUrl: string
+  /** The data dir's instance id: every container of this cluster carries `wm.instance=<it>`. */
+  instanceId: string
+  a: Replica
+  b: Replica
+  /** The load balancer's URL. */
+  lbUrl: string
+  /** The replica called `id`. */
+  replica(id: string): Replica
+  /** The other replica. */
+  other(replica: Replica): Replica
+  /** `wm.sandbox` label of every container of this cluster (running or not). */
+  containerSandboxIds(): Promise<string[]>
+  /** Stops PostgreSQL (the servers are left running). */
+  stopDatabase(): Promise<void>
+  /** Prints the tail of every log to stderr. */
+  printLogs(): void
+  /** Stops everything and removes every container, file and directory it made. */
+  stop(): Promise<void>
+}
+
+/** Extra server settings every replica gets (the suite's own, over the defaults). */
+const SERVER_ENV = {
+  WM_HOST: '127.0.0.1',
+  WM_NFS_ENABLED: 'false',
+  WM_LEADER_CHECK_INTERVAL_SECONDS: '1',
+  WM_LOG_LEVEL: 'info',
+  WORKSPACE_DEFAULT_IMAGE: TEST_TEMPLATE,
+  WORKSPACE_STOP_TIMEOUT_SECONDS: '1',
+  WORKSPACE_DEFAULT_MEM: '512m',
+  // No .env.server from the working directory.
+  WM_SERVER_ENV_FILE: '/dev/null',
+}
+
+/** Starts the PostgreSQL CLI helper and reads the URL it prints. */
+async function startDatabaseProcess(logDir: string): Promise<{ url: string; pg: LoggedProcess }> {
+  const urlFile = path.join(logDir, 'postgres.url')
+  // The CLI prints its URL on stdout; a shell keeps that in a file and the rest in the log.
+  const pg = new LoggedProcess(
+    'postgres',
+    path.join(logDir, 'postgres.log'),
+    'sh',
+    [
+      '-c',
+      `exec "$0" --import tsx "$1" > "$2"`,
+      process.execPath,
+      repoPath('packages/server/test/helpers/postgres-cli.ts'),
+      urlFile,
+    ],
+    cleanEnv({}),
+  )
+  const url = await until('the PostgreSQL cluster', 60_000, async () => {
+    if (!pg.running) throw new Error(`the PostgreSQL helper exited:\n${pg.tail()}`)
+    const text = await fs.readFile(urlFile, 'utf8').catch(() => '')
+    return text.endsWith('\n') ? text.trim() : undefined
+  })
+  return { url, pg }
+}
+
+async function startReplica(
+  id: string,
+  env: Record<string, string>,
+  logDir: string,
+): Promise<Replica> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const serverProcess = new LoggedProcess(
+    `replica ${id}`,
+    path.join(logDir, `replica-${id}.log`),
+    process.execPath,
+    ['--import', 'tsx', repoPath('packages/server/src/main.ts')],
+    cleanEnv({ ...SERVER_ENV, ...env, WM_PORT: String(port), WM_REPLICA_ID: id }),
+  )
+  await waitUntilReady(serverProcess, `${url}/ready`)
+  return { id, url, port, process: serverProcess }
+}
+
+async function startLoadBalancer(
+  backends: Replica[],
+  logDir: string,
+): Promise<{ url: string; haproxy: LoggedProcess }> {
+  const port = await freePort()
+  const haproxy = new LoggedProcess(
+    'haproxy',
+    path.join(logDir, 'haproxy.log'),
+    'haproxy',
+    ['-f', repoPath('deploy/haproxy.cfg'), '-db'],
+    cleanEnv({
+      WM_LB_BIND: `127.0.0.1:${port}`,
+      WM_REPLICA_A: `127.0.0.1:${backends[0]!.port}`,
+      WM_REPLICA_B: `127.0.0.1:${backends[1]!.port}`,
+    }),
+  )
+  const url = `http://127.0.0.1:${port}`
+  await waitUntilReady(haproxy, `${url}/ready`, 20_000).catch((error: Error) => {
+    throw new Error(`${error.message}\n(is HAProxy installed? bash scripts/ensure-haproxy.sh)`)
+  })
+  return { url, haproxy }
+}
+
+async function containersOf(instanceId: string): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [`wm.instance=${instanceId}`] } })
+}
+
+/**
+ * Starts the whole cluster. Replica `a` starts first (it claims the shared
+ * settings and writes the data dir's instance-id), then `b`, then HAProxy.
+ * On failure whatever was started is stopped again.
+ */
+export async function startCluster(): Promise<ReplicaCluster> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'wm-replicas-'))
+  const dataDir = path.join(root, 'data')
+  const logDir = path.join(root, 'logs')
+  await fs.mkdir(logDir)
+  const processes: LoggedProcess[] = []
+  let instanceId = ''
+  let stopped = false
+
+  const printLogs = () => {
+    for (const child of processes) {
+      process.stderr.write(`\n---- ${child.name} log (${child.logFile}, last lines) ----\n`)
+      process.stderr.write(`${child.tail()}\n`)
+    }
+  }
+  const stop = async () => {
+    if (stopped) return
+    stopped = true
+    // Load balancer and servers first, so nothing creates containers while they are removed.
+    for (const child of [...processes].reverse()) {
+      if (child.name !== 'postgres') await child.stop()
+    }
+    if (instanceId) {
+      for (const container of await containersOf(instanceId)) {
+        await docker
+          .getContainer(container.Id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined)
+      }
+    }
+    for (const child of processes) await child.stop()
+    await fs.rm(root, { recursive: true, force: true })
+  }
+
+  try {
+    const { url: clusterUrl, pg } = await startDatabaseProcess(logDir)
+    processes.push(pg)
+    const databaseUrl = await newDatabase(clusterUrl)
+    const env = { WM_DATA_DIR: dataDir, WM_DATABASE_URL: databaseUrl }
+    const a = await startReplica('a', env, logDir)
+    processes.push(a.process)
+    instanceId = (await fs.readFile(path.join(dataDir, 'instance-id'), 'utf8')).trim()
+    const b = await startReplica('b', env, logDir)
+    processes.push(b.process)
+    const { url: lbUrl, haproxy } = await startLoadBalancer([a, b], logDir)
+    processes.push(haproxy)
+    const replicas = [a, b]
+    return {
+      dataDir,
+      databaseUrl,
+      instanceId,
+      a,
+      b,
+      lbUrl,
+      replica: (id) => {
+        const found = replicas.find((replica) => replica.id === id)
+        if (!found) throw new Error(`no replica ${id}`)
+        return found
+      },
+      other: (replica) => (replica === a ? b : a),
+      containerSandboxIds: async () =>
+        (await containersOf(instanceId)).map((c) => c.Labels['wm.sandbox'] ?? '(none)'),
+      stopDatabase: () => pg.stop(),
+      printLogs,
+      stop,
+    }
+  } catch (error) {
+    printLogs()
+    await stop()
+    throw error
+  }
+}
+
+/**
+ * The cluster of one test file: started before its first test, stopped after
+ * its last. `logged(fn)` wraps a test body so that a failure prints every log.
+ */
+export function useCluster(): {
+  readonly current: ReplicaCluster
+  logged: (fn: (t: TestContext) => Promise<void>) => (t: TestContext) => Promise<void>
+} {
+  let cluster: ReplicaCluster | undefined
+  before(async () => {
+    cluster = await startCluster()
+  })
+  after(async () => {
+    await cluster?.stop()
+  })
+  return {
+    get current() {
+      if (!cluster) throw new Error('the replica cluster did not start')
+      return cluster
+    },
+    logged: (fn) => async (t) => {
+      try {
+        await fn(t)
+      } catch (error) {
+        cluster?.printLogs()
+        throw error
+      }
+    },
+  }
+}
