@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, type TestContext } from 'node:test'
@@ -31,6 +32,8 @@ export interface ReplicaCluster {
   b: Replica
   /** The load balancer's URL. */
   lbUrl: string
+  /** Sends one command to HAProxy's runtime API (its admin socket) and returns the answer. */
+  lbCommand(command: string): Promise<string>
   /** The replica called `id`. */
   replica(id: string): Replica
   /** The other replica. */
@@ -104,7 +107,7 @@ async function startReplica(
 async function startLoadBalancer(
   backends: Replica[],
   logDir: string,
-): Promise<{ url: string; haproxy: LoggedProcess }> {
+): Promise<{ url: string; adminSocket: string; haproxy: LoggedProcess }> {
   const port = await freePort()
   const haproxy = new LoggedProcess(
     'haproxy',
@@ -115,13 +118,26 @@ async function startLoadBalancer(
       WM_LB_BIND: `127.0.0.1:${port}`,
       WM_REPLICA_A: `127.0.0.1:${backends[0]!.port}`,
       WM_REPLICA_B: `127.0.0.1:${backends[1]!.port}`,
+      WM_LB_ADMIN_SOCKET: path.join(logDir, 'haproxy.sock'),
     }),
   )
   const url = `http://127.0.0.1:${port}`
   await waitUntilReady(haproxy, `${url}/ready`, 20_000).catch((error: Error) => {
     throw new Error(`${error.message}\n(is HAProxy installed? bash scripts/ensure-haproxy.sh)`)
   })
-  return { url, haproxy }
+  return { url, adminSocket: path.join(logDir, 'haproxy.sock'), haproxy }
+}
+
+/** One command on HAProxy's admin socket: it answers and closes the connection. */
+function adminCommand(socket: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = ''
+    const connection = net.createConnection(socket, () => connection.end(`${command}\n`))
+    connection.setEncoding('utf8')
+    connection.on('data', (chunk: string) => (answer += chunk))
+    connection.on('end', () => resolve(answer))
+    connection.on('error', reject)
+  })
 }
 
 async function containersOf(instanceId: string): Promise<Docker.ContainerInfo[]> {
@@ -177,7 +193,7 @@ export async function startCluster(): Promise<ReplicaCluster> {
     instanceId = (await fs.readFile(path.join(dataDir, 'instance-id'), 'utf8')).trim()
     const b = await startReplica('b', env, logDir)
     processes.push(b.process)
-    const { url: lbUrl, haproxy } = await startLoadBalancer([a, b], logDir)
+    const { url: lbUrl, adminSocket, haproxy } = await startLoadBalancer([a, b], logDir)
     processes.push(haproxy)
     const replicas = [a, b]
     return {
@@ -187,6 +203,7 @@ export async function startCluster(): Promise<ReplicaCluster> {
       a,
       b,
       lbUrl,
+      lbCommand: (command) => adminCommand(adminSocket, command),
       replica: (id) => {
         const found = replicas.find((replica) => replica.id === id)
         if (!found) throw new Error(`no replica ${id}`)

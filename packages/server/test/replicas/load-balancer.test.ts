@@ -31,15 +31,32 @@ async function removeSandbox(base: string, ids: { workspaceId: string; sandboxId
   await expectStatus(204, base, 'DELETE', `/v1/workspaces/${ids.workspaceId}`)
 }
 
+async function answeredBy(base: string, calls: number): Promise<string[]> {
+  const answered = new Set<string>()
+  for (let i = 0; i < calls; i++) {
+    answered.add((await expectStatus(200, base, 'GET', '/health')).replica.id as string)
+  }
+  return [...answered].sort()
+}
+
 test(
   'consecutive calls through the load balancer are answered by both replicas',
   cluster.logged(async () => {
-    const answered = new Set<string>()
-    for (let i = 0; i < 4; i++) {
-      const health = await expectStatus(200, cluster.current.lbUrl, 'GET', '/health')
-      answered.add(health.replica.id as string)
+    assert.deepEqual(await answeredBy(cluster.current.lbUrl, 4), ['a', 'b'])
+  }),
+)
+
+test(
+  'a replica drained on the admin socket (the first step of a rolling upgrade) gets no new calls',
+  cluster.logged(async () => {
+    const { lbUrl, lbCommand } = cluster.current
+    assert.equal((await lbCommand('set server replicas/a state drain')).trim(), '')
+    try {
+      assert.deepEqual(await answeredBy(lbUrl, 4), ['b'])
+    } finally {
+      await lbCommand('set server replicas/a state ready')
     }
-    assert.deepEqual([...answered].sort(), ['a', 'b'])
+    assert.deepEqual(await answeredBy(lbUrl, 4), ['a', 'b'])
   }),
 )
 
