@@ -48,6 +48,7 @@ import { portRoutes } from './routes/ports.js'
 import { Leadership } from './cluster/leadership.js'
 import { SharedActivity } from './cluster/shared-activity.js'
 import { checkInstance, checkTokenSecret } from './cluster/instance-check.js'
+import { SHARED_SWEEP_GRACE_MS, leaderDuties } from './cluster/leader-duties.js'
 
 /** What `buildApp` may be handed instead of making it from the config. */
 export interface AppDeps {
@@ -223,6 +224,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     sandboxes,
     workspaces,
     checkpointsDir: path.join(config.dataDir, 'checkpoints'),
+    leftoverGraceMs: store.coordination.replicated ? SHARED_SWEEP_GRACE_MS : 0,
     trashDir: path.join(config.dataDir, 'trash'),
     log: app.log,
   })
@@ -233,24 +235,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     replicaId: config.replica.id,
     intervalMs: config.replica.leaderCheckIntervalSeconds * 1000,
     log: app.log,
-    // Work that must happen once per instance, whichever replica leads.
-    onLead: async () => {
-      await checkTokenSecret(store, config.uploadTokens.secret, true)
-      await workspaces.sweep()
-      await nfs?.start(path.join(config.dataDir, 'workspaces'))
-      await checkpoints.sweep()
-      sandboxes.lead()
-      // Its first pass finishes what a crash (of this server, or of a leader before it) cut short.
-      await reconciler.start()
-      janitor.start()
-    },
-    onFollow: async () => {
-      reconciler.stop()
-      sandboxes.follow()
-      await janitor.stop()
-      await nfs?.stop()
-    },
-    onTick: async () => nfs?.sync(),
+    ...leaderDuties({
+      config,
+      store,
+      workspaces,
+      checkpoints,
+      sandboxes,
+      reconciler,
+      janitor,
+      nfs,
+    }),
   })
   const sharedActivity = store.coordination.replicated
     ? new SharedActivity({ store, activity, log: app.log, intervalMs: SHARED_ACTIVITY_INTERVAL_MS })

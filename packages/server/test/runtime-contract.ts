@@ -174,13 +174,18 @@ export function runRuntimeContract(
       const { spec } = await mine.started()
       const image = `wm-contract:${randomBytes(6).toString('hex')}`
       t.after(() => runtime.removeImage(image))
+      const before = Date.now()
       await runtime.commit(spec.sandboxId, image, { 'wm.contract': 'saved' })
+      const after = Date.now()
       assert.equal(await runtime.imageExists(image), true)
       const listed = await runtime.listImages('wm.contract')
       assert.deepEqual(
         listed.map((entry) => entry.value),
         ['saved'],
       )
+      // When it was made, to the second (what tells a leftover from an image being made).
+      const made = listed[0]!.createdAt
+      assert.ok(made >= before - 1000 && made <= after, `${made} in [${before - 1000}, ${after}]`)
       assert.deepEqual(await theirs.runtime.listImages('wm.contract'), [])
       // An image is found by its name only, never by a prefix of its id.
       const idPrefix = listed[0]!.id.replace(/^sha256:/, '').slice(0, 12)

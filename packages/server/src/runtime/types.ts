@@ -151,8 +151,11 @@ export interface SandboxRuntime {
   commit(sandboxId: string, image: string, labels: Record<string, string>): Promise<void>
   /** Removes an image made by `commit`; idempotent. One a container still runs from loses its name now and its layers when that container goes. */
   removeImage(image: string): Promise<void>
-  /** Images made by `commit` of this server that carry the label `key`, with its value. */
-  listImages(key: string): Promise<Array<{ id: string; value: string }>>
+  /**
+   * Images made by `commit` of this server that carry the label `key`, with
+   * its value and when the image was made (ms since the epoch, to the second).
+   */
+  listImages(key: string): Promise<Array<{ id: string; value: string; createdAt: number }>>
 }
 
 /** Labels every managed container carries. */

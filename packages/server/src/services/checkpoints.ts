@@ -30,6 +30,12 @@ export interface CheckpointServiceOptions {
   /** Scratch space on the workspaces' filesystem (restores are renamed into place from it). */
   trashDir: string
   log: FastifyBaseLogger
+  /**
+   * With several servers: images and snapshots with no checkpoint row that
+   * are younger than this are left alone (another server may be making
+   * them). 0, the default, for a lone server.
+   */
+  leftoverGraceMs?: number
 }
 
 function toWire(record: CheckpointRecord): Checkpoint {
@@ -263,16 +269,19 @@ export class CheckpointService {
 
   /**
    * Removes what a crash or a failed removal left: checkpoints whose sandbox
-   * is gone, and images and snapshots with no checkpoint row. Run at
-   * start-up; never throws (an unreachable engine is logged).
+   * is gone, and images and snapshots with no checkpoint row. Run by the
+   * leader; never throws (an unreachable engine is logged). Images and
+   * snapshots made within `leftoverGraceMs` are left alone: with several
+   * servers, another one may be making that checkpoint right now (its row
+   * comes last).
    */
   async sweep(): Promise<void> {
-    await this.#sweep().catch((error: unknown) => {
+    await this.#sweep(this.#madeBefore()).catch((error: unknown) => {
       this.#options.log.warn({ err: error }, 'could not sweep checkpoint leftovers')
     })
   }
 
-  async #sweep(): Promise<void> {
+  async #sweep(madeBefore: number): Promise<void> {
     const { store, checkpointsDir } = this.#options
     await fs.mkdir(checkpointsDir, { recursive: true, mode: 0o700 })
     const sandboxIds = new Set((await store.listSandboxes()).map((sandbox) => sandbox.id))
@@ -280,11 +289,14 @@ export class CheckpointService {
       if (sandboxIds.has(checkpoint.sandboxId)) continue
       await this.#removeAll(checkpoint.sandboxId)
     }
-    await this.#removeUnknownImages()
+    await this.#removeUnknownImages(madeBefore)
     const known = new Set((await store.listCheckpoints()).map((checkpoint) => checkpoint.id))
     for (const name of await fs.readdir(checkpointsDir)) {
       if (known.has(name)) continue
-      await fs.rm(path.join(checkpointsDir, name), { recursive: true, force: true })
+      const entry = path.join(checkpointsDir, name)
+      const stat = await fs.lstat(entry).catch(() => undefined)
+      if (!stat || stat.mtimeMs >= madeBefore) continue
+      await fs.rm(entry, { recursive: true, force: true })
     }
   }
 
@@ -293,11 +305,17 @@ export class CheckpointService {
    * of deleted checkpoints that a container still ran from (they lost their
    * name then, and can go once that container has). One still in use stays.
    */
-  async #removeUnknownImages(): Promise<void> {
+  /** Leftovers made after this (ms since the epoch) may still be in the making elsewhere. */
+  #madeBefore(): number {
+    return Date.now() - (this.#options.leftoverGraceMs ?? 0)
+  }
+
+  async #removeUnknownImages(madeBefore = this.#madeBefore()): Promise<void> {
     const { store, runtime, log } = this.#options
     const known = new Set((await store.listCheckpoints()).map((checkpoint) => checkpoint.id))
     for (const image of await runtime.listImages(CHECKPOINT_LABEL)) {
       if (known.has(image.value) || this.#creating.has(image.value)) continue
+      if (image.createdAt >= madeBefore) continue
       log.debug({ checkpointId: image.value }, 'removing a checkpoint image with no checkpoint')
       await runtime.removeImage(image.id)
     }

@@ -158,15 +158,22 @@ export class WorkspaceService {
 
   /**
    * Removes what a crash may have left: trashed workspaces and directories
-   * with no row. Run at start-up, before requests are served.
+   * with no row. Run by the leader. Directories made less than `graceMs` ago
+   * are left alone: with several servers, another one may be creating that
+   * workspace right now (its row comes after its directory).
    */
-  async sweep(): Promise<void> {
+  async sweep(graceMs = 0): Promise<void> {
+    const madeBefore = Date.now() - graceMs
     await fs.mkdir(this.#options.workspacesDir, { recursive: true })
     await fs.mkdir(this.#options.trashDir, { recursive: true })
     for (const name of await fs.readdir(this.#options.trashDir)) await this.#emptyTrash(name)
     const known = new Set((await this.#store.listWorkspaces()).map((record) => record.id))
     for (const name of await fs.readdir(this.#options.workspacesDir)) {
       if (known.has(name)) continue
+      const stat = await fs
+        .lstat(path.join(this.#options.workspacesDir, name))
+        .catch(() => undefined)
+      if (!stat || stat.mtimeMs >= madeBefore) continue
       // A directory with no row comes from a create that crashed before its
       // row was written: no sandbox ever mounted it. Move it to the trash.
       this.#options.log.warn({ workspaceId: name }, 'removing a workspace directory with no row')

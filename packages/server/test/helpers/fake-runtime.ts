@@ -30,6 +30,7 @@ interface FakeContainer {
 interface FakeImage {
   id: string
   labels: Record<string, string>
+  createdAt: number
 }
 
 /** What the fake writes where `checkpointProcesses` saves a sandbox. */
@@ -56,7 +57,12 @@ export class FakeEngine {
 
   /** Makes `image` exist, as a template would. */
   addImage(image: string, labels: Record<string, string> = {}): void {
-    this.images.set(image, { id: `sha256:${randomBytes(32).toString('hex')}`, labels })
+    this.images.set(image, {
+      id: `sha256:${randomBytes(32).toString('hex')}`,
+      labels,
+      // To the second, as the engine says it.
+      createdAt: Math.floor(Date.now() / 1000) * 1000,
+    })
   }
 
   /** The next `start` or `startExisting` fails with `error` (default: `failed`), changing nothing. */
@@ -311,11 +317,15 @@ export class FakeRuntime implements SandboxRuntime {
     }
   }
 
-  async listImages(key: string): Promise<Array<{ id: string; value: string }>> {
+  async listImages(key: string): Promise<Array<{ id: string; value: string; createdAt: number }>> {
     this.engine.answer('list images')
     return [...this.engine.images.values()]
       .filter((image) => key in image.labels && image.labels['wm.instance'] === this.instanceId)
-      .map((image) => ({ id: image.id, value: image.labels[key] ?? '' }))
+      .map((image) => ({
+        id: image.id,
+        value: image.labels[key] ?? '',
+        createdAt: image.createdAt,
+      }))
   }
 
   async checkpointProcesses(sandboxId: string, destDir: string): Promise<void> {

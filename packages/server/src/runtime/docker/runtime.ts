@@ -358,12 +358,17 @@ export class DockerRuntime implements SandboxRuntime {
     }
   }
 
-  async listImages(key: string): Promise<Array<{ id: string; value: string }>> {
+  async listImages(key: string): Promise<Array<{ id: string; value: string; createdAt: number }>> {
     try {
       const images = await this.#docker.listImages({
         filters: { label: [key, `${INSTANCE_LABEL}=${this.#options.instanceId}`] },
       })
-      return images.map((image) => ({ id: image.Id, value: image.Labels?.[key] ?? '' }))
+      return images.map((image) => ({
+        id: image.Id,
+        value: image.Labels?.[key] ?? '',
+        // The engine says when in whole seconds since the epoch.
+        createdAt: image.Created * 1000,
+      }))
     } catch (error) {
       throw engineFailure(error, { action: 'list images' })
     }
