@@ -204,6 +204,8 @@ run_mypy() {
 }
 
 run_examples() { bash scripts/run-examples.sh; }
+# Its own PostgreSQL, two servers and HAProxy: independent of the shared test server.
+run_replicas() { bash scripts/run-replicas.sh; }
 run_schemathesis() { bash scripts/run-schemathesis.sh; }
 
 run_acceptance() {
@@ -346,6 +348,7 @@ else
 fi
 
 stop_server
+suite replicas node run_replicas
 [ "$any_failed" = 0 ] || dump_server_log
 print_summary
 log "total time $(($(date +%s) - t_start))s"
