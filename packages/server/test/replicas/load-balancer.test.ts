@@ -39,6 +39,12 @@ async function answeredBy(base: string, calls: number): Promise<string[]> {
   return [...answered].sort()
 }
 
+test('docs/deployment.md shows deploy/haproxy.cfg as committed', () => {
+  const config = fs.readFileSync(repoPath('deploy/haproxy.cfg'), 'utf8')
+  const page = fs.readFileSync(repoPath('docs/deployment.md'), 'utf8')
+  assert.ok(page.includes(`\`\`\`haproxy\n${config}\`\`\``), 'the page quotes an outdated copy')
+})
+
 test(
   'consecutive calls through the load balancer are answered by both replicas',
   cluster.logged(async () => {
