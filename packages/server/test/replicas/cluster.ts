@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
@@ -6,7 +8,7 @@ import { after, before, type TestContext } from 'node:test'
 import Docker from 'dockerode'
 import { newDatabase } from '../helpers/postgres.js'
 import { TEST_TEMPLATE, freePort, until } from './client.js'
-import { LoggedProcess, cleanEnv, repoPath, waitUntilReady } from './processes.js'
+import { LoggedProcess, cleanEnv, onAbnormalExit, repoPath, waitUntilReady } from './processes.js'
 
 const docker = new Docker()
 
@@ -77,6 +79,7 @@ async function startDatabaseProcess(logDir: string): Promise<{ url: string; pg: 
       urlFile,
     ],
     cleanEnv({}),
+    'SIGTERM',
   )
   const url = await until('the PostgreSQL cluster', 60_000, async () => {
     if (!pg.running) throw new Error(`the PostgreSQL helper exited:\n${pg.tail()}`)
@@ -164,9 +167,25 @@ export async function startCluster(): Promise<ReplicaCluster> {
       process.stderr.write(`${child.tail()}\n`)
     }
   }
+  // Interrupted: remove the containers and files here too (the servers are killed already).
+  const forget = onAbnormalExit(() => {
+    if (instanceId) {
+      spawnSync(
+        'sh',
+        [
+          '-c',
+          'docker ps -aq --filter "label=wm.instance=$0" | xargs -r docker rm -fv',
+          instanceId,
+        ],
+        { stdio: 'ignore', timeout: 60_000 },
+      )
+    }
+    rmSync(root, { recursive: true, force: true })
+  })
   const stop = async () => {
     if (stopped) return
     stopped = true
+    forget()
     // Load balancer and servers first, so nothing creates containers while they are removed.
     for (const child of [...processes].reverse()) {
       if (child.name !== 'postgres') await child.stop()

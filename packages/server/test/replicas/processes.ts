@@ -7,11 +7,44 @@ import { until } from './client.js'
 /** The repository root (this file is packages/server/test/replicas/processes.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 
-/** Every child still running, killed outright should the test process exit without stopping them. */
-const live = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL')
-})
+/**
+ * Every child still running, with the signal that ends it at once: what an
+ * interrupted test process (a time-out, Ctrl-C) sends before it goes, so no
+ * server or load balancer outlives it.
+ */
+const live = new Map<ChildProcess, NodeJS.Signals>()
+const lastWords: Array<() => void> = []
+
+/**
+ * Runs `cleanup` (synchronous: the process is going) if the test process
+ * exits or is interrupted before the cleanup was unregistered; returns the
+ * function that unregisters it.
+ */
+export function onAbnormalExit(cleanup: () => void): () => void {
+  lastWords.push(cleanup)
+  return () => {
+    const index = lastWords.indexOf(cleanup)
+    if (index !== -1) lastWords.splice(index, 1)
+  }
+}
+
+function killEverything(): void {
+  for (const [child, signal] of live) child.kill(signal)
+  for (const cleanup of lastWords.splice(0).reverse()) {
+    try {
+      cleanup()
+    } catch {
+      // Best effort: the process is exiting.
+    }
+  }
+}
+process.once('exit', killEverything)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killEverything()
+    process.exit(signal === 'SIGINT' ? 130 : 143)
+  })
+}
 
 /** A child process whose stdout and stderr go to a log file. */
 export class LoggedProcess {
@@ -25,11 +58,13 @@ export class LoggedProcess {
     command: string,
     args: string[],
     env: NodeJS.ProcessEnv,
+    /** What ends it at once if the test process goes first (a helper that cleans up after itself: SIGTERM). */
+    lastSignal: NodeJS.Signals = 'SIGKILL',
   ) {
     const log = fs.openSync(logFile, 'a')
     this.#child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', log, log] })
     fs.closeSync(log)
-    live.add(this.#child)
+    live.set(this.#child, lastSignal)
     this.exited = new Promise((resolve) => {
       this.#child.once('exit', () => {
         this.#running = false
