@@ -36,10 +36,14 @@ export interface ReplicaCluster {
   lbUrl: string
   /** Sends one command to HAProxy's runtime API (its admin socket) and returns the answer. */
   lbCommand(command: string): Promise<string>
+  /** HAProxy's view of a replica: `UP`, `DOWN`, `DRAIN`, `MAINT`, possibly with a transition (`UP 1/2`). */
+  lbServerStatus(id: string): Promise<string>
   /** The replica called `id`. */
   replica(id: string): Replica
   /** The other replica. */
   other(replica: Replica): Replica
+  /** Starts a replica that has exited again, on its port with its settings, and waits for `/ready`. */
+  restart(replica: Replica): Promise<void>
   /** `wm.sandbox` label of every container of this cluster (running or not). */
   containerSandboxIds(): Promise<string[]>
   /** Stops PostgreSQL (the servers are left running). */
@@ -93,8 +97,9 @@ async function startReplica(
   id: string,
   env: Record<string, string>,
   logDir: string,
+  port?: number,
 ): Promise<Replica> {
-  const port = await freePort()
+  port ??= await freePort()
   const url = `http://127.0.0.1:${port}`
   const serverProcess = new LoggedProcess(
     `replica ${id}`,
@@ -103,7 +108,12 @@ async function startReplica(
     ['--import', 'tsx', repoPath('packages/server/src/main.ts')],
     cleanEnv({ ...SERVER_ENV, ...env, WM_PORT: String(port), WM_REPLICA_ID: id }),
   )
-  await waitUntilReady(serverProcess, `${url}/ready`)
+  try {
+    await waitUntilReady(serverProcess, `${url}/ready`)
+  } catch (error) {
+    await serverProcess.stop()
+    throw error
+  }
   return { id, url, port, process: serverProcess }
 }
 
@@ -223,12 +233,27 @@ export async function startCluster(): Promise<ReplicaCluster> {
       b,
       lbUrl,
       lbCommand: (command) => adminCommand(adminSocket, command),
+      lbServerStatus: async (id) => {
+        // `show stat` is CSV with a header line: `# pxname,svname,...,status,...`.
+        const [header, ...rows] = (await adminCommand(adminSocket, 'show stat')).trim().split('\n')
+        const columns = header!.replace(/^# /, '').split(',')
+        const row = rows
+          .map((line) => line.split(','))
+          .find((r) => r[0] === 'replicas' && r[1] === id)
+        return row?.[columns.indexOf('status')] ?? 'missing'
+      },
       replica: (id) => {
         const found = replicas.find((replica) => replica.id === id)
         if (!found) throw new Error(`no replica ${id}`)
         return found
       },
       other: (replica) => (replica === a ? b : a),
+      restart: async (replica) => {
+        if (replica.process.running) throw new Error(`replica ${replica.id} is still running`)
+        const again = await startReplica(replica.id, env, logDir, replica.port)
+        processes.push(again.process)
+        replica.process = again.process
+      },
       containerSandboxIds: async () =>
         (await containersOf(instanceId)).map((c) => c.Labels['wm.sandbox'] ?? '(none)'),
       stopDatabase: () => pg.stop(),
