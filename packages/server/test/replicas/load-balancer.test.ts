@@ -69,7 +69,7 @@ test(
 test(
   'the Python SDK examples pass through the load balancer',
   { timeout: 900_000 },
-  cluster.logged(async () => {
+  cluster.logged(async (t) => {
     const examples = fs.readdirSync(repoPath('python/examples')).filter((f) => f.endsWith('.py'))
     const child = spawn('bash', [repoPath('scripts/run-examples.sh')], {
       env: cleanEnv({ WORKSPACE_API_URL: cluster.current.lbUrl }),
@@ -81,6 +81,7 @@ test(
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     const counts = /^examples: (\d+) passed, (\d+) failed$/m.exec(output)
     assert.ok(counts, `no count line in:\n${output}`)
+    t.diagnostic(counts[0])
     assert.deepEqual(
       { passed: Number(counts[1]), failed: Number(counts[2]), code },
       { passed: examples.length, failed: 0, code: 0 },
