@@ -1,27 +1,11 @@
 import type { CheckpointRecord } from './types.js'
 import type { PgDb } from './postgres-db.js'
+import { CHECKPOINT_COLUMNS, checkpointFromRow, checkpointToRow, columnValues } from './rows.js'
+import type { CheckpointRow } from './rows.js'
 
-interface CheckpointRow {
-  id: string
-  sandbox_id: string
-  workspace_id: string
-  name: string | null
-  kind: CheckpointRecord['kind']
-  image: string
-  created_at: string
-}
-
-function toRecord(row: CheckpointRow): CheckpointRecord {
-  return {
-    id: row.id,
-    sandboxId: row.sandbox_id,
-    workspaceId: row.workspace_id,
-    name: row.name,
-    kind: row.kind,
-    image: row.image,
-    createdAt: row.created_at,
-  }
-}
+/** Inserts a CheckpointRow by positional parameters in the order of CHECKPOINT_COLUMNS. */
+const INSERT = `INSERT INTO checkpoints (${CHECKPOINT_COLUMNS.join(', ')})
+  VALUES (${CHECKPOINT_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`
 
 /** Checkpoint rows in PostgreSQL; used by PostgresStore. */
 export class PgCheckpoints {
@@ -32,19 +16,7 @@ export class PgCheckpoints {
   }
 
   async insert(record: CheckpointRecord): Promise<void> {
-    await this.#db.query(
-      `INSERT INTO checkpoints (id, sandbox_id, workspace_id, name, kind, image, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        record.id,
-        record.sandboxId,
-        record.workspaceId,
-        record.name,
-        record.kind,
-        record.image,
-        record.createdAt,
-      ],
-    )
+    await this.#db.query(INSERT, columnValues(checkpointToRow(record), CHECKPOINT_COLUMNS))
   }
 
   async get(id: string): Promise<CheckpointRecord | undefined> {
@@ -52,7 +24,7 @@ export class PgCheckpoints {
       'SELECT * FROM checkpoints WHERE id = $1',
       [id],
     )
-    return rows[0] && toRecord(rows[0])
+    return rows[0] && checkpointFromRow(rows[0])
   }
 
   async list(sandboxId?: string): Promise<CheckpointRecord[]> {
@@ -63,7 +35,7 @@ export class PgCheckpoints {
             'SELECT * FROM checkpoints WHERE sandbox_id = $1 ORDER BY seq',
             [sandboxId],
           )
-    return rows.map(toRecord)
+    return rows.map(checkpointFromRow)
   }
 
   async delete(id: string): Promise<boolean> {

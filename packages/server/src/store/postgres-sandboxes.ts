@@ -1,78 +1,15 @@
-import type {
-  DesiredStateName,
-  LifecycleActionName,
-  SandboxFilter,
-  SandboxRecord,
-  SandboxUpdate,
-} from './types.js'
+import type { SandboxFilter, SandboxRecord, SandboxUpdate } from './types.js'
 import type { ValueSealer } from './sealed-values.js'
 import type { PgDb, Queryable } from './postgres-db.js'
-
-interface SandboxRow {
-  id: string
-  workspace_id: string
-  name: string | null
-  template: string
-  state: SandboxRecord['state']
-  env: string | null
-  metadata: string | null
-  timeout: number | null
-  nano_cpus: number
-  memory_bytes: number
-  network_mode: string
-  application_kind: string | null
-  error_message: string | null
-  agent_token: string
-  created_at: string
-  updated_at: string
-  expires_at: string | null
-  desired_state: DesiredStateName
-  operation: string | null
-  on_idle: LifecycleActionName
-  on_timeout: LifecycleActionName
-  auto_resume: boolean
-  image: string | null
-}
+import { SANDBOX_COLUMNS, columnValues, inTheClear, sandboxFromRow, sandboxToRow } from './rows.js'
+import type { SandboxRow, Secrets } from './rows.js'
 
 /** The columns of SandboxRow, named for the prepared read of one row. */
-const COLUMNS = `id, workspace_id, name, template, state, env, metadata, timeout, nano_cpus,
-  memory_bytes, network_mode, application_kind, error_message, agent_token, created_at,
-  updated_at, expires_at, desired_state, operation, on_idle, on_timeout, auto_resume, image`
+const COLUMNS = SANDBOX_COLUMNS.join(', ')
 
-const json = (value: string | null) =>
-  value === null ? null : (JSON.parse(value) as Record<string, string>)
-
-/** Seals and opens the secret columns (env, agent_token); the identity when there is no sealer. */
-type Secrets = Pick<ValueSealer, 'seal' | 'open'>
-const inTheClear: Secrets = { seal: (plain) => plain, open: (stored) => stored }
-
-function toRecord(row: SandboxRow, secrets: Secrets): SandboxRecord {
-  return {
-    id: row.id,
-    workspaceId: row.workspace_id,
-    name: row.name,
-    template: row.template,
-    state: row.state,
-    env: json(row.env === null ? null : secrets.open(row.env)),
-    metadata: json(row.metadata),
-    timeout: row.timeout,
-    nanoCpus: row.nano_cpus,
-    memoryBytes: row.memory_bytes,
-    networkMode: row.network_mode,
-    applicationKind: row.application_kind,
-    errorMessage: row.error_message,
-    agentToken: secrets.open(row.agent_token),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    expiresAt: row.expires_at,
-    desiredState: row.desired_state,
-    operation: row.operation,
-    onIdle: row.on_idle,
-    onTimeout: row.on_timeout,
-    autoResume: row.auto_resume,
-    image: row.image,
-  }
-}
+/** Inserts a SandboxRow by positional parameters in the order of SANDBOX_COLUMNS. */
+const INSERT = `INSERT INTO sandboxes (${COLUMNS})
+  VALUES (${SANDBOX_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`
 
 /** Columns an update may set, by field of SandboxUpdate. */
 const UPDATE_COLUMNS: Record<keyof SandboxUpdate, string> = {
@@ -95,39 +32,8 @@ export class PgSandboxes {
   }
 
   async insert(record: SandboxRecord): Promise<void> {
-    await this.#db.query(
-      `INSERT INTO sandboxes (id, workspace_id, name, template, state, env, metadata, timeout,
-         nano_cpus, memory_bytes, network_mode, application_kind, error_message, agent_token,
-         created_at, updated_at, expires_at, desired_state, operation, on_idle, on_timeout,
-         auto_resume, image)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-         $19, $20, $21, $22, $23)`,
-      [
-        record.id,
-        record.workspaceId,
-        record.name,
-        record.template,
-        record.state,
-        record.env === null ? null : this.#secrets.seal(JSON.stringify(record.env)),
-        record.metadata === null ? null : JSON.stringify(record.metadata),
-        record.timeout,
-        record.nanoCpus,
-        record.memoryBytes,
-        record.networkMode,
-        record.applicationKind,
-        record.errorMessage,
-        this.#secrets.seal(record.agentToken),
-        record.createdAt,
-        record.updatedAt,
-        record.expiresAt,
-        record.desiredState,
-        record.operation,
-        record.onIdle,
-        record.onTimeout,
-        record.autoResume,
-        record.image,
-      ],
-    )
+    const row = sandboxToRow(record, this.#secrets, 'boolean')
+    await this.#db.query(INSERT, columnValues(row, SANDBOX_COLUMNS))
   }
 
   async get(id: string): Promise<SandboxRecord | undefined> {
@@ -137,7 +43,7 @@ export class PgSandboxes {
       `SELECT ${COLUMNS} FROM sandboxes WHERE id = $1`,
       [id],
     )
-    return rows[0] && toRecord(rows[0], this.#secrets)
+    return rows[0] && sandboxFromRow(rows[0], this.#secrets)
   }
 
   async list(filter: SandboxFilter = {}): Promise<SandboxRecord[]> {
@@ -156,7 +62,7 @@ export class PgSandboxes {
       `SELECT * FROM sandboxes ${where} ORDER BY seq`,
       params,
     )
-    return rows.map((row) => toRecord(row, this.#secrets))
+    return rows.map((row) => sandboxFromRow(row, this.#secrets))
   }
 
   async update(id: string, update: SandboxUpdate): Promise<SandboxRecord | undefined> {
@@ -172,7 +78,7 @@ export class PgSandboxes {
       `UPDATE sandboxes SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
       params,
     )
-    return rows[0] && toRecord(rows[0], this.#secrets)
+    return rows[0] && sandboxFromRow(rows[0], this.#secrets)
   }
 
   async delete(id: string): Promise<boolean> {

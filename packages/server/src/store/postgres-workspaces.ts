@@ -1,27 +1,15 @@
 import type { WorkspaceRecord } from './types.js'
 import type { PgDb } from './postgres-db.js'
 import type { PgSandboxes } from './postgres-sandboxes.js'
+import { WORKSPACE_COLUMNS, columnValues, workspaceFromRow, workspaceToRow } from './rows.js'
+import type { WorkspaceRow } from './rows.js'
 
 /** Ganesha export ids are 16 bits; 0 is its pseudo-filesystem root. */
 const MAX_EXPORT_ID = 65535
 
-interface WorkspaceRow {
-  id: string
-  name: string | null
-  metadata: string | null
-  created_at: string
-  updated_at: string
-}
-
-function toRecord(row: WorkspaceRow): WorkspaceRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, string>),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }
-}
+/** Inserts a WorkspaceRow by positional parameters in the order of WORKSPACE_COLUMNS. */
+const INSERT = `INSERT INTO workspaces (${WORKSPACE_COLUMNS.join(', ')})
+  VALUES (${WORKSPACE_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`
 
 /** Workspace rows and their NFS export ids in PostgreSQL; used by PostgresStore. */
 export class PgWorkspaces {
@@ -34,28 +22,19 @@ export class PgWorkspaces {
   }
 
   async insert(record: WorkspaceRecord): Promise<void> {
-    await this.#db.query(
-      'INSERT INTO workspaces (id, name, metadata, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)',
-      [
-        record.id,
-        record.name,
-        record.metadata === null ? null : JSON.stringify(record.metadata),
-        record.createdAt,
-        record.updatedAt,
-      ],
-    )
+    await this.#db.query(INSERT, columnValues(workspaceToRow(record), WORKSPACE_COLUMNS))
   }
 
   async get(id: string): Promise<WorkspaceRecord | undefined> {
     const { rows } = await this.#db.query<WorkspaceRow>('SELECT * FROM workspaces WHERE id = $1', [
       id,
     ])
-    return rows[0] && toRecord(rows[0])
+    return rows[0] && workspaceFromRow(rows[0])
   }
 
   async list(): Promise<WorkspaceRecord[]> {
     const { rows } = await this.#db.query<WorkspaceRow>('SELECT * FROM workspaces ORDER BY seq')
-    return rows.map(toRecord)
+    return rows.map(workspaceFromRow)
   }
 
   async delete(id: string): Promise<boolean> {

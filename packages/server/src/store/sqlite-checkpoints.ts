@@ -1,27 +1,11 @@
 import type Database from 'better-sqlite3'
 import type { CheckpointRecord } from './types.js'
+import { CHECKPOINT_COLUMNS, checkpointFromRow, checkpointToRow } from './rows.js'
+import type { CheckpointRow } from './rows.js'
 
-interface CheckpointRow {
-  id: string
-  sandbox_id: string
-  workspace_id: string
-  name: string | null
-  kind: CheckpointRecord['kind']
-  image: string
-  created_at: string
-}
-
-function toRecord(row: CheckpointRow): CheckpointRecord {
-  return {
-    id: row.id,
-    sandboxId: row.sandbox_id,
-    workspaceId: row.workspace_id,
-    name: row.name,
-    kind: row.kind,
-    image: row.image,
-    createdAt: row.created_at,
-  }
-}
+/** Inserts a CheckpointRow by its named (`@column`) parameters. */
+const INSERT = `INSERT INTO checkpoints (${CHECKPOINT_COLUMNS.join(', ')})
+  VALUES (${CHECKPOINT_COLUMNS.map((column) => `@${column}`).join(', ')})`
 
 /** Checkpoint rows in SQLite; used by SqliteStore. */
 export class SqliteCheckpoints {
@@ -32,26 +16,13 @@ export class SqliteCheckpoints {
   }
 
   insert(record: CheckpointRecord): void {
-    this.#db
-      .prepare(
-        `INSERT INTO checkpoints (id, sandbox_id, workspace_id, name, kind, image, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        record.id,
-        record.sandboxId,
-        record.workspaceId,
-        record.name,
-        record.kind,
-        record.image,
-        record.createdAt,
-      )
+    this.#db.prepare(INSERT).run(checkpointToRow(record))
   }
 
   get(id: string): CheckpointRecord | undefined {
     const row = this.#db.prepare('SELECT * FROM checkpoints WHERE id = ?').get(id) as
       CheckpointRow | undefined
-    return row && toRecord(row)
+    return row && checkpointFromRow(row)
   }
 
   list(sandboxId?: string): CheckpointRecord[] {
@@ -62,7 +33,7 @@ export class SqliteCheckpoints {
             .prepare('SELECT * FROM checkpoints WHERE sandbox_id = ? ORDER BY seq')
             .all(sandboxId)
     ) as CheckpointRow[]
-    return rows.map(toRecord)
+    return rows.map(checkpointFromRow)
   }
 
   delete(id: string): boolean {

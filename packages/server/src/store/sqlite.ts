@@ -16,27 +16,15 @@ import { SqliteCheckpoints } from './sqlite-checkpoints.js'
 import { MIGRATIONS } from './migrations.js'
 import { SqliteShared } from './sqlite-shared.js'
 import { SINGLE_SERVER } from './single-server.js'
+import { WORKSPACE_COLUMNS, workspaceFromRow, workspaceToRow } from './rows.js'
+import type { WorkspaceRow } from './rows.js'
 
 /** Ganesha export ids are 16 bits; 0 is its pseudo-filesystem root. */
 const MAX_EXPORT_ID = 65535
 
-interface WorkspaceRow {
-  id: string
-  name: string | null
-  metadata: string | null
-  created_at: string
-  updated_at: string
-}
-
-function toRecord(row: WorkspaceRow): WorkspaceRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, string>),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }
-}
+/** Inserts a WorkspaceRow by its named (`@column`) parameters. */
+const INSERT_WORKSPACE = `INSERT INTO workspaces (${WORKSPACE_COLUMNS.join(', ')})
+  VALUES (${WORKSPACE_COLUMNS.map((column) => `@${column}`).join(', ')})`
 
 /** Applies every migration newer than the database's `user_version`, each in a transaction. */
 function migrate(db: Database.Database): void {
@@ -82,28 +70,18 @@ export class SqliteStore implements MetadataStore {
   }
 
   async insertWorkspace(record: WorkspaceRecord): Promise<void> {
-    this.#db
-      .prepare(
-        'INSERT INTO workspaces (id, name, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(
-        record.id,
-        record.name,
-        record.metadata === null ? null : JSON.stringify(record.metadata),
-        record.createdAt,
-        record.updatedAt,
-      )
+    this.#db.prepare(INSERT_WORKSPACE).run(workspaceToRow(record))
   }
 
   async getWorkspace(id: string): Promise<WorkspaceRecord | undefined> {
     const row = this.#db.prepare('SELECT * FROM workspaces WHERE id = ?').get(id) as
       WorkspaceRow | undefined
-    return row && toRecord(row)
+    return row && workspaceFromRow(row)
   }
 
   async listWorkspaces(): Promise<WorkspaceRecord[]> {
     const rows = this.#db.prepare('SELECT * FROM workspaces ORDER BY seq').all() as WorkspaceRow[]
-    return rows.map(toRecord)
+    return rows.map(workspaceFromRow)
   }
 
   async deleteWorkspace(id: string): Promise<boolean> {
