@@ -83,17 +83,7 @@ if ! have dockerd; then
   # docker.io's maintainer scripts would start the engine through its init script;
   # we start it ourselves below (known log file, no init system here), so keep
   # invoke-rc.d quiet during the install when nothing else has set a policy.
-  policy=/usr/sbin/policy-rc.d
-  added_policy=0
-  if [ ! -e "$policy" ]; then
-    added_policy=1
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
-    chmod +x "$policy"
-    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-  fi
-  apt_install docker.io iptables
-  trap - EXIT
-  if [ "$added_policy" = 1 ]; then rm -f "$policy"; fi
+  apt_install_quiet docker.io iptables
 fi
 # docker.io ships a client too; /usr/local/bin/docker, if present, is also fine.
 have docker || die "dockerd is installed but no docker client is on PATH"

@@ -37,13 +37,7 @@ if deb_installed haproxy; then
   exit 0
 fi
 
-policy=/usr/sbin/policy-rc.d
-if is_root && [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\nexit 101\n' >"$policy"
-  chmod +x "$policy"
-  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-fi
-apt_install haproxy
+apt_install_quiet haproxy
 service_off
 have haproxy || die "haproxy installed but not on PATH"
 log "haproxy: installed $(haproxy -v | head -n 1)"

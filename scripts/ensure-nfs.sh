@@ -22,12 +22,6 @@ if deb_installed "${PACKAGES[@]}"; then
   exit 0
 fi
 
-policy=/usr/sbin/policy-rc.d
-if is_root && [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\nexit 101\n' >"$policy"
-  chmod +x "$policy"
-  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-fi
-apt_install "${PACKAGES[@]}"
+apt_install_quiet "${PACKAGES[@]}"
 have ganesha.nfsd || [ -x /usr/bin/ganesha.nfsd ] || die "nfs-ganesha installed but ganesha.nfsd is missing"
 log "nfs: installed $(dpkg-query -W -f='nfs-ganesha ${Version}' nfs-ganesha)"

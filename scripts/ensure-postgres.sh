@@ -43,13 +43,7 @@ if initdb_path=$(find_initdb); then
   exit 0
 fi
 
-policy=/usr/sbin/policy-rc.d
-if is_root && [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\nexit 101\n' >"$policy"
-  chmod +x "$policy"
-  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-fi
-apt_install postgresql
+apt_install_quiet postgresql
 boot_off
 initdb_path=$(find_initdb) || die "postgresql installed but initdb not found"
 log "postgres: installed $("$initdb_path" --version)"

@@ -55,6 +55,27 @@ apt_install() {
     "${missing[@]}" </dev/null
 }
 
+# apt_install_quiet PKG... is apt_install with the packages' services kept from
+# starting at install time: Debian's maintainer scripts start a package's service
+# through invoke-rc.d, and the scripts that use this want none running (they
+# start, stop or disable the services themselves). A policy-rc.d that refuses
+# every start (exit 101) is in place for the install only, unless one is there
+# already (then that one decides). Sets and then clears the EXIT trap.
+apt_install_quiet() {
+  local policy=/usr/sbin/policy-rc.d added=0
+  if is_root && [ ! -e "$policy" ]; then
+    added=1
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt_install "$@"
+  if [ "$added" = 1 ]; then
+    rm -f "$policy"
+    trap - EXIT
+  fi
+}
+
 # safe_rm_tree DIR removes DIR after unmounting anything mounted beneath it (an
 # interrupted debootstrap leaves /proc and /sys mounted in its chroot), and never
 # crosses into another filesystem.
