@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises'
+import fsSync from 'node:fs'
 import path from 'node:path'
 import { createHmac, randomUUID } from 'node:crypto'
 import type { MetadataStore } from '../store/index.js'
@@ -16,17 +17,22 @@ export function secretCheck(secret: Buffer | string, purpose: string): string {
   return createHmac('sha256', secret).update(`wm:${purpose}`).digest('hex').slice(0, 32)
 }
 
-/** The data dir's instance id, written once (by the first server to get there) if it has none. */
-async function dataDirInstanceId(dataDir: string, offered: string): Promise<string> {
+/**
+ * The data dir's instance id (`WM_DATA_DIR/instance-id`), written once (by
+ * the first server to get there, as `offered`) if it has none. The runtime
+ * labels containers with it, so servers of other instances sharing an
+ * engine never touch each other's.
+ */
+export function dataDirInstanceId(dataDir: string, offered: string = randomUUID()): string {
   const file = path.join(dataDir, INSTANCE_ID_FILE)
-  await fs.mkdir(dataDir, { recursive: true })
+  fsSync.mkdirSync(dataDir, { recursive: true })
   try {
     // `wx`: of several servers starting on one new data dir, one writes and the rest read it.
-    await fs.writeFile(file, `${offered}\n`, { flag: 'wx', mode: 0o644 })
+    fsSync.writeFileSync(file, `${offered}\n`, { flag: 'wx', mode: 0o644 })
     return offered
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    const text = (await fs.readFile(file, 'utf8')).trim()
+    const text = fsSync.readFileSync(file, 'utf8').trim()
     if (!text) throw new InstanceMismatchError(`${file} is empty; it must hold the instance id`)
     return text
   }
@@ -64,7 +70,7 @@ export async function checkInstance(
         `shared filesystem mounted at the same path)`,
     )
   }
-  const local = await dataDirInstanceId(dataDir, recorded ?? randomUUID())
+  const local = dataDirInstanceId(dataDir, recorded ?? randomUUID())
   const instanceId = await store.claimSetting('instance_id', local)
   if (instanceId !== local) {
     throw new InstanceMismatchError(

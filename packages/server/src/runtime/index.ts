@@ -1,6 +1,4 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { dataDirInstanceId } from '../cluster/instance-check.js'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config/index.js'
 import { connectDocker } from './docker/connection.js'
@@ -13,24 +11,12 @@ export type {
   ContainerStatus,
   HostResources,
   RuntimeEvent,
+  AgentEndpoint,
 } from './types.js'
 export { RuntimeError, isRuntimeError, type RuntimeErrorKind } from './errors.js'
 
-/**
- * An id for this data dir, kept in it, so several servers sharing one engine
- * (a dev server beside a test run) never reconcile away each other's containers.
- */
-export function instanceId(dataDir: string): string {
-  const file = path.join(dataDir, 'instance-id')
-  try {
-    return fs.readFileSync(file, 'utf8').trim()
-  } catch {
-    const id = randomBytes(8).toString('hex')
-    fs.mkdirSync(dataDir, { recursive: true })
-    fs.writeFileSync(file, `${id}\n`, { flag: 'wx' })
-    return id
-  }
-}
+/** The instance id of a data dir (the one labelling every container of its servers). */
+export const instanceId = (dataDir: string): string => dataDirInstanceId(dataDir)
 
 /** The runtime the configuration asks for. Only this factory chooses a backend. */
 export function createRuntime(config: Config, log: FastifyBaseLogger): SandboxRuntime {

@@ -76,6 +76,13 @@ export interface HostResources {
   memoryBytes: number
 }
 
+/**
+ * Where the server reaches a sandbox's agent: a unix socket on this host
+ * (Docker: in the sandbox's run directory), or a TCP address (Kubernetes: the
+ * pod's IP). Either way the agent proves itself with the hello handshake.
+ */
+export type AgentEndpoint = { socketPath: string } | { host: string; port: number }
+
 /** Optional abilities, detected at start-up by `probe`. */
 export interface RuntimeCapabilities {
   /** Process checkpoints (`docker checkpoint` under runsc): `checkpointProcesses` and `restoreFrom` work. */
@@ -115,6 +122,13 @@ export interface SandboxRuntime {
   start(spec: SandboxSpec): Promise<{ containerId: string }>
   /** The container of `sandboxId`, or `undefined` when there is none. */
   inspect(sandboxId: string): Promise<ContainerStatus | undefined>
+  /**
+   * Where the agent of the running sandbox listens (`runHostDir` is the
+   * spec's). A runtime whose answer needs no engine call (a socket in the run
+   * directory) may answer without checking the container; one that asks the
+   * engine throws `not_found` when the sandbox has no running container.
+   */
+  agentEndpoint(sandboxId: string, runHostDir: string): Promise<AgentEndpoint>
   /**
    * Stops the container (SIGTERM, then SIGKILL after `graceSeconds`; a paused
    * one is thawed first) and keeps it, root filesystem included, for

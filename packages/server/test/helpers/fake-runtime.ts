@@ -3,6 +3,7 @@ import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { RuntimeError, type RuntimeErrorKind } from '../../src/runtime/errors.js'
 import type {
+  AgentEndpoint,
   ContainerStatus,
   HostResources,
   RuntimeCapabilities,
@@ -243,6 +244,11 @@ export class FakeRuntime implements SandboxRuntime {
     this.engine.answer('inspect a container')
     const container = this.#own(sandboxId)
     return container && toStatus(container)
+  }
+
+  /** The socket a fake agent makes in the run directory, as the Docker runtime's agent does. */
+  async agentEndpoint(_sandboxId: string, runHostDir: string): Promise<AgentEndpoint> {
+    return { socketPath: path.join(runHostDir, 'agent.sock') }
   }
 
   async remove(sandboxId: string, _graceSeconds: number): Promise<void> {

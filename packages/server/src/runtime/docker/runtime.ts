@@ -1,8 +1,10 @@
+import path from 'node:path'
 import type Docker from 'dockerode'
 import type { FastifyBaseLogger } from 'fastify'
 import { RuntimeError } from '../errors.js'
 import {
   LABELS,
+  type AgentEndpoint,
   type ContainerStatus,
   type HostResources,
   type RuntimeCapabilities,
@@ -246,6 +248,11 @@ export class DockerRuntime implements SandboxRuntime {
         throw engineFailure(error, { action: 'stop the container', ...missing })
       }
     }
+  }
+
+  /** The socket the agent makes in the run directory (bind-mounted at /run/wm). */
+  async agentEndpoint(_sandboxId: string, runHostDir: string): Promise<AgentEndpoint> {
+    return { socketPath: path.join(runHostDir, 'agent.sock') }
   }
 
   async startExisting(sandboxId: string): Promise<void> {
