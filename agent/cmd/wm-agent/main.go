@@ -35,9 +35,13 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// run is the whole agent; it returns the exit status (0 after a clean
-// shutdown, 2 for a bad command line or environment, 1 otherwise).
+// run is the whole agent (or, as `install DEST`, a copy of it); it returns
+// the exit status (0 after a clean shutdown, 2 for a bad command line or
+// environment, 1 otherwise).
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "install" {
+		return runInstall(args[1:], stderr)
+	}
 	opts, err := parseOptions(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

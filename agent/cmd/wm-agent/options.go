@@ -22,6 +22,7 @@ type options struct {
 
 const usage = `usage: wm-agent [--socket PATH] [--listen tcp://HOST:PORT] [--workdir DIR]
                 [--ring-bytes N] [--shutdown-grace DURATION] [-- command [args...]]
+       wm-agent install DEST   (copy this executable to DEST, mode 0755, and exit)
 
 Environment: WM_AGENT_TOKEN (required, at least 32 characters).
 
