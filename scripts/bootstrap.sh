@@ -109,11 +109,12 @@ go_agent() {
     log "go: agent/cmd/wm-agent not there yet; skipping the agent binary"
     return 0
   fi
-  have go || die "go is needed to build the agent"
-  # go's build cache makes this fast when nothing changed.
-  (cd agent && CGO_ENABLED=0 go build -o bin/wm-agent ./cmd/wm-agent)
-  log "go: built agent/bin/wm-agent"
+  bash scripts/build-agent.sh
 }
+
+# The agent image the Kubernetes runtime's init container copies the agent
+# from; a fast no-op when it already holds this very binary.
+agent_image() { bash scripts/build-agent-image.sh >/dev/null; }
 
 gvisor_runsc() { bash scripts/ensure-gvisor.sh; }
 docker_engine() { bash scripts/ensure-docker.sh; }
@@ -134,6 +135,7 @@ else
   step gvisor gvisor_runsc
   step docker docker_engine
   step template test_template
+  step agent-image agent_image
   step splunk splunk_standin
 fi
 if [ "${WM_SKIP_NFS:-}" = 1 ]; then
