@@ -2,6 +2,7 @@ import http from 'node:http'
 import type net from 'node:net'
 import { errorInfoForCode, type ErrorEnvelope, type ErrorKey } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
+import type { AgentEndpoint } from '../runtime/types.js'
 import { connectVerified } from './handshake.js'
 
 const HELLO_TIMEOUT_MS = 5_000
@@ -18,16 +19,23 @@ export interface AgentRequestOptions {
 }
 
 /**
+ * Where an agent listens, or how to find out: a resolver is asked once, on
+ * the first connection, and its answer kept for the client's life (a
+ * failed answer is asked again next time).
+ */
+export type AgentEndpointSource = AgentEndpoint | (() => Promise<AgentEndpoint>)
+
+/**
  * An http.Agent whose every new connection is verified with the hello
  * handshake before it is used, and then kept alive for later requests.
  */
-class VerifiedSocketAgent extends http.Agent {
-  readonly #socketPath: string
+class VerifiedAgent extends http.Agent {
   readonly #token: string
+  #endpoint: AgentEndpointSource
 
-  constructor(socketPath: string, token: string) {
+  constructor(endpoint: AgentEndpointSource, token: string) {
     super({ keepAlive: true, maxSockets: 64, maxFreeSockets: 8 })
-    this.#socketPath = socketPath
+    this.#endpoint = endpoint
     this.#token = token
   }
 
@@ -35,15 +43,34 @@ class VerifiedSocketAgent extends http.Agent {
     _options: unknown,
     callback?: (error: Error | null, socket: net.Socket) => void,
   ): undefined {
-    connectVerified(this.#socketPath, this.#token, HELLO_TIMEOUT_MS).then(
-      (socket) => callback?.(null, socket),
-      (error: Error) => callback?.(error, undefined as unknown as net.Socket),
-    )
+    this.#resolveEndpoint()
+      .then((endpoint) => connectVerified(endpoint, this.#token, HELLO_TIMEOUT_MS))
+      .then(
+        (socket) => callback?.(null, socket),
+        (error: Error) => callback?.(error, undefined as unknown as net.Socket),
+      )
     return undefined
+  }
+
+  async #resolveEndpoint(): Promise<AgentEndpoint> {
+    if (typeof this.#endpoint !== 'function') return this.#endpoint
+    const endpoint = await this.#endpoint()
+    this.#endpoint = endpoint
+    return endpoint
   }
 }
 
-const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTSOCK'])
+/** Errors meaning the agent is not there (yet or any more), on a socket or over TCP. */
+const UNREACHABLE = new Set([
+  'ENOENT',
+  'ENOTSOCK',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+])
 
 function notConnected(sandboxId: string, cause: Error): ApiError {
   return new ApiError(
@@ -55,16 +82,19 @@ function notConnected(sandboxId: string, cause: Error): ApiError {
   )
 }
 
-/** Talks HTTP to one sandbox's agent over its unix socket. */
+/**
+ * Talks HTTP to one sandbox's agent, over a unix socket or TCP (whichever
+ * `endpoint` is), on kept-alive connections each verified once.
+ */
 export class AgentClient {
   readonly sandboxId: string
-  readonly #agent: VerifiedSocketAgent
+  readonly #agent: VerifiedAgent
   readonly #token: string
 
-  constructor(sandboxId: string, socketPath: string, token: string) {
+  constructor(sandboxId: string, endpoint: AgentEndpointSource, token: string) {
     this.sandboxId = sandboxId
     this.#token = token
-    this.#agent = new VerifiedSocketAgent(socketPath, token)
+    this.#agent = new VerifiedAgent(endpoint, token)
   }
 
   /** Sends a request and parses the JSON reply; agent errors become ApiErrors with the agent's code. */
@@ -151,7 +181,7 @@ export class AgentClient {
       }
       request.on('error', (error: NodeJS.ErrnoException) => {
         if (error.name === 'AbortError') reject(error)
-        else if (UNREACHABLE.has(error.code ?? '') || !error.code || error.code === 'ETIMEDOUT') {
+        else if (UNREACHABLE.has(error.code ?? '') || !error.code) {
           reject(notConnected(this.sandboxId, error))
         } else reject(error)
       })

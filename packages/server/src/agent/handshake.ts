@@ -1,49 +1,94 @@
 import fs from 'node:fs/promises'
 import net from 'node:net'
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { AgentEndpoint } from '../runtime/types.js'
 
 const MAX_HELLO_BYTES = 16 * 1024
 
 /**
- * Opens a connection to an agent's unix socket and proves the peer is the
- * agent holding `token` before anything else is sent on it.
+ * Opens a connection to an agent wherever the runtime says it listens (a
+ * unix socket or a TCP address) and proves the peer is the agent holding
+ * `token` before anything else is sent on it. This is the one place that
+ * decides how an agent is reached; everything else passes an endpoint.
  *
- * The socket lives in a directory the sandbox can write, so a hostile
- * sandbox could replace it with a symlink to another socket on the host
- * (say, another sandbox's agent or the Docker engine). The path is refused
- * unless it is a socket itself, and the first exchange on every connection
- * is a harmless `GET /v1/hello` whose answer only the real agent can compute:
- * HMAC-SHA256(token, nonce).
+ * A socket lives in a directory the sandbox can write, so a hostile sandbox
+ * could replace it with a symlink to another socket on the host (say,
+ * another sandbox's agent or the Docker engine), and a TCP address may be
+ * taken by whatever got the pod's IP. A socket path is refused unless it is
+ * a socket itself, and on both kinds the first exchange on every connection
+ * is a harmless `GET /v1/hello` whose answer only the real agent can
+ * compute: HMAC-SHA256(token, nonce). `timeoutMs` bounds the connect and
+ * the hello together.
  */
 export async function connectVerified(
-  socketPath: string,
+  endpoint: AgentEndpoint,
   token: string,
   timeoutMs: number,
 ): Promise<net.Socket> {
-  const stat = await fs.lstat(socketPath)
-  if (!stat.isSocket()) throw new Error(`${socketPath} is not a socket`)
-  const socket = net.connect({ path: socketPath })
+  const deadline = Date.now() + timeoutMs
+  const socket = await connectTo(endpoint, timeoutMs)
   try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve)
-      socket.once('error', reject)
-    })
     const nonce = randomBytes(16).toString('hex')
     socket.write(
       `GET /v1/hello?nonce=${nonce} HTTP/1.1\r\nHost: agent\r\nAuthorization: Bearer ${token}\r\n\r\n`,
     )
-    const body = await readHelloResponse(socket, timeoutMs)
+    const body = await readHelloResponse(socket, Math.max(deadline - Date.now(), 1))
     const { proof } = JSON.parse(body) as { proof?: unknown }
     const expected = createHmac('sha256', token).update(nonce).digest()
     const offered = typeof proof === 'string' ? Buffer.from(proof, 'hex') : Buffer.alloc(0)
     if (offered.length !== expected.length || !timingSafeEqual(offered, expected)) {
-      throw new Error('the agent socket answered without a valid proof')
+      throw new Error(`${describeAgentEndpoint(endpoint)} answered without a valid proof`)
     }
     return socket
   } catch (error) {
     socket.destroy()
     throw error
   }
+}
+
+/** How an endpoint reads in messages: the socket's path, or `host:port`. */
+export function describeAgentEndpoint(endpoint: AgentEndpoint): string {
+  if ('socketPath' in endpoint) return endpoint.socketPath
+  return net.isIPv6(endpoint.host)
+    ? `[${endpoint.host}]:${endpoint.port}`
+    : `${endpoint.host}:${endpoint.port}`
+}
+
+/** Connects without any bytes sent yet; a TCP peer that never answers fails after `timeoutMs`. */
+async function connectTo(endpoint: AgentEndpoint, timeoutMs: number): Promise<net.Socket> {
+  let socket: net.Socket
+  if ('socketPath' in endpoint) {
+    const stat = await fs.lstat(endpoint.socketPath)
+    if (!stat.isSocket()) throw new Error(`${endpoint.socketPath} is not a socket`)
+    socket = net.connect({ path: endpoint.socketPath })
+  } else {
+    // Keystrokes of a PTY are tiny writes: Nagle's algorithm would hold them back.
+    socket = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true })
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(timedOut(`${describeAgentEndpoint(endpoint)} did not accept in time`)),
+        timeoutMs,
+      )
+      socket.once('connect', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+      socket.once('error', (error) => {
+        clearTimeout(timer)
+        reject(error)
+      })
+    })
+  } catch (error) {
+    socket.destroy()
+    throw error
+  }
+  return socket
+}
+
+function timedOut(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ETIMEDOUT' })
 }
 
 /** Reads one small HTTP response with a Content-Length body; leaves the socket idle. */

@@ -66,7 +66,7 @@ async function dockerUnderTest(
       // runsc cannot save a host socket: the agent closes its own and says so (as the server has it).
       const agent = new AgentClient(
         spec.sandboxId,
-        path.join(spec.runHostDir, 'agent.sock'),
+        await runtime.agentEndpoint(spec.sandboxId, spec.runHostDir),
         spec.agentToken,
       )
       try {

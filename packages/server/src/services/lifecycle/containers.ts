@@ -5,7 +5,7 @@ import type { SandboxRecord } from '../../store/index.js'
 import type { SandboxRuntime } from '../../runtime/types.js'
 import { AgentClient } from '../../agent/client.js'
 import type { WorkspaceService } from '../workspaces.js'
-import { RUN_FILES, waitForAgentReady } from '../agent-ready.js'
+import { RUN_FILES, waitForAgentAt } from '../agent-ready.js'
 import type { KindLaunch, SandboxKinds } from '../sandbox-kinds.js'
 
 /** What the container keeper needs. */
@@ -101,12 +101,22 @@ export class SandboxContainers {
   }
 
   async #ready(record: SandboxRecord): Promise<void> {
-    const { config } = this.#options
-    await waitForAgentReady(this.runDir(record.id), config.agent.startTimeoutSeconds * 1000, () =>
-      this.whyNotRunning(record.id),
+    const { config, runtime } = this.#options
+    const runDir = this.runDir(record.id)
+    // Asked anew on every start: a new pod has a new IP.
+    const endpoint = await runtime.agentEndpoint(record.id, runDir)
+    await waitForAgentAt(
+      endpoint,
+      runDir,
+      record.agentToken,
+      config.agent.startTimeoutSeconds * 1000,
+      () => this.whyNotRunning(record.id),
     )
-    await this.agent(record).json({ method: 'GET', path: '/v1/processes', timeoutMs: 5000 })
-    await this.kindLaunch(record.applicationKind, 'request')?.ready?.(this.agent(record))
+    this.closeAgent(record.id)
+    const agent = new AgentClient(record.id, endpoint, record.agentToken)
+    this.#agents.set(record.id, agent)
+    await agent.json({ method: 'GET', path: '/v1/processes', timeoutMs: 5000 })
+    await this.kindLaunch(record.applicationKind, 'request')?.ready?.(agent)
   }
 
   /** Why the sandbox's container is not running, or null while it runs. */
@@ -119,13 +129,19 @@ export class SandboxContainers {
     return null
   }
 
-  /** The (pooled) client of the sandbox's agent. */
+  /**
+   * The (pooled) client of the sandbox's agent. One made here (a sandbox
+   * this server did not start, e.g. after a restart) asks the runtime where
+   * the agent listens on its first connection; the client is dropped, and
+   * the runtime asked again, whenever the container starts anew.
+   */
   agent(record: SandboxRecord): AgentClient {
     let agent = this.#agents.get(record.id)
     if (!agent) {
+      const runDir = this.runDir(record.id)
       agent = new AgentClient(
         record.id,
-        path.join(this.runDir(record.id), 'agent.sock'),
+        () => this.#options.runtime.agentEndpoint(record.id, runDir),
         record.agentToken,
       )
       this.#agents.set(record.id, agent)
