@@ -12,6 +12,7 @@ const repo = (file: string) => fileURLToPath(new URL(`../../../${file}`, import.
 /** The files where the server, the TypeScript SDK (and so the CLI) and the Python SDK read variables. */
 const READERS = [
   'packages/server/src/config/index.ts',
+  'packages/server/src/config/kubernetes.ts',
   'packages/server/src/config/env-file.ts',
   'packages/server/src/runtime/docker/connection.ts',
   'packages/sdk/src/config.ts',

@@ -20,7 +20,10 @@ import {
   readString,
 } from './parse.js'
 
+import { type KubernetesConfig, readKubernetes } from './kubernetes.js'
+
 export { ConfigError, type Env } from './parse.js'
+export type { KubernetesConfig, Toleration, WorkspaceVolumeMode } from './kubernetes.js'
 
 /** Pino level names the server accepts (Python names are mapped onto these). */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
@@ -53,7 +56,8 @@ export interface Config {
     containerPrefix: string
     stopTimeoutSeconds: number
     toolsVolume: string
-    runtime: 'runc' | 'runsc'
+    /** WM_RUNTIME: an OCI runtime of the Docker engine, or `kubernetes` for pods in a cluster. */
+    runtime: 'runc' | 'runsc' | 'kubernetes'
     pidsLimit: number
   }
   agent: {
@@ -92,6 +96,8 @@ export interface Config {
     console: boolean
   }
   nfs: NfsConfig
+  /** The Kubernetes runtime's settings (used when WM_RUNTIME=kubernetes). */
+  kubernetes: KubernetesConfig
   /** WM_DATABASE_URL: a PostgreSQL URL shared by replicas; null for the embedded SQLite file. */
   databaseUrl: string | null
   /** WM_DATABASE_POOL_SIZE: connections per server for store queries (locks use their own). */
@@ -298,7 +304,7 @@ export function loadConfig(env: Env = process.env): Config {
       containerPrefix: readString(env, 'WORKSPACE_CONTAINER_PREFIX') ?? 'wm_ws_',
       stopTimeoutSeconds: readInt(env, 'WORKSPACE_STOP_TIMEOUT_SECONDS', 5, { min: 0, max: 3600 }),
       toolsVolume: readString(env, 'WORKSPACE_TOOLS_VOLUME') ?? 'wm_tools_cache',
-      runtime: readChoice(env, 'WM_RUNTIME', ['runc', 'runsc'] as const, 'runc'),
+      runtime: readChoice(env, 'WM_RUNTIME', ['runc', 'runsc', 'kubernetes'] as const, 'runc'),
       pidsLimit: readInt(env, 'WM_SANDBOX_PIDS_LIMIT', 512, { min: 16, max: 1_000_000 }),
     },
     agent: {
@@ -356,6 +362,7 @@ export function loadConfig(env: Env = process.env): Config {
       console: readBool(env, 'WM_CONSOLE', false),
     },
     nfs: readNfs(env),
+    kubernetes: readKubernetes(env),
     databaseUrl: readDatabaseUrl(env),
     databasePoolSize: readInt(env, 'WM_DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     replica: {

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config/index.js'
 import { connectDocker } from './docker/connection.js'
 import { DockerRuntime } from './docker/runtime.js'
+import { kubernetesRuntime } from './kubernetes/index.js'
 import type { SandboxRuntime } from './types.js'
 
 export type {
@@ -20,6 +21,9 @@ export const instanceId = (dataDir: string): string => dataDirInstanceId(dataDir
 
 /** The runtime the configuration asks for. Only this factory chooses a backend. */
 export function createRuntime(config: Config, log: FastifyBaseLogger): SandboxRuntime {
+  if (config.sandboxDefaults.runtime === 'kubernetes') {
+    return kubernetesRuntime(config, instanceId(config.dataDir), log)
+  }
   return new DockerRuntime({
     docker: connectDocker({
       host: config.docker.host,

@@ -89,6 +89,12 @@ export interface RuntimeCapabilities {
   processCheckpoints: boolean
   /** No sandbox can have a network (runsc --network=none): other network modes are refused. */
   networkless: boolean
+  /**
+   * Filesystem checkpoints: `commit` saves a container's filesystem as an
+   * image (`listImages`, `removeImage` manage them). Off where the engine
+   * cannot (Kubernetes): the checkpoint service refuses up front.
+   */
+  filesystemCheckpoints: boolean
 }
 
 /** Starts, inspects and removes sandbox containers. */

@@ -93,6 +93,7 @@ export class CheckpointService {
   /** Checkpoints the running sandbox `sandboxId` (resumed first when it has auto_resume). */
   async create(sandboxId: string, name: string | null): Promise<Checkpoint> {
     this.#assertEnabled()
+    this.#assertCanSave(sandboxId)
     const { lifecycle } = this.#options.sandboxes
     return lifecycle.exclusive(sandboxId, async (row, transitions) => {
       const { runtime, store, checkpointsDir } = this.#options
@@ -211,6 +212,7 @@ export class CheckpointService {
     return sandboxes.lifecycle.exclusive(sandboxId, async (sandbox, transitions) => {
       const { runtime, workspaces, checkpointsDir, trashDir } = this.#options
       const checkpoint = await this.#require(sandboxId, id)
+      if (checkpoint.kind === 'filesystem') this.#assertCanSave(sandboxId)
       if (checkpoint.kind === 'process' && !runtime.capabilities.processCheckpoints) {
         throw new ApiError(
           'RUNTIME_UNAVAILABLE',
@@ -348,6 +350,17 @@ export class CheckpointService {
       })
     }
     return checkpoint
+  }
+
+  /** A runtime that can save neither processes nor filesystems (Kubernetes) refuses before anything is done. */
+  #assertCanSave(sandboxId: string): void {
+    const { capabilities } = this.#options.runtime
+    if (capabilities.processCheckpoints || capabilities.filesystemCheckpoints) return
+    throw new ApiError(
+      'CHECKPOINT_REFUSED',
+      'filesystem checkpoints are not available on the Kubernetes runtime',
+      { sandbox_id: sandboxId },
+    )
   }
 
   #assertEnabled(): void {

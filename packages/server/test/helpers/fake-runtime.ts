@@ -150,7 +150,12 @@ export class FakeRuntime implements SandboxRuntime {
     this.#prefix = options.containerPrefix ?? 'wm_ws_'
     this.#onStart = options.onStart
     this.#onExit = options.onExit
-    this.capabilities = { processCheckpoints: false, networkless: false, ...options.capabilities }
+    this.capabilities = {
+      processCheckpoints: false,
+      networkless: false,
+      filesystemCheckpoints: true,
+      ...options.capabilities,
+    }
   }
 
   /** Test hook: the sandbox's main process dies (exit code 137 unless told). */

@@ -70,7 +70,11 @@ function foundByIdPrefix(
 /** Sandboxes as Docker containers, through dockerode: the only module that imports it. */
 export class DockerRuntime implements SandboxRuntime {
   readonly name = 'docker'
-  readonly capabilities: RuntimeCapabilities = { processCheckpoints: false, networkless: false }
+  readonly capabilities: RuntimeCapabilities = {
+    processCheckpoints: false,
+    networkless: false,
+    filesystemCheckpoints: true,
+  }
   readonly #docker: Docker
   readonly #options: DockerRuntimeOptions
   #liveRestore: boolean | null = null
