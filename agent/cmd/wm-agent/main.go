@@ -42,6 +42,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "install" {
 		return runInstall(args[1:], stderr)
 	}
+	if len(args) > 0 && freezeSignals[args[0]] != 0 {
+		return runFreeze(args[0], args[1:], stderr)
+	}
 	opts, err := parseOptions(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
