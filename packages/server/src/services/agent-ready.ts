@@ -8,7 +8,10 @@ import type { AgentEndpoint } from '../runtime/types.js'
 const LIVENESS_INTERVAL_MS = 250
 /** Back-off between hello attempts over TCP: short at first, never above the liveness interval. */
 const FIRST_BACKOFF_MS = 25
-/** One hello attempt's bound: a pod IP that drops packets must not eat the whole wait. */
+/**
+ * One hello attempt's bound: a pod IP that drops packets must not eat the
+ * whole wait (the liveness check then runs once per attempt, not every 250 ms).
+ */
 const HELLO_ATTEMPT_MS = 2_000
 
 /**
