@@ -190,7 +190,7 @@ export class KubernetesRuntime implements SandboxRuntime {
     return toStatus(sandboxId, secret, pod)
   }
 
-  async agentEndpoint(sandboxId: string): Promise<AgentEndpoint> {
+  async agentEndpoint(sandboxId: string, _runHostDir?: string): Promise<AgentEndpoint> {
     const pod = await readPod(this.#cluster, this.#podName(sandboxId), sandboxId)
     const ours = pod?.metadata?.labels?.[INSTANCE_LABEL] === this.#options.instanceId
     if (!pod || !ours || !podRunning(pod) || !pod.status?.podIP) {
