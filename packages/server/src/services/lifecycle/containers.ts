@@ -103,8 +103,12 @@ export class SandboxContainers {
   async #ready(record: SandboxRecord): Promise<void> {
     const { config, runtime } = this.#options
     const runDir = this.runDir(record.id)
-    // Asked anew on every start: a new pod has a new IP.
-    const endpoint = await runtime.agentEndpoint(record.id, runDir)
+    // Asked anew on every start: a new pod has a new IP. A container that
+    // died at once has no endpoint; why it died is the better message.
+    const endpoint = await runtime.agentEndpoint(record.id, runDir).catch(async (error: Error) => {
+      const why = await this.whyNotRunning(record.id)
+      throw why ? new Error(why) : error
+    })
     await waitForAgentAt(
       endpoint,
       runDir,
