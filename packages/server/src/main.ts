@@ -8,7 +8,21 @@ import { ConfigError, DEFAULT_UPLOAD_TOKEN_SECRET, loadConfig } from './config/i
 import { loadEnvFile } from './config/env-file.js'
 import { InstanceMismatchError } from './cluster/instance-check.js'
 
+/**
+ * A closed log pipe (whoever read stdout went away) must not take the server
+ * and its sandboxes' sessions down with it: console lines are lost from then
+ * on, the log file (WM_LOG_FILE) still has them. Other stream errors stay fatal.
+ */
+function surviveClosedConsole(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error
+    })
+  }
+}
+
 async function main(): Promise<void> {
+  surviveClosedConsole()
   let config
   try {
     config = loadConfig(loadEnvFile())
