@@ -41,7 +41,9 @@ function apiReason(error: unknown): string {
     if (typeof message === 'string' && message.trim()) return message.trim()
     return `HTTP ${error.code}`
   }
-  const err = error as { message?: unknown; error?: { message?: unknown } }
+  const err = error as { name?: unknown; message?: unknown; error?: { message?: unknown } }
+  // The request's own time limit (client.ts) aborted it: the API server took too long.
+  if (err?.name === 'AbortError') return 'no answer in time'
   return String(err?.message ?? err?.error?.message ?? error).trim()
 }
 

@@ -32,6 +32,7 @@ import {
   waitRunning,
   type Cluster,
 } from './cluster.js'
+import { REQUEST_TIMEOUT_MS, makeClient } from './client.js'
 import { execInPod } from './exec.js'
 import {
   AGENT_BINARY,
@@ -94,8 +95,8 @@ export class KubernetesRuntime implements SandboxRuntime {
     this.#options = options
     const kc = options.kubeConfig
     this.#cluster = {
-      core: kc.makeApiClient(CoreV1Api),
-      networking: kc.makeApiClient(NetworkingV1Api),
+      core: makeClient(kc, CoreV1Api, REQUEST_TIMEOUT_MS),
+      networking: makeClient(kc, NetworkingV1Api, REQUEST_TIMEOUT_MS),
       namespace: options.config.namespace,
       settings: {
         config: options.config,
@@ -104,8 +105,8 @@ export class KubernetesRuntime implements SandboxRuntime {
         nfs: options.nfs,
       },
     }
-    this.#nodeApi = kc.makeApiClient(NodeV1Api)
-    this.#version = kc.makeApiClient(VersionApi)
+    this.#nodeApi = makeClient(kc, NodeV1Api, REQUEST_TIMEOUT_MS)
+    this.#version = makeClient(kc, VersionApi, REQUEST_TIMEOUT_MS)
   }
 
   async ping(): Promise<void> {
