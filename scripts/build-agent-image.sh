@@ -41,6 +41,7 @@ if [ "$(built_sha "$tag")" = "$sha" ]; then
 fi
 
 start=$(now)
+previous="$(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)"
 context="$(mktemp -d)"
 trap 'rm -rf "$context"' EXIT
 cp "$BINARY" "$context/wm-agent"
@@ -65,6 +66,12 @@ docker run --rm --network none -v "$context:/out" "$tag" install /out/bin/wm-age
   die "verification failed: $tag install wrote a different binary"
 [ "$(stat -c %a "$context/bin/wm-agent")" = 755 ] ||
   die "verification failed: $tag install did not make the copy mode 0755"
+
+# The image of an earlier agent binary would linger untagged; a container
+# still using it keeps it (the removal then fails, harmlessly).
+if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect --format '{{.Id}}' "$tag")" ]; then
+  docker image rm "$previous" >/dev/null 2>&1 || true
+fi
 
 log "agent image: $tag (also $REPOSITORY:latest, agent sha256 ${sha:0:12}) built and verified in $(elapsed "$start")"
 echo "$tag"
