@@ -7,10 +7,32 @@ import (
 	"testing"
 )
 
+// inSandbox has the subcommands believe PID 1 is the agent, and signal nothing real.
+func inSandbox(t *testing.T) {
+	t.Helper()
+	realUnder, realSignal := underAgent, signalAll
+	underAgent = func() bool { return true }
+	t.Cleanup(func() { underAgent, signalAll = realUnder, realSignal })
+}
+
+func TestFreezeRefusesOutsideASandbox(t *testing.T) {
+	realSignal := signalAll
+	t.Cleanup(func() { signalAll = realSignal })
+	signalAll = func(syscall.Signal) error { t.Fatal("signalled outside a sandbox"); return nil }
+	// The test runs under a PID 1 that is not the agent (init, or the test runner in a container).
+	var stderr bytes.Buffer
+	if code := run([]string{"freeze"}, &bytes.Buffer{}, &stderr); code != 1 {
+		t.Fatalf("freeze outside a sandbox: exit %d, want 1", code)
+	}
+	if !bytes.Contains(stderr.Bytes(), []byte("PID 1 is not the agent")) {
+		t.Fatalf("stderr: %q", stderr.String())
+	}
+}
+
 func TestFreezeAndThawSignalAllButInitAndThemselves(t *testing.T) {
+	inSandbox(t)
 	var sent []syscall.Signal
 	signalAll = func(sig syscall.Signal) error { sent = append(sent, sig); return nil }
-	t.Cleanup(func() { signalAll = func(sig syscall.Signal) error { return syscall.Kill(-1, sig) } })
 	var stderr bytes.Buffer
 	if code := run([]string{"freeze"}, &bytes.Buffer{}, &stderr); code != 0 {
 		t.Fatalf("freeze: exit %d, %s", code, stderr.String())
@@ -24,7 +46,7 @@ func TestFreezeAndThawSignalAllButInitAndThemselves(t *testing.T) {
 }
 
 func TestFreezeFailures(t *testing.T) {
-	t.Cleanup(func() { signalAll = func(sig syscall.Signal) error { return syscall.Kill(-1, sig) } })
+	inSandbox(t)
 	signalAll = func(syscall.Signal) error { return syscall.ESRCH }
 	if code := run([]string{"freeze"}, &bytes.Buffer{}, &bytes.Buffer{}); code != 0 {
 		t.Fatalf("no other process is success, got exit %d", code)

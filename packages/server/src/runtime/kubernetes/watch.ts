@@ -106,7 +106,7 @@ export function watchPods(
         },
         (error: unknown) => {
           // The API server ends watches after a while; errors and expiry lead to a fresh list.
-          const status = (error as { statusCode?: number; code?: number } | null)?.code
+          const status = (error as { statusCode?: number } | null)?.statusCode
           retry(expired || status === 410)
         },
       )
