@@ -65,15 +65,16 @@ pod_pids() {
   done
 }
 
-# Processes in the node's mount namespace other than the holder: daemons started
-# with nsenter and everything they spawned (shims). in-node.sh clients share only
-# the network namespace and are left alone.
+# Processes in the node's mount namespace (recorded by up.sh) other than the
+# holder: daemons started with nsenter and everything they spawned (shims).
+# in-node.sh clients share only the network namespace and are left alone.
 ns_pids() {
-  local holder="$1" want p
-  want="$(readlink "/proc/$holder/ns/mnt" 2>/dev/null)" || return 0
+  local want boot p
+  read -r want boot 2>/dev/null <"$K8S_RUN/node-ns.mnt" || return 0
+  [ "$boot" = "$(cat /proc/sys/kernel/random/boot_id)" ] || return 0
   for p in /proc/[0-9]*; do
     p="${p#/proc/}"
-    [ "$p" = "$holder" ] && continue
+    [ "$p" = "${holder:-}" ] && continue
     [ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" = "$want" ] && echo "$p"
   done
   return 0
@@ -94,18 +95,17 @@ fi
 stop containerd
 stop socat-host
 for name in kube-scheduler kube-controller-manager kube-apiserver socat-ns etcd; do stop "$name"; done
-if [ -n "$holder" ]; then
-  mapfile -t pids < <(ns_pids "$holder")
-  if [ "${#pids[@]}" -gt 0 ]; then
-    kill -TERM "${pids[@]}" 2>/dev/null || true
-    if ! wait_gone 5 "${pids[@]}"; then
-      kill -KILL "${pids[@]}" 2>/dev/null || true
-      wait_gone 5 "${pids[@]}" || k8s_log "left in the node namespace: $(ns_pids "$holder" | tr '\n' ' ')"
-    fi
+mapfile -t pids < <(ns_pids)
+if [ "${#pids[@]}" -gt 0 ]; then
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  if ! wait_gone 5 "${pids[@]}"; then
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    wait_gone 5 "${pids[@]}" || k8s_log "left in the node namespace: $(ns_pids | tr '\n' ' ')"
   fi
 fi
 # The holder last: with it the namespace's mounts go.
 stop node-ns
+rm -f "$K8S_RUN/node-ns.mnt"
 
 # kubelet's cgroups (cgroupfs driver: one kubepods tree per v1 hierarchy), deepest first.
 for dir in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do

@@ -11,7 +11,9 @@ set -euo pipefail
 # shellcheck source=scripts/k8s/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-KUBECTL=("$K8S_BIN/kubectl" --kubeconfig "$K8S_KUBECONFIG" -n workspace-manager)
+# Every call has a hard bound (timeout) besides kubectl's own: a stalled
+# connection must fail the check, not hang it.
+KUBECTL=(timeout 90 "$K8S_BIN/kubectl" --kubeconfig "$K8S_KUBECONFIG" -n workspace-manager)
 pod="wm-smoke-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 vol="$(mktemp -d /tmp/wm-k8s-smoke.XXXXXX)"
 cleanup() {
@@ -52,7 +54,7 @@ EOF2
 echo "smoke: pod Ready in $(k8s_elapsed "$t")"
 
 t=$(k8s_now)
-out="$("${KUBECTL[@]}" exec "$pod" -- sh -c 'echo ok; echo from-pod > /data/pod.txt')" || fail "kubectl exec failed"
+out="$("${KUBECTL[@]}" --request-timeout=30s exec "$pod" -- sh -c 'echo ok; echo from-pod > /data/pod.txt')" || fail "kubectl exec failed"
 [ "$out" = ok ] || fail "kubectl exec printed '$out', not 'ok'"
 [ "$(cat "$vol/pod.txt")" = from-pod ] || fail "the pod's file is not in the host directory"
 echo "smoke: kubectl exec 'echo ok' in $(k8s_elapsed "$t")"
@@ -64,6 +66,12 @@ got="$(bash "$K8S_SCRIPTS/in-node.sh" curl -sS -m 5 "http://$ip:7070/host.txt")"
 echo "smoke: pod IP $ip reached from the node namespace in $(k8s_elapsed "$t")"
 
 t=$(k8s_now)
-"${KUBECTL[@]}" delete pod "$pod" --wait=true --timeout=60s >/dev/null || fail "pod not deleted in 60 s"
+"${KUBECTL[@]}" delete pod "$pod" --wait=false >/dev/null || fail "kubectl delete failed"
+deadline=$(($(date +%s) + 60))
+until left="$("${KUBECTL[@]}" get pod "$pod" --ignore-not-found -o name --request-timeout=10s 2>/dev/null)" &&
+  [ -z "$left" ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || fail "pod not gone 60 s after delete"
+  sleep 0.2
+done
 echo "smoke: pod deleted in $(k8s_elapsed "$t")"
 echo "smoke: ok"

@@ -32,7 +32,8 @@ done
 bash "$K8S_SCRIPTS/build.sh"
 
 D="$WM_K8S_DIR"
-KUBECTL=("$K8S_BIN/kubectl" --kubeconfig "$K8S_KUBECONFIG")
+# Bounded twice: kubectl's own request timeout and a hard one around it.
+KUBECTL=(timeout 30 "$K8S_BIN/kubectl" --kubeconfig "$K8S_KUBECONFIG" --request-timeout=20s)
 mkdir -p "$K8S_RUN" "$K8S_LOGS"
 
 # k8s_wait WHAT SECONDS "LOG..." CMD...: polls CMD every 0.2 s until it succeeds;
@@ -102,9 +103,18 @@ app_namespace() {
   k8s_wait "ServiceAccounts" 60 kube-controller-manager "${KUBECTL[@]}" -n default get serviceaccount default
 }
 
+# Every daemon up.sh starts still runs (a dead kubelet leaves the node Ready in
+# etcd for a while, so the API alone does not tell).
+all_running() {
+  local name
+  for name in node-ns etcd kube-apiserver socat-ns socat-host containerd kube-controller-manager kube-scheduler kubelet; do
+    k8s_pid "$name" >/dev/null || return 1
+  done
+}
+
 # ---- already up? -------------------------------------------------------------------
 if k8s_holder_pid >/dev/null; then
-  if api_ready && node_ready_since 0; then
+  if all_running && api_ready && node_ready_since 0; then
     k8s_log "already running"
     load_images
     app_namespace
@@ -112,7 +122,7 @@ if k8s_holder_pid >/dev/null; then
     echo "k8s: up in $(k8s_elapsed "$t0")"
     exit 0
   fi
-  k8s_log "a cluster runs but does not answer; taking it down first"
+  k8s_log "a cluster is partly running or not answering; taking it down first"
 fi
 # Also clears what a crashed run left (pid files, cgroups, the CNI mountpoint).
 bash "$K8S_SCRIPTS/down.sh" >/dev/null
@@ -138,6 +148,9 @@ WM_K8S_BRIDGE="$K8S_BRIDGE" WM_K8S_NODE_IP="$K8S_NODE_IP" \
 k8s_record node-ns $!
 k8s_wait "node namespace" 10 node-ns test -f "$D/ns/ready"
 HOLDER="$(k8s_holder_pid)" || k8s_die "the node namespace's holder exited: $(tail -n 5 "$K8S_LOGS/node-ns.log")"
+# The node's mount namespace, for down.sh to find what runs in it even if the
+# holder died (with the boot id: namespace ids are reused after a reboot).
+echo "$(readlink "/proc/$HOLDER/ns/mnt") $(cat /proc/sys/kernel/random/boot_id)" >"$K8S_RUN/node-ns.mnt"
 
 # start NAME CMD...: a daemon inside the namespace, in its own session (so
 # down.sh can end it and its children by process group), pid recorded.
