@@ -64,12 +64,12 @@ test('the pod keeps the security baseline of Docker sandboxes', () => {
     assert.equal(security.allowPrivilegeEscalation, false)
     assert.equal(security.privileged, false)
     assert.deepEqual(security.seccompProfile, { type: 'RuntimeDefault' })
-    // Requests equal limits (Guaranteed): the scheduler reserves what the sandbox may use.
+    // Memory is reserved in full; CPU, which is only throttled, at a quarter of the limit.
+    assert.deepEqual(container.resources?.limits, { cpu: '1500m', memory: String(512 * 1024 ** 2) })
     assert.deepEqual(container.resources?.requests, {
-      cpu: '1500m',
+      cpu: '375m',
       memory: String(512 * 1024 ** 2),
     })
-    assert.deepEqual(container.resources?.limits, container.resources?.requests)
   }
   const sandbox = sandboxContainer(pod)
   assert.deepEqual(sandbox.command, ['/wm/bin/wm-agent'])

@@ -103,14 +103,24 @@ export function sandboxSecret(spec: SandboxSpec, settings: ObjectSettings): V1Se
   }
 }
 
-/** CPU as millicores and memory in bytes: requests equal limits (Guaranteed QoS). */
+/**
+ * Limits as the Docker runtime sets them. Memory is requested in full (it
+ * cannot be taken back without killing). CPU, which is only throttled, is
+ * requested at a quarter of the limit: Docker reserves nothing for a
+ * sandbox, and requests equal to limits would let a 2-CPU node hold only two
+ * 1-CPU sandboxes whatever they do.
+ */
 export function podResources(spec: Pick<SandboxSpec, 'nanoCpus' | 'memoryBytes'>) {
-  const amounts = {
-    cpu: `${Math.max(1, Math.round(spec.nanoCpus / 1e6))}m`,
-    memory: String(spec.memoryBytes),
+  const millis = Math.max(1, Math.round(spec.nanoCpus / 1e6))
+  const memory = String(spec.memoryBytes)
+  return {
+    requests: { cpu: `${Math.max(1, Math.round(millis / CPU_REQUEST_SHARE))}m`, memory },
+    limits: { cpu: `${millis}m`, memory },
   }
-  return { requests: { ...amounts }, limits: { ...amounts } }
 }
+
+/** The share of its CPU limit a sandbox pod requests: 1/4. */
+export const CPU_REQUEST_SHARE = 4
 
 /** The security baseline of both containers: what Docker's `containerConfig` enforces. */
 export function securityContext() {
