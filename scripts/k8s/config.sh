@@ -130,6 +130,8 @@ EOF
 
 # ---- kubelet ----------------------------------------------------------------------
 # failCgroupV1: false - 1.35 refuses cgroup v1 hosts (these machines) otherwise.
+# cgroupRoot: pods go under /sys/fs/cgroup/<controller>/$K8S_CGROUP_ROOT/kubepods
+# (up.sh makes the root), not under a machine-wide /kubepods.
 # imageGC thresholds at 100: images are loaded by hand (no registry), never GC them.
 # protectKernelDefaults stays false: kubelet then sets its sysctls, which land on
 # the node namespace's private copies (node-ns.sh), not the host's.
@@ -149,6 +151,7 @@ authorization: {mode: Webhook}
 tlsCertFile: $P/kubelet-serving.crt
 tlsPrivateKeyFile: $P/kubelet-serving.key
 cgroupDriver: cgroupfs
+cgroupRoot: /$K8S_CGROUP_ROOT
 containerRuntimeEndpoint: unix://$K8S_CTR_SOCK
 failCgroupV1: false
 failSwapOn: false

@@ -3,11 +3,12 @@
 #
 # Stops what up.sh started, and only that: the daemons recorded in
 # $WM_K8S_DIR/run (each with its process group), the pods' processes (found
-# through kubelet's kubepods cgroups), and any other process left in the node's
-# mount namespace (containerd's shims). When the last of them is gone the node's
-# network namespace (bridge, veths, kubelet's iptables rules) and its mounts
-# vanish. Then removes the host leftovers: kubepods cgroups and the empty
-# /var/lib/cni mountpoint if up.sh made it. Idempotent; a no-op when nothing runs.
+# through the cluster's own cgroup root, kubelet's cgroupRoot), and any other
+# process left in the node's mount namespace (containerd's shims). When the last
+# of them is gone the node's network namespace (bridge, veths, kubelet's
+# iptables rules) and its mounts vanish. Then removes the host leftovers: those
+# cgroups and the empty /var/lib/cni mountpoint if up.sh made it. Idempotent; a
+# no-op when nothing runs.
 #
 # --purge also removes the cluster's state (etcd data, containerd's images,
 # kubelet's dir, certificates, logs), never the cached binaries (bin-<version>).
@@ -55,10 +56,11 @@ stop() {
   rm -f "$file"
 }
 
-# Processes of the pods: every pid in a kubepods cgroup (one hierarchy lists them all).
+# Processes of the pods: every pid in this cluster's cgroup root (kubelet's
+# cgroupRoot; one hierarchy lists them all).
 pod_pids() {
   local dir
-  for dir in /sys/fs/cgroup/pids/kubepods /sys/fs/cgroup/memory/kubepods /sys/fs/cgroup/unified/kubepods /sys/fs/cgroup/kubepods; do
+  for dir in "/sys/fs/cgroup/pids/$K8S_CGROUP_ROOT" "/sys/fs/cgroup/memory/$K8S_CGROUP_ROOT"; do
     [ -d "$dir" ] || continue
     find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null
     return 0
@@ -107,13 +109,15 @@ fi
 stop node-ns
 rm -f "$K8S_RUN/node-ns.mnt"
 
-# kubelet's cgroups (cgroupfs driver: one kubepods tree per v1 hierarchy), deepest first.
-for dir in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+# kubelet's cgroups (cgroupfs driver: one tree per v1 hierarchy), deepest first.
+for dir in /sys/fs/cgroup/*/"$K8S_CGROUP_ROOT"; do
   if [ -d "$dir" ]; then find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
 done
-if [ -f "$K8S_RUN/created-var-lib-cni" ]; then
+# The CNI mountpoint a cluster's up.sh made, once no node namespace (of this or
+# another cluster) has it mounted any more.
+if [ -f "$K8S_CNI_MARKER" ] && ! grep -qs ' /var/lib/cni ' /proc/[0-9]*/mountinfo; then
   rmdir /var/lib/cni 2>/dev/null || k8s_log "/var/lib/cni is not empty; left in place"
-  rm -f "$K8S_RUN/created-var-lib-cni"
+  rm -f "$K8S_CNI_MARKER"
 fi
 rm -f "$K8S_RUN/apiserver.sock" "$K8S_CTR_SOCK" "$K8S_CTR_SOCK.ttrpc"
 

@@ -14,8 +14,16 @@ K8S_BIN="$WM_K8S_DIR/bin-v$K8S_VERSION"
 # The sandbox image containerd's CRI uses (packed by build.sh, no registry).
 K8S_PAUSE_VERSION=3.10
 K8S_PAUSE_IMAGE="registry.k8s.io/pause:$K8S_PAUSE_VERSION"
-# API server port on the host's 127.0.0.1 (and inside the node namespace).
-K8S_API_PORT=6443
+# API server port on the host's 127.0.0.1 (and inside the node namespace). A
+# second cluster on one machine needs its own WM_K8S_DIR and port.
+K8S_API_PORT="${WM_K8S_API_PORT:-6443}"
+# kubelet's cgroup root on the host (cgroups are not namespaced here): one per
+# WM_K8S_DIR, so that down.sh of one cluster never touches another's pods.
+if [ "$WM_K8S_DIR" = /var/lib/wm-k8s ]; then
+  K8S_CGROUP_ROOT=wm-k8s
+else
+  K8S_CGROUP_ROOT="wm-k8s-$(printf '%s' "$WM_K8S_DIR" | md5sum | cut -c1-8)"
+fi
 K8S_NODE_NAME=wm-k8s-node
 # The node's bridge: the node itself is .1, pods get the rest. No route out.
 K8S_BRIDGE=wmk8s0
@@ -25,6 +33,9 @@ K8S_KUBECONFIG="$WM_K8S_DIR/admin.kubeconfig"
 K8S_CTR_SOCK="$WM_K8S_DIR/containerd/containerd.sock"
 K8S_RUN="$WM_K8S_DIR/run"
 K8S_LOGS="$WM_K8S_DIR/logs"
+# Marks that a test cluster created the host's empty /var/lib/cni mountpoint
+# (machine-wide, as any cluster on the machine may be the last to go down).
+K8S_CNI_MARKER=/run/wm-k8s-created-var-lib-cni
 
 k8s_log() { printf '[k8s] %s\n' "$*" >&2; }
 k8s_die() {

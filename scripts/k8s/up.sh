@@ -138,7 +138,7 @@ rm -rf "$D/ns" "$D/cni/ipam" "$K8S_LOGS"/*.log "$D/containerd/containerd.sock"*
 mkdir -p "$D/ns" "$D/cni/ipam" "$D/kubelet/pod-logs"
 if [ ! -d /var/lib/cni ]; then
   mkdir -p /var/lib/cni
-  touch "$K8S_RUN/created-var-lib-cni" # down.sh removes it again
+  touch "$K8S_CNI_MARKER" # the last down.sh removes it again
 fi
 
 # ---- the node namespace ----------------------------------------------------------
@@ -204,6 +204,16 @@ start kube-controller-manager "$K8S_BIN/kube-controller-manager" \
 start kube-scheduler "$K8S_BIN/kube-scheduler" --kubeconfig="$D/scheduler.kubeconfig" \
   --authentication-kubeconfig="$D/scheduler.kubeconfig" --authorization-kubeconfig="$D/scheduler.kubeconfig" \
   --bind-address=127.0.0.1 --secure-port=10259 --leader-elect=false
+# kubelet's cgroup root must exist in every hierarchy; a new v1 cpuset cgroup
+# starts with no CPUs or memory nodes, so it gets its parent's.
+for h in /sys/fs/cgroup/*/; do
+  [ -d "$h" ] || continue
+  mkdir -p "$h$K8S_CGROUP_ROOT"
+  if [ -f "${h}cpuset.cpus" ] && [ -z "$(cat "$h$K8S_CGROUP_ROOT/cpuset.cpus")" ]; then
+    cat "${h}cpuset.cpus" >"$h$K8S_CGROUP_ROOT/cpuset.cpus"
+    cat "${h}cpuset.mems" >"$h$K8S_CGROUP_ROOT/cpuset.mems"
+  fi
+done
 kubelet_start=$(date +%s)
 start kubelet "$K8S_BIN/kubelet" --config="$D/kubelet-config.yaml" --kubeconfig="$D/kubelet.kubeconfig" \
   --root-dir="$D/kubelet" --hostname-override="$K8S_NODE_NAME" --node-ip="$K8S_NODE_IP"
