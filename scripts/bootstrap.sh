@@ -6,10 +6,13 @@
 # server runs it, see scripts/ensure-nfs.sh), and HAProxy (the replica suite's
 # load balancer, deploy/haproxy.cfg; see scripts/ensure-haproxy.sh), and
 # PostgreSQL (the store replicas share; tests run their own clusters; see
-# scripts/ensure-postgres.sh).
+# scripts/ensure-postgres.sh), and the single-node Kubernetes test cluster's
+# packages and binaries (scripts/ensure-k8s.sh; cold about 5 minutes of
+# compiling, cached in $WM_K8S_DIR, default /var/lib/wm-k8s).
 #
 # Env: WM_SKIP_DOCKER=1 skips the Docker engine and template steps;
-# WM_SKIP_NFS=1 skips the NFS packages (the server then runs with NFS off).
+# WM_SKIP_NFS=1 skips the NFS packages (the server then runs with NFS off);
+# WM_SKIP_K8S=1 skips the Kubernetes test cluster's packages and build.
 # Every step runs even when an earlier one failed (so one run shows every
 # problem); the script exits non-zero if any step failed.
 set -euo pipefail
@@ -123,6 +126,7 @@ test_template() { bash scripts/build-test-template.sh; }
 splunk_standin() { bash scripts/build-splunk-standin.sh; }
 haproxy_lb() { bash scripts/ensure-haproxy.sh; }
 postgres_db() { bash scripts/ensure-postgres.sh; }
+k8s_cluster() { bash scripts/ensure-k8s.sh; }
 
 total_start=$(now)
 step npm npm_deps
@@ -145,6 +149,11 @@ else
 fi
 step haproxy haproxy_lb
 step postgres postgres_db
+if [ "${WM_SKIP_K8S:-}" = 1 ]; then
+  log "WM_SKIP_K8S=1: skipping the Kubernetes test cluster"
+else
+  step k8s k8s_cluster
+fi
 
 if [ "${#failed_steps[@]}" -gt 0 ]; then
   log "bootstrap FAILED in $(elapsed "$total_start"): ${failed_steps[*]}"
