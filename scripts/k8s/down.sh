@@ -26,6 +26,7 @@ t0=$(k8s_now)
 D="$WM_K8S_DIR"
 [ -d "$D" ] || exit 0
 [ "$(id -u)" = 0 ] || k8s_die "down.sh needs root"
+k8s_lock
 
 # wait_gone SECONDS PID...: true once none of the PIDs runs (zombies count as gone).
 wait_gone() {

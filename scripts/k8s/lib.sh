@@ -74,5 +74,16 @@ k8s_pid() {
 # PID of the process holding the node's network+mount namespace, if it runs.
 k8s_holder_pid() { k8s_pid node-ns; }
 
+# k8s_lock: one up.sh or down.sh at a time per cluster (two suite runs starting
+# together would otherwise both start daemons). up.sh calls down.sh holding it.
+# Daemons must not inherit the lock's fd 8 (they start with 8>&-).
+k8s_lock() {
+  [ "${WM_K8S_LOCKED:-}" = "$WM_K8S_DIR" ] && return 0
+  mkdir -p "$WM_K8S_DIR"
+  exec 8>"$WM_K8S_DIR/cluster.lock"
+  flock -w 300 8 || k8s_die "another up.sh/down.sh holds $WM_K8S_DIR/cluster.lock for 5 min"
+  export WM_K8S_LOCKED="$WM_K8S_DIR"
+}
+
 # ctr against the cluster's own containerd (never Docker's).
 k8s_ctr() { ctr -a "$K8S_CTR_SOCK" -n k8s.io "$@"; }

@@ -30,21 +30,28 @@ for bin in etcd containerd runc ctr socat nsenter unshare openssl; do
 done
 [ -x /usr/lib/cni/bridge ] || k8s_die "CNI plugins missing; run scripts/ensure-k8s.sh"
 bash "$K8S_SCRIPTS/build.sh"
+k8s_lock
 
 D="$WM_K8S_DIR"
 # Bounded twice: kubectl's own request timeout and a hard one around it.
 KUBECTL=(timeout 30 "$K8S_BIN/kubectl" --kubeconfig "$K8S_KUBECONFIG" --request-timeout=20s)
 mkdir -p "$K8S_RUN" "$K8S_LOGS"
 
-# k8s_wait WHAT SECONDS "LOG..." CMD...: polls CMD every 0.2 s until it succeeds;
-# past the deadline prints the tail of each named log and fails.
+# k8s_wait WHAT SECONDS "DAEMON..." CMD...: polls CMD every 0.2 s until it
+# succeeds. Fails at the deadline, or at once when one of the named daemons has
+# exited, printing the tail of each named daemon's log.
 k8s_wait() {
-  local what="$1" secs="$2" logs="$3" deadline l
+  local what="$1" secs="$2" logs="$3" deadline l why
   shift 3
   deadline=$(($(date +%s) + secs))
   until "$@" >/dev/null 2>&1; do
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      k8s_log "$what: not ready after ${secs}s"
+    why=""
+    [ "$(date +%s)" -ge "$deadline" ] && why="not ready after ${secs}s"
+    for l in $logs; do
+      [ -s "$K8S_RUN/$l.pid" ] && ! k8s_pid "$l" >/dev/null && why="$l exited"
+    done
+    if [ -n "$why" ]; then
+      k8s_log "$what: $why"
       for l in $logs; do
         printf '%s\n' "----- tail of $K8S_LOGS/$l.log" >&2
         tail -n 25 "$K8S_LOGS/$l.log" >&2 2>/dev/null || true
@@ -118,7 +125,6 @@ if k8s_holder_pid >/dev/null; then
     k8s_log "already running"
     load_images
     app_namespace
-    k8s_log "k8s: up in $(k8s_elapsed "$t0") (was already running)"
     echo "k8s: up in $(k8s_elapsed "$t0")"
     exit 0
   fi
@@ -144,7 +150,7 @@ fi
 # ---- the node namespace ----------------------------------------------------------
 WM_K8S_BRIDGE="$K8S_BRIDGE" WM_K8S_NODE_IP="$K8S_NODE_IP" \
   setsid unshare -m -n --propagation private "$K8S_SCRIPTS/node-ns.sh" \
-  >"$K8S_LOGS/node-ns.log" 2>&1 </dev/null &
+  >"$K8S_LOGS/node-ns.log" 2>&1 </dev/null 8>&- &
 k8s_record node-ns $!
 k8s_wait "node namespace" 10 node-ns test -f "$D/ns/ready"
 HOLDER="$(k8s_holder_pid)" || k8s_die "the node namespace's holder exited: $(tail -n 5 "$K8S_LOGS/node-ns.log")"
@@ -157,7 +163,7 @@ echo "$(readlink "/proc/$HOLDER/ns/mnt") $(cat /proc/sys/kernel/random/boot_id)"
 start() {
   local name="$1"
   shift
-  nsenter -t "$HOLDER" -m -n -- setsid "$@" >"$K8S_LOGS/$name.log" 2>&1 </dev/null &
+  nsenter -t "$HOLDER" -m -n -- setsid "$@" >"$K8S_LOGS/$name.log" 2>&1 </dev/null 8>&- &
   k8s_record "$name" $!
 }
 
@@ -182,7 +188,7 @@ start kube-apiserver "$K8S_BIN/kube-apiserver" --etcd-servers=http://127.0.0.1:2
 # Host 127.0.0.1:6443 -> a unix socket -> 127.0.0.1:6443 inside the namespace.
 start socat-ns socat "UNIX-LISTEN:$K8S_RUN/apiserver.sock,fork,unlink-early" "TCP:127.0.0.1:$K8S_API_PORT"
 setsid socat "TCP-LISTEN:$K8S_API_PORT,bind=127.0.0.1,fork,reuseaddr" "UNIX-CONNECT:$K8S_RUN/apiserver.sock" \
-  >"$K8S_LOGS/socat-host.log" 2>&1 </dev/null &
+  >"$K8S_LOGS/socat-host.log" 2>&1 </dev/null 8>&- &
 k8s_record socat-host $!
 start containerd containerd --config "$D/containerd/config.toml"
 
@@ -190,7 +196,7 @@ k8s_wait containerd 30 containerd k8s_ctr version
 if [ -z "$(k8s_ctr images ls -q "name==$K8S_PAUSE_IMAGE")" ]; then
   k8s_ctr images import "$K8S_BIN/pause.tar" >/dev/null
 fi
-k8s_wait kube-apiserver 90 "kube-apiserver etcd socat-ns socat-host" api_ready
+k8s_wait kube-apiserver 90 "etcd kube-apiserver socat-host" api_ready
 k8s_log "control plane answers ($(k8s_elapsed "$t0"))"
 
 start kube-controller-manager "$K8S_BIN/kube-controller-manager" \
