@@ -172,7 +172,7 @@ export function outside(file: string, namespace: string, containerPrefix: string
       return result.stdout
         .split('\n')
         .map((line) => /^(\d+) \(.*\) (\S)/.exec(line))
-        .some((match) => match !== null && match[1] !== '1' && match[3] === 'T')
+        .some((match) => match !== null && match[1] !== '1' && match[2] === 'T')
     },
   }
 }
