@@ -99,7 +99,7 @@ count() {
 
 record() { # name status passed failed skipped seconds note
   rows+=("$1|$2|$3|$4|$5|$6|$7")
-  [ "$2" = ok ] || any_failed=1
+  [ "$2" = ok ] || [ "$2" = skipped ] || any_failed=1
   [ "$3" = - ] || total_passed=$((total_passed + $3))
   if [ "$4" != - ]; then
     total_failed=$((total_failed + $4))
@@ -206,6 +206,8 @@ run_mypy() {
 run_examples() { bash scripts/run-examples.sh; }
 # Its own PostgreSQL, two servers and HAProxy: independent of the shared test server.
 run_replicas() { bash scripts/run-replicas.sh; }
+# Its own single-node Kubernetes cluster, brought up and taken down around the suite.
+run_k8s() { bash scripts/run-k8s.sh; }
 run_schemathesis() { bash scripts/run-schemathesis.sh; }
 
 run_acceptance() {
@@ -349,6 +351,13 @@ fi
 
 stop_server
 suite replicas node run_replicas
+if [ "${WM_SKIP_K8S:-}" = 1 ]; then
+  # Only an explicit choice skips it, and the summary says so.
+  record k8s skipped - - - 0 "WM_SKIP_K8S=1"
+  log "k8s: skipped because WM_SKIP_K8S=1"
+elif [ -d packages/server/test/kubernetes ]; then
+  suite k8s node run_k8s
+fi
 [ "$any_failed" = 0 ] || dump_server_log
 print_summary
 log "total time $(($(date +%s) - t_start))s"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The Kubernetes suite: brings up the project's single-node test cluster
+# (scripts/k8s/up.sh), runs packages/server/test/kubernetes/*.test.ts inside
+# the node's network namespace (where pod IPs route) against it, and takes the
+# cluster down again whatever happens.
+#
+# WM_SKIP_K8S=1 skips it on purpose (say so: the summary shows the suite as
+# skipped with that reason); nothing else skips it.
+#
+# Prints node's report, then `k8s: N passed, N failed, N skipped in Ns`;
+# exits non-zero if any test failed or none ran.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+if [ "${WM_SKIP_K8S:-}" = 1 ]; then
+  echo "k8s: skipped because WM_SKIP_K8S=1"
+  exit 0
+fi
+
+start=$(date +%s)
+out="$(mktemp "${TMPDIR:-/tmp}/wm-k8s-run.XXXXXX")"
+cleanup() {
+  bash scripts/k8s/down.sh >/dev/null 2>&1 || bash scripts/k8s/down.sh
+  rm -f "$out"
+}
+trap cleanup EXIT
+
+if ! bash scripts/k8s/up.sh; then
+  echo "k8s: the test cluster did not come up"
+  exit 1
+fi
+export WM_TEST_KUBECONFIG="${WM_K8S_DIR:-/var/lib/wm-k8s}/admin.kubeconfig"
+
+bash scripts/k8s/in-node.sh node --import tsx --test --test-concurrency=1 --test-reporter=spec \
+  packages/server/test/kubernetes/*.test.ts 2>&1 | tee "$out"
+rc=${PIPESTATUS[0]}
+
+read -r pass fail skip < <(awk '
+  /^(# |ℹ )pass [0-9]+$/ { p = $NF }
+  /^(# |ℹ )fail [0-9]+$/ { f = $NF }
+  /^(# |ℹ )(skipped|todo) [0-9]+$/ { s += $NF }
+  END { printf "%d %d %d\n", p, f, s }' "$out")
+echo "k8s: $pass passed, $fail failed, $skip skipped in $(($(date +%s) - start))s"
+[ "$rc" = 0 ] && [ "$fail" = 0 ] && [ "$pass" -gt 0 ]
