@@ -30,7 +30,8 @@ export interface StoreBench {
   template: string
 }
 
-type Reply = { status: number; text: string }
+/** An HTTP reply: status and body text. */
+export type Reply = { status: number; text: string }
 
 /** One store's app, reached over its own keep-alive connection, with a running sandbox. */
 interface Side {
@@ -45,7 +46,7 @@ interface Side {
  * acquired after the pass began (a cluster that was still starting) is
  * undone at once, its `add` throwing so that nothing more is started.
  */
-class Cleanup {
+export class Cleanup {
   readonly #steps: Array<[string, () => Promise<unknown>]> = []
   #running: Promise<void> | undefined
 
@@ -71,7 +72,10 @@ class Cleanup {
 }
 
 /** Requests to `base` over one keep-alive connection (no pool growth between timed runs). */
-function client(base: URL, cleanup: Cleanup): Side['request'] {
+export function client(
+  base: URL,
+  cleanup: Cleanup,
+): (method: string, route: string, body?: unknown) => Promise<Reply> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
   cleanup.add('closing the HTTP agent', async () => agent.destroy())
   return (method, route, body) =>
