@@ -157,12 +157,18 @@ async function containersOf(instanceId: string): Promise<Docker.ContainerInfo[]>
   return docker.listContainers({ all: true, filters: { label: [`wm.instance=${instanceId}`] } })
 }
 
+/** How a cluster's servers differ from the suite's defaults. */
+export interface ClusterOptions {
+  /** Extra server settings for both replicas (over the suite's own), e.g. another runtime. */
+  env?: Record<string, string>
+}
+
 /**
  * Starts the whole cluster. Replica `a` starts first (it claims the shared
  * settings and writes the data dir's instance-id), then `b`, then HAProxy.
  * On failure whatever was started is stopped again.
  */
-export async function startCluster(): Promise<ReplicaCluster> {
+export async function startCluster(options: ClusterOptions = {}): Promise<ReplicaCluster> {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'wm-replicas-'))
   const dataDir = path.join(root, 'data')
   const logDir = path.join(root, 'logs')
@@ -216,7 +222,7 @@ export async function startCluster(): Promise<ReplicaCluster> {
     const { url: clusterUrl, pg } = await startDatabaseProcess(logDir)
     processes.push(pg)
     const databaseUrl = await newDatabase(clusterUrl)
-    const env = { WM_DATA_DIR: dataDir, WM_DATABASE_URL: databaseUrl }
+    const env = { ...options.env, WM_DATA_DIR: dataDir, WM_DATABASE_URL: databaseUrl }
     const a = await startReplica('a', env, logDir)
     processes.push(a.process)
     instanceId = (await fs.readFile(path.join(dataDir, 'instance-id'), 'utf8')).trim()
@@ -271,13 +277,13 @@ export async function startCluster(): Promise<ReplicaCluster> {
  * The cluster of one test file: started before its first test, stopped after
  * its last. `logged(fn)` wraps a test body so that a failure prints every log.
  */
-export function useCluster(): {
+export function useCluster(options: ClusterOptions = {}): {
   readonly current: ReplicaCluster
   logged: (fn: (t: TestContext) => Promise<void>) => (t: TestContext) => Promise<void>
 } {
   let cluster: ReplicaCluster | undefined
   before(async () => {
-    cluster = await startCluster()
+    cluster = await startCluster(options)
   })
   after(async () => {
     await cluster?.stop()
