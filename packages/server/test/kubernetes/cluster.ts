@@ -81,6 +81,7 @@ export function makeRuntime(
   instanceId: string,
   containerPrefix: string,
   server = 'https://127.0.0.1:6443',
+  env: Record<string, string> = {},
 ): KubernetesRuntime {
   const { kubeConfig } = clients(file)
   const cluster = kubeConfig.getCurrentCluster()
@@ -90,7 +91,7 @@ export function makeRuntime(
   }
   return new KubernetesRuntime({
     kubeConfig,
-    config: readKubernetes(clusterEnv(file, namespace)),
+    config: readKubernetes({ ...clusterEnv(file, namespace), ...env }),
     instanceId,
     containerPrefix,
     agentImage: testAgentImage(),

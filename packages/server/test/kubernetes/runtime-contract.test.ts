@@ -1,4 +1,7 @@
 import { after, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { RuntimeError } from '../../src/runtime/errors.js'
 import { INSTANCE_LABEL } from '../../src/runtime/kubernetes/objects.js'
 import { waitForAgentHello } from '../../src/services/agent-ready.js'
 import { runRuntimeContract, type RuntimeUnderTest } from '../runtime-contract.js'
@@ -62,4 +65,36 @@ if (!KUBECONFIG) {
     makeRuntime(file, namespace, 'contract-unavailable', PREFIX, 'https://127.0.0.1:1')
 
   runRuntimeContract('kubernetes', make, unavailable)
+
+  test('kubernetes: a RuntimeClass the cluster lacks refuses the start and leaves nothing', async () => {
+    const instanceId = `runtime-class-${randomBytes(4).toString('hex')}`
+    const runtime = makeRuntime(file, namespace, instanceId, PREFIX, undefined, {
+      WM_K8S_RUNTIME_CLASS: 'wm-no-such-class',
+    })
+    await runtime.probe()
+    const sandboxId = `sb_${randomBytes(6).toString('hex')}`
+    await assert.rejects(
+      runtime.start({
+        sandboxId,
+        workspaceId: 'ws_contract',
+        containerName: `${PREFIX}${sandboxId}`,
+        image: TEST_TEMPLATE,
+        env: {},
+        nanoCpus: 1e9,
+        memoryBytes: 256 * 1024 ** 2,
+        pidsLimit: 128,
+        networkMode: 'none',
+        workspaceHostDir: '/nonexistent',
+        containerWorkspaceDir: '/workspace',
+        agentBinaryHostPath: '',
+        runHostDir: '/nonexistent',
+        agentToken: randomBytes(16).toString('hex'),
+      }),
+      (error: unknown) =>
+        error instanceof RuntimeError &&
+        error.kind === 'invalid' &&
+        /RuntimeClass wm-no-such-class \(WM_K8S_RUNTIME_CLASS\)/.test(error.message),
+    )
+    assert.deepEqual(await runtime.listManaged(), [])
+  })
 }
