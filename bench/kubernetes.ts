@@ -64,23 +64,43 @@ async function openSide(
   })
   const app = await buildApp(config, { logger: pino({ level: 'warn' }) })
   cleanup.add('closing the app', () => app.close())
-  const request = client(new URL(await app.listen({ host: '127.0.0.1', port: 0 })), cleanup)
+  const send = client(new URL(await app.listen({ host: '127.0.0.1', port: 0 })), cleanup)
+  // The call in flight when a signal comes (one at a time: the bench awaits
+  // each), so that the sweep below sees the sandbox a create was making.
+  let inFlight: Promise<unknown> = Promise.resolve()
+  const request: Side['request'] = (method, route, body) => {
+    const reply = send(method, route, body)
+    inFlight = reply.catch(() => undefined)
+    return reply
+  }
   const workspace = await request('POST', '/v1/workspaces', {})
   if (workspace.status !== 201) throw new Error(`workspace: ${workspace.status} ${workspace.text}`)
   const workspaceId = (JSON.parse(workspace.text) as { id: string }).id
   cleanup.add('deleting the workspace', () => request('DELETE', `/v1/workspaces/${workspaceId}`))
+  // Whatever sandbox is left in the workspace (a create interrupted before its
+  // reply named it) is deleted through the app, before the app closes.
+  cleanup.add('deleting the sandboxes left', async () => {
+    await inFlight
+    const list = await send('GET', `/v1/sandboxes?workspace_id=${workspaceId}`)
+    const { sandboxes } = JSON.parse(list.text) as { sandboxes: Array<{ id: string }> }
+    for (const { id } of sandboxes) await send('DELETE', `/v1/sandboxes/${id}?force=true`)
+  })
   return { request, workspaceId }
 }
 
 /** Creates a running sandbox on `side`; the returned function deletes it (at most once). */
 async function createSandbox(side: Side, cleanup: Cleanup): Promise<[string, () => Promise<void>]> {
-  const reply = await side.request('POST', '/v1/sandboxes', { workspace_id: side.workspaceId })
+  const reply = await side.request('POST', '/v1/sandboxes?wait=true', {
+    workspace_id: side.workspaceId,
+  })
   if (reply.status !== 201) throw new Error(`sandbox: ${reply.status} ${reply.text}`)
   const created = JSON.parse(reply.text) as { id: string; state: string }
   let deleted: Promise<void> | undefined
   const remove = () =>
     (deleted ??= side.request('DELETE', `/v1/sandboxes/${created.id}?force=true`).then((gone) => {
-      if (gone.status >= 300) throw new Error(`delete: ${gone.status} ${gone.text}`)
+      // 404: the sweep at clean-up deleted it first.
+      if (gone.status >= 300 && gone.status !== 404)
+        throw new Error(`delete: ${gone.status} ${gone.text}`)
     }))
   cleanup.add(`deleting sandbox ${created.id}`, remove)
   if (created.state !== 'running') throw new Error(`sandbox not running: ${reply.text}`)
