@@ -18,13 +18,12 @@ if [ "${WM_SKIP_K8S:-}" = 1 ]; then
   exit 0
 fi
 
+# shellcheck source=scripts/node-suite.sh
+source scripts/node-suite.sh
+
 start=$(date +%s)
-out="$(mktemp "${TMPDIR:-/tmp}/wm-k8s-run.XXXXXX")"
-cleanup() {
-  bash scripts/k8s/down.sh >/dev/null 2>&1 || bash scripts/k8s/down.sh
-  rm -f "$out"
-}
-trap cleanup EXIT
+# Down whatever happens; quietly unless it fails, then again to show why.
+trap 'bash scripts/k8s/down.sh >/dev/null 2>&1 || bash scripts/k8s/down.sh' EXIT
 
 if ! bash scripts/k8s/up.sh; then
   echo "k8s: the test cluster did not come up"
@@ -32,14 +31,6 @@ if ! bash scripts/k8s/up.sh; then
 fi
 export WM_TEST_KUBECONFIG="${WM_K8S_DIR:-/var/lib/wm-k8s}/admin.kubeconfig"
 
-bash scripts/k8s/in-node.sh node --import tsx --test --test-concurrency=1 --test-reporter=spec \
-  packages/server/test/kubernetes/*.test.ts 2>&1 | tee "$out"
-rc=${PIPESTATUS[0]}
-
-read -r pass fail skip < <(awk '
-  /^(# |ℹ )pass [0-9]+$/ { p = $NF }
-  /^(# |ℹ )fail [0-9]+$/ { f = $NF }
-  /^(# |ℹ )(skipped|todo) [0-9]+$/ { s += $NF }
-  END { printf "%d %d %d\n", p, f, s }' "$out")
-echo "k8s: $pass passed, $fail failed, $skip skipped in $(($(date +%s) - start))s"
-[ "$rc" = 0 ] && [ "$fail" = 0 ] && [ "$pass" -gt 0 ]
+run_node_suite k8s "$start" \
+  bash scripts/k8s/in-node.sh node --import tsx --test --test-concurrency=1 --test-reporter=spec \
+  packages/server/test/kubernetes/*.test.ts

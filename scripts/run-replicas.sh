@@ -12,18 +12,9 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-out="$(mktemp "${TMPDIR:-/tmp}/wm-replicas-run.XXXXXX")"
-trap 'rm -f "$out"' EXIT
+# shellcheck source=scripts/node-suite.sh
+source scripts/node-suite.sh
 
-start=$(date +%s)
-node --import tsx --test --test-concurrency=1 --test-reporter=spec \
-  packages/server/test/replicas/*.test.ts 2>&1 | tee "$out"
-rc=${PIPESTATUS[0]}
-
-read -r pass fail skip < <(awk '
-  /^(# |ℹ )pass [0-9]+$/ { p = $NF }
-  /^(# |ℹ )fail [0-9]+$/ { f = $NF }
-  /^(# |ℹ )(skipped|todo) [0-9]+$/ { s += $NF }
-  END { printf "%d %d %d\n", p, f, s }' "$out")
-echo "replicas: $pass passed, $fail failed, $skip skipped in $(($(date +%s) - start))s"
-[ "$rc" = 0 ] && [ "$fail" = 0 ] && [ "$pass" -gt 0 ]
+run_node_suite replicas "$(date +%s)" \
+  node --import tsx --test --test-concurrency=1 --test-reporter=spec \
+  packages/server/test/replicas/*.test.ts
