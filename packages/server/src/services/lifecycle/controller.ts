@@ -1,6 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { ApiError } from '../../errors.js'
-import type { Coordination, MetadataStore, SandboxRecord } from '../../store/index.js'
+import {
+  SINGLE_SERVER,
+  type Coordination,
+  type MetadataStore,
+  type SandboxRecord,
+} from '../../store/index.js'
 import type { ContainerStatus, RuntimeEvent, SandboxRuntime } from '../../runtime/types.js'
 import { KeyedQueue } from './queue.js'
 import { systemClock, type Clock } from './clock.js'
@@ -48,10 +53,7 @@ export class LifecycleController {
   constructor(options: LifecycleOptions) {
     this.#options = options
     this.clock = options.clock ?? systemClock
-    this.#coordination = options.coordination ?? {
-      replicated: false,
-      withLock: (_key, fn) => fn(),
-    }
+    this.#coordination = options.coordination ?? SINGLE_SERVER
     this.#recovery = new Recovery({
       runtime: options.runtime,
       containers: options.containers,
