@@ -14,6 +14,8 @@ export {
   Workspace,
   Limits,
   CreateWorkspaceBody,
+  UpdateWorkspaceBody,
+  QuotaLimits,
   WorkspaceList,
   FileType,
   FileInfo,
@@ -48,3 +50,10 @@ export {
   SplunkSearchResult,
 } from './seed000.js'
 export { FileTokenOperation, CreateFileTokenBody, FileToken, PortHint } from './access.js'
+export {
+  NetworkPolicyMode,
+  NetworkPolicyBody,
+  NetworkStatus,
+  DeniedDestination,
+  MAX_ALLOW_ENTRIES,
+} from './network.js'

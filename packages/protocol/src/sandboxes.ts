@@ -3,6 +3,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { MetadataInput, NameInput, StringMap } from './schemas.js'
+import { NetworkPolicyBody, NetworkStatus } from './network.js'
 
 /** Lifecycle of a sandbox. */
 export const SandboxState = Type.Union([
@@ -53,6 +54,7 @@ export const Sandbox = Type.Object(
     cpu: Type.Number({ description: 'CPU limit in cores' }),
     memory: Type.Integer({ description: 'Memory limit in bytes (swap included)' }),
     network_mode: Type.String(),
+    network: Type.Optional(NetworkStatus),
     application_kind: Type.Union([Type.String(), Type.Null()]),
     expires_at: Type.Union([Type.String(), Type.Null()]),
     last_activity_at: Type.String({
@@ -121,10 +123,21 @@ export const CreateSandboxBody = Type.Object(
       ),
     ),
     network_mode: Type.Optional(
-      Type.Union([Type.Literal('none'), Type.Literal('bridge'), Type.Null()], {
-        description: 'none (default) or bridge; host and container namespaces are never available',
-      }),
+      Type.Union(
+        [
+          Type.Literal('none'),
+          Type.Literal('bridge'),
+          Type.Literal('allowlist'),
+          Type.Literal('open'),
+          Type.Null(),
+        ],
+        {
+          description:
+            'none (default), allowlist (nothing allowed unless network.allow says), open, or the legacy bridge (unfiltered; prefer open); host and container namespaces are never available',
+        },
+      ),
     ),
+    network: Type.Optional(Type.Union([NetworkPolicyBody, Type.Null()])),
     application_kind: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
     on_idle: Type.Optional(
       Type.Union([LifecycleAction, Type.Null()], {
