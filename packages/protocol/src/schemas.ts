@@ -32,6 +32,13 @@ export const Workspace = Type.Object(
     }),
     created_at: Type.String({ description: 'ISO 8601 time' }),
     updated_at: Type.String({ description: 'ISO 8601 time' }),
+    quota_bytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+      description: 'Disk quota the kernel enforces on the workspace; null when unlimited',
+    }),
+    used_bytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+      description:
+        'Bytes the workspace takes, as the quota counts them; null where the data directory cannot count them',
+    }),
   },
   { title: 'Workspace' },
 )
@@ -66,12 +73,34 @@ export const MetadataInput = Type.Optional(
   ]),
 )
 
+/** Smallest and largest workspace quota accepted (1 MiB; the largest exact JSON integer). */
+export const QuotaLimits = { minBytes: 1024 ** 2, maxBytes: Number.MAX_SAFE_INTEGER } as const
+
+/** A workspace disk quota in bytes in a request; null means unlimited. */
+export const QuotaInput = Type.Optional(
+  Type.Union([
+    Type.Integer({
+      minimum: QuotaLimits.minBytes,
+      maximum: QuotaLimits.maxBytes,
+      description: 'Disk quota in bytes (at least 1 MiB); null for unlimited',
+    }),
+    Type.Null(),
+  ]),
+)
+
 /** Body of `POST /v1/workspaces`. */
 export const CreateWorkspaceBody = Type.Object(
-  { name: NameInput, metadata: MetadataInput },
+  { name: NameInput, metadata: MetadataInput, quota_bytes: QuotaInput },
   { additionalProperties: false },
 )
 export type CreateWorkspaceBody = Static<typeof CreateWorkspaceBody>
+
+/** Body of `PATCH /v1/workspaces/{id}`: the fields to change. */
+export const UpdateWorkspaceBody = Type.Object(
+  { quota_bytes: QuotaInput },
+  { additionalProperties: false },
+)
+export type UpdateWorkspaceBody = Static<typeof UpdateWorkspaceBody>
 
 /** Reply of `GET /v1/workspaces`. */
 export const WorkspaceList = Type.Object({ workspaces: Type.Array(Workspace) })
