@@ -71,4 +71,8 @@ export const MIGRATIONS: readonly string[] = [
      sandbox_id TEXT PRIMARY KEY REFERENCES sandboxes (id) ON DELETE CASCADE,
      at INTEGER NOT NULL
    );`,
+  // Workspace disk quotas: the limit asked for (null: unlimited) and the id the filesystem
+  // counts the workspace's usage under (null: a plain directory, not counted).
+  `ALTER TABLE workspaces ADD COLUMN quota_bytes INTEGER;
+   ALTER TABLE workspaces ADD COLUMN quota_id INTEGER;`,
 ]

@@ -86,6 +86,10 @@ export const PG_MIGRATIONS: readonly string[] = [
      sandbox_id TEXT PRIMARY KEY REFERENCES sandboxes (id) ON DELETE CASCADE,
      at BIGINT NOT NULL
    );`,
+  // Workspace disk quotas: the limit asked for (null: unlimited) and the id the filesystem
+  // counts the workspace's usage under (null: a plain directory, not counted).
+  `ALTER TABLE workspaces ADD COLUMN quota_bytes BIGINT;
+   ALTER TABLE workspaces ADD COLUMN quota_id BIGINT;`,
 ]
 
 /**
