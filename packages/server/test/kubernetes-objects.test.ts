@@ -142,17 +142,22 @@ test('the NetworkPolicy admits the server to the agent only, and egress by netwo
   assert.deepEqual(online.ingress?.[0]?._from, [{ ipBlock: { cidr: '10.1.0.0/16' } }])
 })
 
-test('workspace volume: hostPath, a ReadWriteMany claim, or the server’s NFS export', () => {
+test('workspace volume: hostPath, the workspace’s directory of the data claim, or the server’s NFS export', () => {
+  const pod = (env: Record<string, string>) => sandboxPod(spec, settings(env)).spec!
   const volume = (env: Record<string, string>) =>
-    sandboxPod(spec, settings(env)).spec!.volumes!.find((v) => v.name === 'workspace')!
+    pod(env).volumes!.find((v) => v.name === 'workspace')!
+  const mount = (env: Record<string, string>) =>
+    pod(env).containers[0]!.volumeMounts!.find((m) => m.name === 'workspace')!
   assert.deepEqual(volume({}).hostPath, { path: spec.workspaceHostDir, type: 'Directory' })
-  const pvc = settings({ WM_K8S_WORKSPACE_VOLUME: 'pvc', WM_K8S_STORAGE_CLASS: 'shared-rwx' })
-  assert.deepEqual(volume({ WM_K8S_WORKSPACE_VOLUME: 'pvc' }).persistentVolumeClaim, {
-    claimName: 'wm-ws-ws-4567ef',
+  assert.deepEqual(mount({}), { name: 'workspace', mountPath: '/workspace' })
+  const pvc = { WM_K8S_WORKSPACE_VOLUME: 'pvc', WM_K8S_DATA_CLAIM: 'workspace-manager-data' }
+  assert.deepEqual(volume(pvc).persistentVolumeClaim, { claimName: 'workspace-manager-data' })
+  // Only the workspace's own directory of the data dir is in the sandbox.
+  assert.deepEqual(mount(pvc), {
+    name: 'workspace',
+    mountPath: '/workspace',
+    subPath: 'workspaces/ws_4567ef',
   })
-  const claim = workspaceClaim(spec, pvc)
-  assert.deepEqual(claim.spec?.accessModes, ['ReadWriteMany'])
-  assert.equal(claim.spec?.storageClassName, 'shared-rwx')
   const nfs = settings({ WM_K8S_WORKSPACE_VOLUME: 'nfs', WM_K8S_NAMESPACE: 'sandboxes' })
   const pv = nfsVolume(spec, nfs)
   assert.deepEqual(pv.spec?.nfs, { server: '10.0.0.5', path: '/workspaces/ws_4567ef' })
@@ -191,6 +196,7 @@ test('bad Kubernetes variables are ConfigErrors naming the variable', () => {
     ['WM_K8S_NAMESPACE', 'Not_A_Name'],
     ['WM_K8S_RUNTIME_CLASS', 'g visor'],
     ['WM_K8S_WORKSPACE_VOLUME', 'emptyDir'],
+    ['WM_K8S_DATA_CLAIM', 'Data_Claim'],
     ['WM_K8S_NODE_SELECTOR', 'pool'],
     ['WM_K8S_TOLERATIONS', '{"key":"x"}'],
     ['WM_K8S_TOLERATIONS', '[{"operator":"Maybe"}]'],
@@ -203,6 +209,18 @@ test('bad Kubernetes variables are ConfigErrors naming the variable', () => {
       () => loadConfig({ WM_DATA_DIR: '/tmp', [name]: value }),
       (error: unknown) => error instanceof ConfigError && error.variable === name,
       `${name}=${value}`,
+    )
+  }
+  // The data claim belongs to `pvc` mode: required there, refused where it would be ignored.
+  for (const env of [
+    { WM_K8S_WORKSPACE_VOLUME: 'pvc' },
+    { WM_K8S_DATA_CLAIM: 'workspace-manager-data' },
+    { WM_K8S_WORKSPACE_VOLUME: 'nfs', WM_K8S_DATA_CLAIM: 'workspace-manager-data' },
+  ]) {
+    assert.throws(
+      () => loadConfig({ WM_DATA_DIR: '/tmp', ...env }),
+      (error: unknown) => error instanceof ConfigError && error.variable === 'WM_K8S_DATA_CLAIM',
+      JSON.stringify(env),
     )
   }
   const config = loadConfig({ WM_DATA_DIR: '/tmp', WM_RUNTIME: 'kubernetes' })

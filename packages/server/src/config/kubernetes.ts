@@ -34,8 +34,12 @@ export interface KubernetesConfig {
   runtimeClass: string | null
   /** WM_K8S_WORKSPACE_VOLUME: how the workspace reaches the pod. */
   workspaceVolume: WorkspaceVolumeMode
-  /** WM_K8S_STORAGE_CLASS: StorageClass of workspace claims in `pvc` mode; null for the cluster's default. */
-  storageClass: string | null
+  /**
+   * WM_K8S_DATA_CLAIM: in `pvc` mode, the ReadWriteMany claim (in the
+   * sandboxes' namespace) that holds the server's WM_DATA_DIR; a sandbox pod
+   * mounts its workspace's directory of it (`subPath`). Null in other modes.
+   */
+  dataClaim: string | null
   /** WM_K8S_NODE_SELECTOR: labels a node must have to run sandboxes. */
   nodeSelector: Record<string, string>
   /** WM_K8S_TOLERATIONS: taints sandbox pods tolerate. */
@@ -55,6 +59,18 @@ const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/
 const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/
+
+/** A DNS-1123 subdomain: what claims and most other objects are named with. */
+const DNS_SUBDOMAIN =
+  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
+
+function readDnsSubdomain(env: Env, name: string): string | undefined {
+  const value = readString(env, name)
+  if (value !== undefined && !DNS_SUBDOMAIN.test(value)) {
+    throw new ConfigError(name, `"${value}" is not a Kubernetes object name (a-z, 0-9, - and .)`)
+  }
+  return value
+}
 
 function readDnsLabel(env: Env, name: string): string | undefined {
   const value = readString(env, name)
@@ -128,20 +144,41 @@ function readCidrs(env: Env): string[] {
   })
 }
 
+/**
+ * The data claim of `pvc` mode: required there, since a claim of its own
+ * per workspace would be storage the server does not see (no file API, no
+ * NFS export, no checkpoints); refused elsewhere, where it would be ignored.
+ */
+function readDataClaim(env: Env, mode: WorkspaceVolumeMode): string | null {
+  const name = 'WM_K8S_DATA_CLAIM'
+  const claim = readDnsSubdomain(env, name)
+  if (mode === 'pvc' && claim === undefined) {
+    throw new ConfigError(
+      name,
+      'required with WM_K8S_WORKSPACE_VOLUME=pvc: the ReadWriteMany claim the servers mount at WM_DATA_DIR',
+    )
+  }
+  if (mode !== 'pvc' && claim !== undefined) {
+    throw new ConfigError(name, `only used with WM_K8S_WORKSPACE_VOLUME=pvc (it is ${mode})`)
+  }
+  return claim ?? null
+}
+
 /** Reads the Kubernetes runtime's variables; throws ConfigError naming the first bad one. */
 export function readKubernetes(env: Env): KubernetesConfig {
   const agentImage = readString(env, 'WM_K8S_AGENT_IMAGE')
+  const workspaceVolume = readChoice(
+    env,
+    'WM_K8S_WORKSPACE_VOLUME',
+    ['hostPath', 'pvc', 'nfs'] as const,
+    'hostPath',
+  )
   return {
     kubeconfig: readString(env, 'WM_KUBECONFIG') ?? null,
     namespace: readDnsLabel(env, 'WM_K8S_NAMESPACE') ?? 'workspace-manager',
     runtimeClass: readDnsLabel(env, 'WM_K8S_RUNTIME_CLASS') ?? null,
-    workspaceVolume: readChoice(
-      env,
-      'WM_K8S_WORKSPACE_VOLUME',
-      ['hostPath', 'pvc', 'nfs'] as const,
-      'hostPath',
-    ),
-    storageClass: readDnsLabel(env, 'WM_K8S_STORAGE_CLASS') ?? null,
+    workspaceVolume,
+    dataClaim: readDataClaim(env, workspaceVolume),
     nodeSelector: readNodeSelector(env),
     tolerations: readTolerations(env),
     agentImage:

@@ -118,19 +118,17 @@ export async function deleteRest(cluster: Cluster, sandboxId: string): Promise<v
 }
 
 /**
- * Makes the workspace's claim (and in `nfs` mode its volume) unless it
- * exists: workspaces outlive sandboxes, so these are never deleted here.
+ * In `nfs` mode, makes the workspace's volume and claim unless they exist:
+ * workspaces outlive sandboxes, so these are never deleted here. The other
+ * modes mount what is already there (the node's directory, the data claim).
  */
 export async function ensureWorkspaceVolume(cluster: Cluster, spec: SandboxSpec): Promise<void> {
   const { settings, namespace, core } = cluster
-  const mode = settings.config.workspaceVolume
-  if (mode === 'hostPath') return
+  if (settings.config.workspaceVolume !== 'nfs') return
   const ignoreExisting = (error: unknown) => {
     if (apiStatus(error) !== 409) throw apiFailure(error, { action: 'make the workspace volume' })
   }
-  if (mode === 'nfs') {
-    await core.createPersistentVolume({ body: nfsVolume(spec, settings) }).catch(ignoreExisting)
-  }
+  await core.createPersistentVolume({ body: nfsVolume(spec, settings) }).catch(ignoreExisting)
   await core
     .createNamespacedPersistentVolumeClaim({ namespace, body: workspaceClaim(spec, settings) })
     .catch(ignoreExisting)

@@ -6,6 +6,7 @@ import type {
   V1Pod,
   V1Secret,
   V1Volume,
+  V1VolumeMount,
 } from '@kubernetes/client-node'
 import type { KubernetesConfig } from '../../config/kubernetes.js'
 import { KEPT_CAPABILITIES } from '../docker/container-config.js'
@@ -132,20 +133,50 @@ export function securityContext() {
   }
 }
 
-/** The workspace volume of the pod, by `config.workspaceVolume`. */
+/**
+ * The workspace volume of the pod, by `config.workspaceVolume`: the
+ * workspace directory of the node (`hostPath`), the server's data claim
+ * (`pvc`, mounted at the workspace's directory by `workspaceMount`), or the
+ * workspace's claim on the server's NFS export (`nfs`).
+ */
 export function workspaceVolume(spec: SandboxSpec, settings: ObjectSettings): V1Volume {
-  switch (settings.config.workspaceVolume) {
+  const { config } = settings
+  switch (config.workspaceVolume) {
     case 'hostPath':
       return {
         name: WORKSPACE_VOLUME,
         hostPath: { path: spec.workspaceHostDir, type: 'Directory' },
       }
     case 'pvc':
+      if (!config.dataClaim) throw new Error('pvc workspaces need WM_K8S_DATA_CLAIM')
+      return {
+        name: WORKSPACE_VOLUME,
+        persistentVolumeClaim: { claimName: config.dataClaim },
+      }
     case 'nfs':
       return {
         name: WORKSPACE_VOLUME,
         persistentVolumeClaim: { claimName: claimName(spec.workspaceId) },
       }
+  }
+}
+
+/** The data claim's directory of a workspace: where WorkspaceService keeps it under WM_DATA_DIR. */
+export const workspaceSubPath = (workspaceId: string) => `workspaces/${workspaceId}`
+
+/**
+ * Where the workspace volume appears in the sandbox container. With the
+ * data claim (`pvc`) only the workspace's own directory is mounted: the
+ * kubelet resolves a subPath inside the volume without following symlinks
+ * out of it, so the sandbox sees nothing else of the data dir.
+ */
+export function workspaceMount(spec: SandboxSpec, settings: ObjectSettings): V1VolumeMount {
+  return {
+    name: WORKSPACE_VOLUME,
+    mountPath: spec.containerWorkspaceDir,
+    ...(settings.config.workspaceVolume === 'pvc'
+      ? { subPath: workspaceSubPath(spec.workspaceId) }
+      : {}),
   }
 }
 
@@ -199,7 +230,7 @@ export function sandboxPod(
     ],
     ports: [{ name: 'agent', containerPort: AGENT_PORT, protocol: 'TCP' }],
     volumeMounts: [
-      { name: WORKSPACE_VOLUME, mountPath: spec.containerWorkspaceDir },
+      workspaceMount(spec, settings),
       { name: AGENT_VOLUME, mountPath: AGENT_DIR, readOnly: true },
     ],
     securityContext: securityContext(),
@@ -267,15 +298,14 @@ export function sandboxPolicy(spec: SandboxSpec, settings: ObjectSettings): V1Ne
 }
 
 /**
- * The workspace's claim (`pvc` and `nfs` modes), shared by the workspace's
- * sandboxes, so ReadWriteMany. In `nfs` mode it binds to the volume below.
+ * The workspace's claim in `nfs` mode, shared by the workspace's sandboxes,
+ * so ReadWriteMany, bound to the workspace's volume below.
  */
 export function workspaceClaim(
   spec: Pick<SandboxSpec, 'workspaceId'>,
   settings: ObjectSettings,
 ): V1PersistentVolumeClaim {
   const { config } = settings
-  const nfs = config.workspaceVolume === 'nfs'
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
@@ -291,11 +321,8 @@ export function workspaceClaim(
       accessModes: ['ReadWriteMany'],
       // A claim must ask for a size; the workspace's own quota is the server's business.
       resources: { requests: { storage: '1Gi' } },
-      ...(nfs
-        ? { storageClassName: '', volumeName: volumeName(config.namespace, spec.workspaceId) }
-        : config.storageClass
-          ? { storageClassName: config.storageClass }
-          : {}),
+      storageClassName: '',
+      volumeName: volumeName(config.namespace, spec.workspaceId),
     },
   }
 }
