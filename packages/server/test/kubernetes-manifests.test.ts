@@ -214,7 +214,7 @@ test("sandbox NetworkPolicies admit the server's pods alone, to the agent's port
   assert.deepEqual(egress[0]!.spec.egress, [])
 
   // Policies add up: the runtime's own per-sandbox policy, made with these settings, must
-  // admit no real address, or any pod in its range would get through.
+  // admit the server's pods alone, by the same labels, and no address range.
   const settingsOf = {
     config: readKubernetes(settings),
     instanceId: 'instance',
@@ -222,8 +222,10 @@ test("sandbox NetworkPolicies admit the server's pods alone, to the agent's port
     nfs: { host: 'host', port: 12049 },
   }
   const own = sandboxPolicy(spec, settingsOf)
-  const cidrs = own.spec!.ingress!.flatMap((rule) => rule._from!.map((peer) => peer.ipBlock?.cidr))
-  assert.deepEqual(cidrs, ['192.0.2.1/32'], 'TEST-NET-1: assigned to no one')
+  assert.deepEqual(
+    own.spec!.ingress!.map((rule) => rule._from),
+    [[{ podSelector: { matchLabels: serverLabels } }]],
+  )
 })
 
 test("the server's pods may reach agents on 7070 and serve 8080, nothing wider", () => {

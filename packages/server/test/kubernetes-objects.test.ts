@@ -142,6 +142,34 @@ test('the NetworkPolicy admits the server to the agent only, and egress by netwo
   assert.deepEqual(online.ingress?.[0]?._from, [{ ipBlock: { cidr: '10.1.0.0/16' } }])
 })
 
+test('the agent’s port admits the server’s pods by label, its networks, or anyone when neither is known', () => {
+  const from = (env: Record<string, string>) =>
+    sandboxPolicy(spec, settings(env)).spec!.ingress?.[0]?._from
+  assert.deepEqual(from({}), [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }])
+  const server = 'app.kubernetes.io/name=workspace-manager,app.kubernetes.io/component=server'
+  const labels = {
+    'app.kubernetes.io/name': 'workspace-manager',
+    'app.kubernetes.io/component': 'server',
+  }
+  assert.deepEqual(from({ WM_K8S_SERVER_POD_LABELS: server }), [
+    { podSelector: { matchLabels: labels } },
+  ])
+  assert.deepEqual(
+    from({
+      WM_K8S_SERVER_POD_LABELS: server,
+      WM_K8S_SERVER_POD_NAMESPACE: 'workspace-manager',
+      WM_K8S_SERVER_CIDRS: '10.1.0.0/16',
+    }),
+    [
+      { ipBlock: { cidr: '10.1.0.0/16' } },
+      {
+        podSelector: { matchLabels: labels },
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'workspace-manager' } },
+      },
+    ],
+  )
+})
+
 test('workspace volume: hostPath, the workspace’s directory of the data claim, or the server’s NFS export', () => {
   const pod = (env: Record<string, string>) => sandboxPod(spec, settings(env)).spec!
   const volume = (env: Record<string, string>) =>
@@ -203,6 +231,8 @@ test('bad Kubernetes variables are ConfigErrors naming the variable', () => {
     ['WM_K8S_AGENT_IMAGE', 'Bad Image'],
     ['WM_K8S_IMAGE_PULL_POLICY', 'Sometimes'],
     ['WM_K8S_SERVER_CIDRS', 'everyone'],
+    ['WM_K8S_SERVER_POD_LABELS', 'server'],
+    ['WM_K8S_SERVER_POD_NAMESPACE', 'Server_NS'],
   ]
   for (const [name, value] of bad) {
     assert.throws(

@@ -15,6 +15,12 @@ import {
 /** Where a sandbox pod's workspace comes from. */
 export type WorkspaceVolumeMode = 'hostPath' | 'pvc' | 'nfs'
 
+/**
+ * How the server reaches agents: at the pod's IP, or through the API
+ * server's port-forward (a server outside the cluster's network).
+ */
+export type AgentAccessMode = 'pod-ip' | 'port-forward'
+
 /** One toleration, as the Kubernetes API has it. */
 export interface Toleration {
   key?: string
@@ -48,8 +54,18 @@ export interface KubernetesConfig {
   agentImage: string | null
   /** WM_K8S_IMAGE_PULL_POLICY: of template and agent images. */
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never'
-  /** WM_K8S_SERVER_CIDRS: networks the server reaches agents from (all when empty). */
+  /**
+   * WM_K8S_AGENT_ACCESS: `pod-ip` connects to the pod's IP (the server runs
+   * where pod IPs route); `port-forward` goes through the API server, which
+   * needs only the kubeconfig's address.
+   */
+  agentAccess: AgentAccessMode
+  /** WM_K8S_SERVER_CIDRS: networks the server reaches agents from. */
   serverCidrs: string[]
+  /** WM_K8S_SERVER_POD_LABELS: labels of the server's own pods, admitted to agents by selector. */
+  serverPodLabels: Record<string, string>
+  /** WM_K8S_SERVER_POD_NAMESPACE: where those pods are; null for the sandboxes' namespace. */
+  serverPodNamespace: string | null
 }
 
 /** A DNS-1123 label: what namespaces and RuntimeClasses are named with. */
@@ -81,15 +97,14 @@ function readDnsLabel(env: Env, name: string): string | undefined {
 }
 
 /** `k=v,k=v` into a map of labels. */
-function readNodeSelector(env: Env): Record<string, string> {
-  const name = 'WM_K8S_NODE_SELECTOR'
+function readLabels(env: Env, name: string): Record<string, string> {
   const selector: Record<string, string> = {}
   for (const pair of readList(env, name)) {
     const equals = pair.indexOf('=')
     const key = equals === -1 ? '' : pair.slice(0, equals).trim()
     const value = equals === -1 ? '' : pair.slice(equals + 1).trim()
     if (!LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
-      throw new ConfigError(name, `expected label=value pairs like "pool=sandboxes", got "${pair}"`)
+      throw new ConfigError(name, `expected label=value pairs like "app=server", got "${pair}"`)
     }
     selector[key] = value
   }
@@ -179,7 +194,7 @@ export function readKubernetes(env: Env): KubernetesConfig {
     runtimeClass: readDnsLabel(env, 'WM_K8S_RUNTIME_CLASS') ?? null,
     workspaceVolume,
     dataClaim: readDataClaim(env, workspaceVolume),
-    nodeSelector: readNodeSelector(env),
+    nodeSelector: readLabels(env, 'WM_K8S_NODE_SELECTOR'),
     tolerations: readTolerations(env),
     agentImage:
       agentImage === undefined ? null : readImageReference(env, 'WM_K8S_AGENT_IMAGE', agentImage),
@@ -189,6 +204,14 @@ export function readKubernetes(env: Env): KubernetesConfig {
       ['Always', 'IfNotPresent', 'Never'] as const,
       'IfNotPresent',
     ),
+    agentAccess: readChoice(
+      env,
+      'WM_K8S_AGENT_ACCESS',
+      ['pod-ip', 'port-forward'] as const,
+      'pod-ip',
+    ),
     serverCidrs: readCidrs(env),
+    serverPodLabels: readLabels(env, 'WM_K8S_SERVER_POD_LABELS'),
+    serverPodNamespace: readDnsLabel(env, 'WM_K8S_SERVER_POD_NAMESPACE') ?? null,
   }
 }

@@ -1,6 +1,7 @@
 import type {
   V1Container,
   V1NetworkPolicy,
+  V1NetworkPolicyPeer,
   V1PersistentVolume,
   V1PersistentVolumeClaim,
   V1Pod,
@@ -268,12 +269,35 @@ export function sandboxPod(
 }
 
 /**
+ * Who may reach a sandbox's agent: the server's pods by their labels
+ * (WM_K8S_SERVER_POD_LABELS, in WM_K8S_SERVER_POD_NAMESPACE) and the
+ * networks of WM_K8S_SERVER_CIDRS; any address when neither is set (a
+ * server outside the cluster whose address the pods cannot know). The agent
+ * still requires its token from whoever connects.
+ */
+export function serverPeers(config: KubernetesConfig): V1NetworkPolicyPeer[] {
+  const peers: V1NetworkPolicyPeer[] = config.serverCidrs.map((cidr) => ({ ipBlock: { cidr } }))
+  if (Object.keys(config.serverPodLabels).length) {
+    peers.push({
+      podSelector: { matchLabels: { ...config.serverPodLabels } },
+      ...(config.serverPodNamespace
+        ? {
+            namespaceSelector: {
+              matchLabels: { 'kubernetes.io/metadata.name': config.serverPodNamespace },
+            },
+          }
+        : {}),
+    })
+  }
+  return peers.length ? peers : [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }]
+}
+
+/**
  * The sandbox's NetworkPolicy: no ingress but the server's to the agent's
  * port; egress none when the network mode is `none`, anything otherwise.
  */
 export function sandboxPolicy(spec: SandboxSpec, settings: ObjectSettings): V1NetworkPolicy {
-  const cidrs = settings.config.serverCidrs
-  const from = (cidrs.length ? cidrs : ['0.0.0.0/0', '::/0']).map((cidr) => ({ ipBlock: { cidr } }))
+  const from = serverPeers(settings.config)
   const offline = spec.networkMode === 'none'
   return {
     apiVersion: 'networking.k8s.io/v1',
