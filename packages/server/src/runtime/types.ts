@@ -29,6 +29,12 @@ export interface SandboxSpec {
   /** Host directory of the workspace, mounted read-write at `containerWorkspaceDir`. */
   workspaceHostDir: string
   containerWorkspaceDir: string
+  /**
+   * `rslave`: mounts made later under `workspaceHostDir` on the host (a
+   * shared mount) appear inside the running container, and none made inside
+   * go back out. The warm pool attaches a workspace to a pooled sandbox so.
+   */
+  workspacePropagation?: 'rslave'
   /** Host path of the static agent binary, mounted read-only and run as PID 1. */
   agentBinaryHostPath: string
   /** Per-sandbox host directory mounted at /run/wm, where the agent puts its socket. */

@@ -69,7 +69,7 @@ export function containerConfig(
     NetworkDisabled: spec.networkMode === 'none',
     HostConfig: {
       Binds: [
-        `${spec.workspaceHostDir}:${spec.containerWorkspaceDir}:rw`,
+        `${spec.workspaceHostDir}:${spec.containerWorkspaceDir}:rw${spec.workspacePropagation ? `,${spec.workspacePropagation}` : ''}`,
         `${spec.agentBinaryHostPath}:${AGENT_PATHS.binary}:ro`,
         `${spec.runHostDir}:${AGENT_PATHS.runDir}:rw`,
       ],
