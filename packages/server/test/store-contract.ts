@@ -23,6 +23,7 @@ export function sandboxRecord(id: string, extra: Partial<SandboxRecord> = {}): S
     nanoCpus: 1e9,
     memoryBytes: 256 * 1024 ** 2,
     networkMode: 'none',
+    networkAllow: null,
     applicationKind: null,
     errorMessage: null,
     agentToken: 'secret',
@@ -170,6 +171,20 @@ export function storeContract(
       (await store.listCheckpoints('sb_1')).map((c) => c.id),
       ['ck_1'],
     )
+  })
+
+  withStore('sandboxes: the network policy is kept and changed', async (store) => {
+    await store.insertWorkspace(record('ws_1'))
+    const row = sandboxRecord('sb_1', {
+      networkMode: 'allowlist',
+      networkAllow: ['api.example.com', '*.example.org:443', '203.0.113.0/24'],
+    })
+    await store.insertSandbox(row)
+    assert.deepEqual(await store.getSandbox('sb_1'), row)
+    const opened = await store.updateSandbox('sb_1', { networkMode: 'open', networkAllow: [] })
+    assert.deepEqual([opened?.networkMode, opened?.networkAllow], ['open', []])
+    const other = await store.updateSandbox('sb_1', { state: 'running' })
+    assert.deepEqual(other?.networkAllow, [], 'fields not named are left as they are')
   })
 
   withStore('sandboxes: lifecycle fields are kept and updated one by one', async (store) => {

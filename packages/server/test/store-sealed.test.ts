@@ -42,6 +42,7 @@ async function storeWithSandbox(file: string, sealer?: ValueSealer): Promise<Sql
     nanoCpus: 1e9,
     memoryBytes: 2 ** 30,
     networkMode: 'none',
+    networkAllow: null,
     applicationKind: null,
     errorMessage: null,
     agentToken: TOKEN,

@@ -5,6 +5,7 @@ import { imageReferenceProblem, quoted } from '../image-reference.js'
 import type { Config } from '../config/index.js'
 import type { SandboxRecord } from '../store/index.js'
 import { requestedMemory, requestedNanoCpus } from './sandbox-wire.js'
+import { requestedNetwork } from './sandbox-network.js'
 
 /** What a create request is resolved against besides its body. */
 export interface SandboxRequestContext {
@@ -16,6 +17,8 @@ export interface SandboxRequestContext {
   applicationKind: string | null
   /** The engine gives sandboxes no network at all (runtime capability). */
   networkless: boolean
+  /** Allow entries may name hosts (false on Kubernetes); true when absent. */
+  hostRules?: boolean
   /** WORKSPACE_IDLE_ACTION: on_idle's and on_timeout's default. */
   idleAction: SandboxRecord['onIdle']
 }
@@ -33,15 +36,10 @@ export function newSandboxRecord(
   checkTemplate(context.template, context.templateSource)
   const nanoCpus = requestedNanoCpus(body.cpu, defaults.nanoCpus)
   const memoryBytes = requestedMemory(body.memory, defaults.memoryBytes)
-  const networkMode = body.network_mode ?? defaults.networkMode
-  if (context.networkless && networkMode !== 'none') {
-    // Fail closed rather than hand out a sandbox without the network it asked for.
-    throw new ApiError(
-      'VALIDATION',
-      `network mode "${networkMode}" is not available: this engine runs gVisor sandboxes without a network (runsc --network=none)`,
-      { network_mode: networkMode },
-    )
-  }
+  const { networkMode, networkAllow } = requestedNetwork(body, defaults.networkMode, {
+    networkless: context.networkless,
+    hostRules: context.hostRules ?? true,
+  })
   const now = new Date()
   const onIdle = body.on_idle ?? context.idleAction
   const onTimeout = body.on_timeout ?? context.idleAction
@@ -57,6 +55,7 @@ export function newSandboxRecord(
     nanoCpus,
     memoryBytes,
     networkMode,
+    networkAllow,
     applicationKind: context.applicationKind,
     errorMessage: null,
     agentToken: randomBytes(32).toString('hex'),

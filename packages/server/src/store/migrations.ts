@@ -75,4 +75,6 @@ export const MIGRATIONS: readonly string[] = [
   // counts the workspace's usage under (null: a plain directory, not counted).
   `ALTER TABLE workspaces ADD COLUMN quota_bytes INTEGER;
    ALTER TABLE workspaces ADD COLUMN quota_id INTEGER;`,
+  // The allow list of a sandbox behind the egress gateway (JSON array); null for one that is not.
+  `ALTER TABLE sandboxes ADD COLUMN network_allow TEXT;`,
 ]

@@ -90,6 +90,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   // counts the workspace's usage under (null: a plain directory, not counted).
   `ALTER TABLE workspaces ADD COLUMN quota_bytes BIGINT;
    ALTER TABLE workspaces ADD COLUMN quota_id BIGINT;`,
+  // The allow list of a sandbox behind the egress gateway (JSON array); null for one that is not.
+  `ALTER TABLE sandboxes ADD COLUMN network_allow TEXT;`,
 ]
 
 /**

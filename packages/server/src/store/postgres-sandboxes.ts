@@ -19,6 +19,8 @@ const UPDATE_COLUMNS: Record<keyof SandboxUpdate, string> = {
   operation: 'operation',
   image: 'image',
   expiresAt: 'expires_at',
+  networkMode: 'network_mode',
+  networkAllow: 'network_allow',
 }
 
 /** Sandbox rows in PostgreSQL; used by PostgresStore. Env and agent token are sealed with `sealer`. */
@@ -71,7 +73,7 @@ export class PgSandboxes {
     for (const [field, column] of Object.entries(UPDATE_COLUMNS)) {
       const value = update[field as keyof SandboxUpdate]
       if (value === undefined) continue
-      params.push(value)
+      params.push(Array.isArray(value) ? JSON.stringify(value) : value)
       sets.push(`${column} = $${params.length}`)
     }
     const { rows } = await this.#db.query<SandboxRow>(

@@ -83,6 +83,8 @@ export interface SandboxRow {
   on_timeout: LifecycleActionName | null
   auto_resume: StoredBoolean | null
   image: string | null
+  /** JSON array of the allow list; null when the sandbox is not behind the egress gateway. */
+  network_allow: string | null
 }
 
 /** The columns of SandboxRow, in the order the stores insert them. */
@@ -110,6 +112,7 @@ export const SANDBOX_COLUMNS = [
   'on_timeout',
   'auto_resume',
   'image',
+  'network_allow',
 ] as const satisfies readonly (keyof SandboxRow)[]
 
 /** A boolean column as a store keeps it: SQLite has no boolean type, PostgreSQL has. */
@@ -220,6 +223,7 @@ export function sandboxToRow(
     on_timeout: record.onTimeout,
     auto_resume: booleans === 'integer' ? (record.autoResume ? 1 : 0) : record.autoResume,
     image: record.image,
+    network_allow: record.networkAllow === null ? null : JSON.stringify(record.networkAllow),
   }
 }
 
@@ -254,5 +258,6 @@ export function sandboxFromRow(row: SandboxRow, secrets: Secrets): SandboxRecord
     onTimeout: row.on_timeout ?? 'delete',
     autoResume: row.auto_resume === 1 || row.auto_resume === true,
     image: row.image,
+    networkAllow: row.network_allow === null ? null : (JSON.parse(row.network_allow) as string[]),
   }
 }

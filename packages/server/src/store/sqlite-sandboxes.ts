@@ -54,9 +54,13 @@ export class SqliteSandboxes {
     if (update.operation !== undefined) sets.push('operation = @operation')
     if (update.image !== undefined) sets.push('image = @image')
     if (update.expiresAt !== undefined) sets.push('expires_at = @expiresAt')
+    if (update.networkMode !== undefined) sets.push('network_mode = @networkMode')
+    if (update.networkAllow !== undefined) sets.push('network_allow = @networkAllowJson')
+    const { networkAllow, ...plain } = update
+    const networkAllowJson = networkAllow ? JSON.stringify(networkAllow) : null
     const changes = this.#db
       .prepare(`UPDATE sandboxes SET ${sets.join(', ')} WHERE id = @id`)
-      .run({ ...update, id, updatedAt: new Date().toISOString() }).changes
+      .run({ ...plain, networkAllowJson, id, updatedAt: new Date().toISOString() }).changes
     return changes ? this.get(id) : undefined
   }
 

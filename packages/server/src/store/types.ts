@@ -30,6 +30,13 @@ export interface SandboxRecord {
   nanoCpus: number
   memoryBytes: number
   networkMode: string
+  /**
+   * The allow list of mode `allowlist`; null for a sandbox whose container is
+   * not behind the egress gateway (made with mode none, or bridge). An array
+   * (empty unless allowlist) marks one that is, so its policy may change while
+   * it runs.
+   */
+  networkAllow: string[] | null
   applicationKind: string | null
   errorMessage: string | null
   /** Secret the sandbox's agent proves it holds. Never sent to clients. */
@@ -53,7 +60,14 @@ export interface SandboxRecord {
 export type SandboxUpdate = Partial<
   Pick<
     SandboxRecord,
-    'state' | 'errorMessage' | 'desiredState' | 'operation' | 'image' | 'expiresAt'
+    | 'state'
+    | 'errorMessage'
+    | 'desiredState'
+    | 'operation'
+    | 'image'
+    | 'expiresAt'
+    | 'networkMode'
+    | 'networkAllow'
   >
 >
 
