@@ -26,6 +26,14 @@ export interface SandboxSpec {
   memoryBytes: number
   pidsLimit: number
   networkMode: string
+  /**
+   * The sandbox sits behind the egress gateway (mode allowlist or open, or
+   * made so): Docker puts it on the gateway's network with the gateway as
+   * resolver and proxy; Kubernetes applies `egressPolicy`.
+   */
+  egress?: boolean
+  /** The allow list of mode allowlist, for runtimes that enforce it themselves (Kubernetes). */
+  egressAllow?: readonly string[]
   /** Host directory of the workspace, mounted read-write at `containerWorkspaceDir`. */
   workspaceHostDir: string
   containerWorkspaceDir: string

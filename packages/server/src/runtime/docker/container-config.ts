@@ -1,5 +1,6 @@
 import type Docker from 'dockerode'
 import { LABELS, type SandboxSpec } from '../types.js'
+import { proxyEnv } from '../../egress/ports.js'
 
 /**
  * Capabilities kept after `--cap-drop ALL`: what package managers and
@@ -41,9 +42,16 @@ export function containerConfig(
     ociRuntime: string | undefined
     /** The image's own command, run by the agent beside its API (`runImageCommand`). */
     imageCommand?: string[]
+    /** The gateway's network, for a sandbox behind it (`spec.egress`). */
+    egress?: { name: string; gateway: string }
   },
 ): Docker.ContainerCreateOptions {
-  const env = Object.entries(spec.env).map(([key, value]) => `${key}=${value}`)
+  const { egress } = extra
+  // Behind the gateway every tool finds the way out through it: DNS, and the proxy variables.
+  const gatewayEnv = egress ? proxyEnv(egress.gateway) : {}
+  const env = Object.entries({ ...gatewayEnv, ...spec.env }).map(
+    ([key, value]) => `${key}=${value}`,
+  )
   env.push(`WM_AGENT_TOKEN=${spec.agentToken}`, `WM_SANDBOX_ID=${spec.sandboxId}`)
   return {
     name: spec.containerName,
@@ -66,7 +74,7 @@ export function containerConfig(
       [LABELS.workspace]: spec.workspaceId,
       [extra.instanceLabel[0]]: extra.instanceLabel[1],
     },
-    NetworkDisabled: spec.networkMode === 'none',
+    NetworkDisabled: !egress && spec.networkMode === 'none',
     HostConfig: {
       Binds: [
         `${spec.workspaceHostDir}:${spec.containerWorkspaceDir}:rw${spec.workspacePropagation ? `,${spec.workspacePropagation}` : ''}`,
@@ -80,7 +88,11 @@ export function containerConfig(
             ],
           }
         : {}),
-      NetworkMode: spec.networkMode,
+      // The gateway's network is internal (no route out) and isolates sandboxes from each other.
+      NetworkMode: egress ? egress.name : spec.networkMode,
+      ...(egress
+        ? { Dns: [egress.gateway], Sysctls: { 'net.ipv6.conf.all.disable_ipv6': '1' } }
+        : {}),
       CapDrop: ['ALL'],
       CapAdd: [...KEPT_CAPABILITIES],
       SecurityOpt: ['no-new-privileges:true'],

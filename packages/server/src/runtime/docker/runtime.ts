@@ -13,6 +13,7 @@ import {
   type SandboxSpec,
 } from '../types.js'
 import { containerConfig } from './container-config.js'
+import { DockerEgressNetwork } from './egress-network.js'
 import { engineStatus } from './connection.js'
 import { engineFailure } from './engine-errors.js'
 import { watchEngine } from './events.js'
@@ -82,10 +83,17 @@ export class DockerRuntime implements SandboxRuntime {
   #rootDir: string | null = null
   /** The host's size, once the engine told it (it does not change while the engine runs). */
   #host: HostResources | null = null
+  /** The network of sandboxes behind the egress gateway. */
+  readonly egressNetwork: DockerEgressNetwork
 
   constructor(options: DockerRuntimeOptions) {
     this.#options = options
     this.#docker = options.docker
+    this.egressNetwork = new DockerEgressNetwork(
+      options.docker,
+      options.instanceId,
+      options.containerPrefix,
+    )
   }
 
   /**
@@ -164,9 +172,11 @@ export class DockerRuntime implements SandboxRuntime {
     const missing = { image: spec.image, platform }
     if (spec.restoreFrom && !this.#rootDir) throw noProcessCheckpoints()
     let command: string[] | undefined
+    let egress: { name: string; gateway: string } | undefined
     try {
       if (spec.toolsVolume) await ensureVolume(this.#docker, spec.toolsVolume)
       if (spec.runImageCommand) command = await imageCommand(this.#docker, spec.image)
+      if (spec.egress) egress = await this.egressNetwork.ensure()
     } catch (error) {
       throw engineFailure(error, { action: 'prepare the container', missing })
     }
@@ -174,6 +184,7 @@ export class DockerRuntime implements SandboxRuntime {
       instanceLabel: [INSTANCE_LABEL, instanceId],
       ociRuntime: ociRuntime ?? undefined,
       ...(command ? { imageCommand: command } : {}),
+      ...(egress ? { egress } : {}),
     })
     let container: Docker.Container
     try {

@@ -74,6 +74,8 @@ export class SandboxContainers {
       memoryBytes: record.memoryBytes,
       pidsLimit: config.sandboxDefaults.pidsLimit,
       networkMode: record.networkMode,
+      egress: record.networkAllow !== null,
+      egressAllow: record.networkAllow ?? [],
       workspaceHostDir: workspaces.hostDir(record.workspaceId),
       containerWorkspaceDir: config.sandboxDefaults.containerWorkspaceDir,
       agentBinaryHostPath: config.agent.binaryPath,

@@ -1,0 +1,14 @@
+/** Ports of the egress gateway on its address in the sandbox network. */
+export const GATEWAY_PORTS = {
+  dns: 53,
+  http: 80,
+  tls: 443,
+  /** The explicit proxy sandboxes are given in HTTP_PROXY and HTTPS_PROXY. */
+  proxy: 3128,
+} as const
+
+/** The proxy variables a sandbox behind the gateway gets, in both spellings tools read. */
+export function proxyEnv(gatewayAddress: string): Record<string, string> {
+  const url = `http://${gatewayAddress}:${GATEWAY_PORTS.proxy}`
+  return { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url }
+}
