@@ -2,10 +2,20 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { MetadataStore, SandboxRecord, WorkspaceRecord } from '../src/store/index.js'
 import { sharedStateContract, type OpenTwin } from './store-contract-shared.js'
+import { workspaceQuotaContract } from './store-contract-quota.js'
 
 function record(id: string, extra: Partial<WorkspaceRecord> = {}): WorkspaceRecord {
   const now = new Date().toISOString()
-  return { id, name: null, metadata: null, createdAt: now, updatedAt: now, ...extra }
+  return {
+    id,
+    name: null,
+    metadata: null,
+    createdAt: now,
+    updatedAt: now,
+    quotaBytes: null,
+    quotaId: null,
+    ...extra,
+  }
 }
 
 /** A sandbox row of workspace `ws_1` with the lifecycle fields set to non-defaults. */
@@ -53,6 +63,7 @@ export function storeContract(
   openTwin?: OpenTwin,
 ): void {
   sharedStateContract(name, open, openTwin)
+  workspaceQuotaContract(name, open, record)
 
   const withStore = (title: string, body: (store: MetadataStore) => Promise<void>) =>
     test(`${name}: ${title}`, async () => {

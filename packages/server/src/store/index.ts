@@ -4,6 +4,7 @@ export type {
   SandboxRecord,
   SandboxStateName,
   SandboxUpdate,
+  WorkspaceUpdate,
   SandboxFilter,
   CheckpointRecord,
   Coordination,

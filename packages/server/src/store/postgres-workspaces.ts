@@ -1,4 +1,4 @@
-import type { WorkspaceRecord } from './types.js'
+import type { WorkspaceRecord, WorkspaceUpdate } from './types.js'
 import type { PgDb } from './postgres-db.js'
 import type { PgSandboxes } from './postgres-sandboxes.js'
 import { WORKSPACE_COLUMNS, columnValues, workspaceFromRow, workspaceToRow } from './rows.js'
@@ -35,6 +35,15 @@ export class PgWorkspaces {
   async list(): Promise<WorkspaceRecord[]> {
     const { rows } = await this.#db.query<WorkspaceRow>('SELECT * FROM workspaces ORDER BY seq')
     return rows.map(workspaceFromRow)
+  }
+
+  async update(id: string, update: WorkspaceUpdate): Promise<WorkspaceRecord | undefined> {
+    const { rows } = await this.#db.query<WorkspaceRow>(
+      `UPDATE workspaces SET quota_bytes = CASE WHEN $2 THEN $3::BIGINT ELSE quota_bytes END,
+         updated_at = $4 WHERE id = $1 RETURNING *`,
+      [id, 'quotaBytes' in update, update.quotaBytes ?? null, new Date().toISOString()],
+    )
+    return rows[0] && workspaceFromRow(rows[0])
   }
 
   async delete(id: string): Promise<boolean> {

@@ -6,6 +6,7 @@ import type {
   SandboxRecord,
   SandboxUpdate,
   WorkspaceRecord,
+  WorkspaceUpdate,
 } from './types.js'
 import type { ValueSealer } from './sealed-values.js'
 import { PgDb, connectionConfig, type StoreLog } from './postgres-db.js'
@@ -82,6 +83,10 @@ export class PostgresStore implements MetadataStore {
 
   listWorkspaces(): Promise<WorkspaceRecord[]> {
     return this.#workspaces.list()
+  }
+
+  updateWorkspace(id: string, update: WorkspaceUpdate): Promise<WorkspaceRecord | undefined> {
+    return this.#workspaces.update(id, update)
   }
 
   deleteWorkspace(id: string): Promise<boolean> {

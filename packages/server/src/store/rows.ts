@@ -21,6 +21,8 @@ export interface WorkspaceRow {
   metadata: string | null
   created_at: string
   updated_at: string
+  quota_bytes: number | null
+  quota_id: number | null
 }
 
 /** The columns of WorkspaceRow, in the order the stores insert them. */
@@ -30,6 +32,8 @@ export const WORKSPACE_COLUMNS = [
   'metadata',
   'created_at',
   'updated_at',
+  'quota_bytes',
+  'quota_id',
 ] as const satisfies readonly (keyof WorkspaceRow)[]
 
 /** A checkpoints row. */
@@ -153,6 +157,8 @@ export function workspaceToRow(record: WorkspaceRecord): WorkspaceRow {
     metadata: toJson(record.metadata),
     created_at: record.createdAt,
     updated_at: record.updatedAt,
+    quota_bytes: record.quotaBytes,
+    quota_id: record.quotaId,
   }
 }
 
@@ -164,6 +170,8 @@ export function workspaceFromRow(row: WorkspaceRow): WorkspaceRecord {
     metadata: fromJson(row.metadata),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    quotaBytes: row.quota_bytes,
+    quotaId: row.quota_id,
   }
 }
 

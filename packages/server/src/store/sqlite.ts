@@ -9,6 +9,7 @@ import type {
   SandboxRecord,
   SandboxUpdate,
   WorkspaceRecord,
+  WorkspaceUpdate,
 } from './types.js'
 import type { ValueSealer } from './sealed-values.js'
 import { SqliteSandboxes } from './sqlite-sandboxes.js'
@@ -82,6 +83,21 @@ export class SqliteStore implements MetadataStore {
   async listWorkspaces(): Promise<WorkspaceRecord[]> {
     const rows = this.#db.prepare('SELECT * FROM workspaces ORDER BY seq').all() as WorkspaceRow[]
     return rows.map(workspaceFromRow)
+  }
+
+  async updateWorkspace(id: string, update: WorkspaceUpdate): Promise<WorkspaceRecord | undefined> {
+    const row = this.#db
+      .prepare(
+        `UPDATE workspaces SET quota_bytes = CASE WHEN @set THEN @quota ELSE quota_bytes END,
+           updated_at = @now WHERE id = @id RETURNING *`,
+      )
+      .get({
+        id,
+        set: 'quotaBytes' in update ? 1 : 0,
+        quota: update.quotaBytes ?? null,
+        now: new Date().toISOString(),
+      }) as WorkspaceRow | undefined
+    return row && workspaceFromRow(row)
   }
 
   async deleteWorkspace(id: string): Promise<boolean> {

@@ -5,7 +5,14 @@ export interface WorkspaceRecord {
   metadata: Record<string, string> | null
   createdAt: string
   updatedAt: string
+  /** Disk quota the filesystem enforces; null when unlimited. */
+  quotaBytes: number | null
+  /** Id the filesystem counts the workspace's usage under; null for a plain directory. */
+  quotaId: number | null
 }
+
+/** Fields of a workspace that change after creation. */
+export type WorkspaceUpdate = Partial<Pick<WorkspaceRecord, 'quotaBytes'>>
 
 /** Observed lifecycle state of a sandbox (written by the lifecycle controller only). */
 export type SandboxStateName =
@@ -101,6 +108,8 @@ export interface MetadataStore {
   getWorkspace(id: string): Promise<WorkspaceRecord | undefined>
   /** Every workspace, oldest first. */
   listWorkspaces(): Promise<WorkspaceRecord[]>
+  /** Changes the fields of `update` and bumps `updatedAt`; resolves the new row, or `undefined` when gone. */
+  updateWorkspace(id: string, update: WorkspaceUpdate): Promise<WorkspaceRecord | undefined>
   /** Deletes a workspace; resolves `false` when there was none. */
   deleteWorkspace(id: string): Promise<boolean>
   /** Inserts a sandbox; rejects when the id is taken or its workspace does not exist. */
