@@ -8,7 +8,9 @@
 # PostgreSQL (the store replicas share; tests run their own clusters; see
 # scripts/ensure-postgres.sh), and the single-node Kubernetes test cluster's
 # packages and binaries (scripts/ensure-k8s.sh; cold about 5 minutes of
-# compiling, cached in $WM_K8S_DIR, default /var/lib/wm-k8s).
+# compiling, cached in $WM_K8S_DIR, default /var/lib/wm-k8s), and a loop-mounted
+# btrfs with quotas on at /var/lib/wm-quota for the workspace quota tests
+# (scripts/ensure-quota-fs.sh).
 #
 # Env: WM_SKIP_DOCKER=1 skips the Docker engine and template steps;
 # WM_SKIP_NFS=1 skips the NFS packages (the server then runs with NFS off);
@@ -128,6 +130,7 @@ haproxy_lb() { bash scripts/ensure-haproxy.sh; }
 postgres_db() { bash scripts/ensure-postgres.sh; }
 k8s_cluster() { bash scripts/ensure-k8s.sh; }
 
+quota_fs() { bash scripts/ensure-quota-fs.sh; }
 total_start=$(now)
 step npm npm_deps
 step build ts_build
@@ -148,6 +151,7 @@ else
   step nfs nfs_server
 fi
 step haproxy haproxy_lb
+step quota-fs quota_fs
 step postgres postgres_db
 if [ "${WM_SKIP_K8S:-}" = 1 ]; then
   log "WM_SKIP_K8S=1: skipping the Kubernetes test cluster"
