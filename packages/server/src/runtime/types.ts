@@ -150,6 +150,11 @@ export interface SandboxRuntime {
    */
   agentEndpoint(sandboxId: string, runHostDir: string): Promise<AgentEndpoint>
   /**
+   * Releases what the runtime holds open on its own (the Kubernetes
+   * runtime's port-forward listeners); the app calls it when it closes.
+   */
+  close?(): Promise<void>
+  /**
    * Stops the container (SIGTERM, then SIGKILL after `graceSeconds`; a paused
    * one is thawed first) and keeps it, root filesystem included, for
    * `startExisting`; idempotent. `not_found` without a container.

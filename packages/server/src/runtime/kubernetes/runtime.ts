@@ -45,6 +45,7 @@ import {
   sandboxSecret,
 } from './objects.js'
 import { largestNode, nodesHaveImage, podExit, podRunning } from './pod-state.js'
+import { PortForwards } from './port-forward.js'
 import { watchPods } from './watch.js'
 
 /** Options of the Kubernetes runtime. */
@@ -87,6 +88,8 @@ export class KubernetesRuntime implements SandboxRuntime {
   readonly #cluster: Cluster
   readonly #nodeApi: NodeV1Api
   readonly #version: VersionApi
+  /** WM_K8S_AGENT_ACCESS=port-forward: the local listeners agents are reached through. */
+  readonly #forwards: PortForwards | null
   #host: HostResources | null = null
   /** Whether WM_K8S_RUNTIME_CLASS was found (once found, it is not asked again). */
   #runtimeClassFound = false
@@ -107,6 +110,17 @@ export class KubernetesRuntime implements SandboxRuntime {
     }
     this.#nodeApi = makeClient(kc, NodeV1Api, REQUEST_TIMEOUT_MS)
     this.#version = makeClient(kc, VersionApi, REQUEST_TIMEOUT_MS)
+    const forward = options.config.agentAccess === 'port-forward'
+    const podName = (sandboxId: string) => this.#podName(sandboxId)
+    const { log } = options
+    this.#forwards = forward
+      ? new PortForwards({ kubeConfig: kc, cluster: this.#cluster, port: AGENT_PORT, podName, log })
+      : null
+  }
+
+  /** Closes the port-forward listeners, if any. */
+  async close(): Promise<void> {
+    await this.#forwards?.closeAll()
   }
 
   async ping(): Promise<void> {
@@ -191,13 +205,16 @@ export class KubernetesRuntime implements SandboxRuntime {
     return toStatus(sandboxId, secret, pod)
   }
 
+  /** The pod's IP (`pod-ip`) or a local port-forward listener of this very pod (`port-forward`). */
   async agentEndpoint(sandboxId: string, _runHostDir?: string): Promise<AgentEndpoint> {
     const pod = await readPod(this.#cluster, this.#podName(sandboxId), sandboxId)
     const ours = pod?.metadata?.labels?.[INSTANCE_LABEL] === this.#options.instanceId
-    if (!pod || !ours || !podRunning(pod) || !pod.status?.podIP) {
+    const reachable = this.#forwards ? pod?.metadata?.uid : pod?.status?.podIP
+    if (!pod || !ours || !podRunning(pod) || !reachable) {
       throw new RuntimeError('not_found', `sandbox ${sandboxId} has no running pod`, { sandboxId })
     }
-    return { host: pod.status.podIP, port: AGENT_PORT }
+    if (this.#forwards) return this.#forwards.endpoint(sandboxId, pod.metadata!.name!, reachable)
+    return { host: reachable, port: AGENT_PORT }
   }
 
   async stop(sandboxId: string, graceSeconds: number): Promise<void> {
@@ -205,6 +222,7 @@ export class KubernetesRuntime implements SandboxRuntime {
     // A stopped process cannot act on SIGTERM: thawed first, it gets its grace.
     await this.unpause(sandboxId)
     await deletePod(this.#cluster, this.#podName(sandboxId), sandboxId, graceSeconds)
+    this.#forwards?.close(sandboxId)
   }
 
   async startExisting(sandboxId: string): Promise<void> {
@@ -228,6 +246,7 @@ export class KubernetesRuntime implements SandboxRuntime {
       if ((error as RuntimeError).kind === 'unavailable') throw error
     })
     await deletePod(this.#cluster, this.#podName(sandboxId), sandboxId, graceSeconds)
+    this.#forwards?.close(sandboxId)
     await deleteRest(this.#cluster, sandboxId)
   }
 
