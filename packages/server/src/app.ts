@@ -45,6 +45,7 @@ import { Janitor } from './services/janitor.js'
 import { fileTokenAuthenticator, fileTokenRoutes } from './routes/file-tokens.js'
 import { keepaliveRoutes } from './routes/keepalive.js'
 import { portRoutes } from './routes/ports.js'
+import { dashboardRoutes } from './routes/dashboard.js'
 import { Leadership } from './cluster/leadership.js'
 import { SharedActivity } from './cluster/shared-activity.js'
 import { checkInstance, checkTokenSecret } from './cluster/instance-check.js'
@@ -184,8 +185,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
 
   const runtime = deps.runtime ?? createRuntime(config, app.log)
-  // After preClose has stopped the sandbox services: nothing needs an agent any more.
-  app.addHook('onClose', async () => runtime.close?.())
   const clock = deps.clock
   const activity = new ActivityTracker(undefined, clock ? () => clock.now() : Date.now)
   registerActivityTracking(app, activity)
@@ -312,5 +311,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     apiKeyHeader: config.auth.header,
     onConnection: (sandboxId) => activity.begin(sandboxId),
   })
+  await app.register(dashboardRoutes, { auth: config.auth })
   return app
 }

@@ -32,7 +32,15 @@ export function matchesAnyKey(candidate: string, keyDigests: readonly Buffer[]):
  */
 export type TokenAuthenticator = (request: FastifyRequest) => boolean
 
-/** Requires one of `apiKeys` in `header` on every non-public route; no keys disables auth. */
+/** What a route may declare in its `config`: `auth: false` serves it without a key. */
+export interface AuthRouteConfig {
+  auth?: boolean
+}
+
+/**
+ * Requires one of `apiKeys` in `header` on every route but the public ones
+ * (the probes, and routes whose config says `auth: false`); no keys disables auth.
+ */
 export function registerAuth(
   app: FastifyInstance,
   apiKeys: readonly string[],
@@ -44,6 +52,7 @@ export function registerAuth(
   app.addHook('onRequest', async (request) => {
     const pathOnly = request.url.split('?')[0] ?? ''
     if (PUBLIC_PATHS.has(pathOnly)) return
+    if ((request.routeOptions.config as AuthRouteConfig).auth === false) return
     if (!request.headers[header] && tokenAuth(request)) return
     const presented = request.headers[header]
     const candidate = Array.isArray(presented) ? presented[0] : presented
