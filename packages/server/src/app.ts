@@ -185,6 +185,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
 
   const runtime = deps.runtime ?? createRuntime(config, app.log)
+  // After preClose has stopped the sandbox services: nothing needs an agent any more.
+  app.addHook('onClose', async () => runtime.close?.())
   const clock = deps.clock
   const activity = new ActivityTracker(undefined, clock ? () => clock.now() : Date.now)
   registerActivityTracking(app, activity)
