@@ -8,7 +8,8 @@ import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
 import type { Logger } from 'pino'
 import { Gauge } from 'prom-client'
-import type { Config } from './config/index.js'
+import { ConfigError, type Config } from './config/index.js'
+import { probeQuotas, type QuotaProbe } from './storage/quotas.js'
 import { createLogger } from './logging.js'
 import { registerAuth } from './http/auth.js'
 import { registerErrorHandling } from './http/error-handler.js'
@@ -98,6 +99,26 @@ function serverOptions(config: Config) {
 
 /**
  * Builds the whole HTTP service without listening, so tests drive it with
+/**
+ * Whether workspaces under `workspacesDir` can have quotas. A default quota
+ * (WM_WORKSPACE_QUOTA_BYTES) where none can be enforced refuses the start:
+ * every workspace would be created unlimited against the operator's intent.
+ */
+async function workspaceQuotaSupport(
+  workspacesDir: string,
+  defaultQuotaBytes: number | null,
+): Promise<QuotaProbe> {
+  await fs.promises.mkdir(workspacesDir, { recursive: true, mode: 0o755 })
+  const probe = await probeQuotas(workspacesDir)
+  if (defaultQuotaBytes !== null && !probe.quotas) {
+    throw new ConfigError(
+      'WM_WORKSPACE_QUOTA_BYTES',
+      `is set but quotas cannot be enforced: ${probe.reason} (found ${probe.filesystem} at ${workspacesDir})`,
+    )
+  }
+  return probe
+}
+
  * `app.inject()` and `main.ts` adds only `listen` and signal handling.
  */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -125,12 +146,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onClose', async () => store.close())
   try {
     // Before anything is written: a server on another instance's data dir or key must not start.
+  const workspacesDir = path.join(config.dataDir, 'workspaces')
+  let quotas: QuotaProbe
     await checkInstance(store, {
       dataDir: config.dataDir,
       sealingKey: loadOrCreateKey(path.join(config.dataDir, 'secret.key')),
     })
   } catch (error) {
     await app.close()
+    quotas = await workspaceQuotaSupport(workspacesDir, config.workspaceQuotaBytes)
     throw error
   }
 
@@ -176,7 +200,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   const nfs = createNfs(config, store, app.log, deps.nfsTools ?? findNfsTools())
   const workspaces = new WorkspaceService({
-    workspacesDir: path.join(config.dataDir, 'workspaces'),
+    workspacesDir,
+    quotas,
+    defaultQuotaBytes: config.workspaceQuotaBytes,
     trashDir: path.join(config.dataDir, 'trash'),
     maxTransferBytes: config.maxFileTransferBytes,
     store,

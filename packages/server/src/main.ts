@@ -62,6 +62,11 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // A setup that differs from the other servers' is the operator's to fix: say what, no stack.
+  // So is a setting the data directory cannot honour (a quota where none can be enforced).
+  if (error instanceof ConfigError) {
+    process.stderr.write(`wm-server: invalid configuration: ${error.message}\n`)
+    process.exit(78)
+  }
   if (error instanceof InstanceMismatchError) {
     process.stderr.write(`wm-server: refusing to start: ${error.message}\n`)
     process.exit(78)

@@ -19,6 +19,7 @@ import {
   readList,
   readString,
 } from './parse.js'
+import { readWorkspaceQuota } from './quota.js'
 
 import { type KubernetesConfig, readKubernetes } from './kubernetes.js'
 
@@ -50,6 +51,8 @@ export interface Config {
     image: string
     nanoCpus: number
     memoryBytes: number
+  /** WM_WORKSPACE_QUOTA_BYTES: the disk quota of a workspace created without one; null: unlimited. */
+  workspaceQuotaBytes: number | null
     networkMode: string
     applicationKind: string | null
     containerWorkspaceDir: string
@@ -300,6 +303,7 @@ export function loadConfig(env: Env = process.env): Config {
       ),
       networkMode,
       applicationKind: readString(env, 'WORKSPACE_APPLICATION_KIND') ?? null,
+    workspaceQuotaBytes: readWorkspaceQuota(env),
       containerWorkspaceDir,
       containerPrefix: readString(env, 'WORKSPACE_CONTAINER_PREFIX') ?? 'wm_ws_',
       stopTimeoutSeconds: readInt(env, 'WORKSPACE_STOP_TIMEOUT_SECONDS', 5, { min: 0, max: 3600 }),

@@ -66,7 +66,7 @@ export async function fileContentRoutes(
           path: PathQuery.properties.path,
           parents: BoolFlag('Create missing parent directories (default true)'),
         }),
-        response: { 201: FileInfo, ...errorResponses(...FILE_ERRORS) },
+        response: { 201: FileInfo, ...errorResponses(...FILE_ERRORS, 507) },
       },
     },
     async (request, reply) => {

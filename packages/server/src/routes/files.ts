@@ -58,7 +58,7 @@ export function fileRoutes(app: FastifyInstance, workspaces: WorkspaceService): 
         summary: 'Create a directory',
         params: IdParams,
         body: MkdirBody,
-        response: { 201: FileInfo, ...errorResponses(...FILE_ERRORS, 413) },
+        response: { 201: FileInfo, ...errorResponses(...FILE_ERRORS, 413, 507) },
       },
     },
     async (request, reply) => {
@@ -75,7 +75,7 @@ export function fileRoutes(app: FastifyInstance, workspaces: WorkspaceService): 
         summary: 'Copy a file or directory tree (symlinks are copied, never followed)',
         params: IdParams,
         body: TransferBody,
-        response: { 201: FileInfo, ...errorResponses(...FILE_ERRORS, 413) },
+        response: { 201: FileInfo, ...errorResponses(...FILE_ERRORS, 413, 507) },
       },
     },
     async (request, reply) => {
@@ -93,7 +93,7 @@ export function fileRoutes(app: FastifyInstance, workspaces: WorkspaceService): 
         summary: 'Move or rename a file or directory',
         params: IdParams,
         body: TransferBody,
-        response: { 200: FileInfo, ...errorResponses(...FILE_ERRORS, 413) },
+        response: { 200: FileInfo, ...errorResponses(...FILE_ERRORS, 413, 507) },
       },
     },
     async (request) => {

@@ -1,12 +1,17 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { CreateWorkspaceBody, Workspace, WorkspaceList } from '@workspace-manager/protocol'
+import {
+  CreateWorkspaceBody,
+  UpdateWorkspaceBody,
+  Workspace,
+  WorkspaceList,
+} from '@workspace-manager/protocol'
 import type { WorkspaceService } from '../services/workspaces.js'
 import { OPTIONAL_BODY } from '../http/openapi-30.js'
 import { BODY_ERRORS, COMMON_ERRORS, IdParams, errorResponses } from './common.js'
 
-/** Create, list, get and delete workspaces. */
+/** Create, list, get, change (the quota) and delete workspaces. */
 export function workspaceRoutes(app: FastifyInstance, workspaces: WorkspaceService): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>()
   const tags = ['workspaces']
@@ -56,6 +61,20 @@ export function workspaceRoutes(app: FastifyInstance, workspaces: WorkspaceServi
       },
     },
     async (request) => workspaces.get(request.params.id),
+  )
+
+  typed.patch(
+    '/v1/workspaces/:id',
+    {
+      schema: {
+        tags,
+        summary: "Change a workspace's disk quota (quota_bytes; null lifts it)",
+        params: IdParams,
+        body: UpdateWorkspaceBody,
+        response: { 200: Workspace, ...errorResponses(...BODY_ERRORS, 404) },
+      },
+    },
+    async (request) => workspaces.update(request.params.id, request.body),
   )
 
   typed.delete(

@@ -7,11 +7,20 @@ import type { FileInfo, Workspace } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
 import type { MetadataStore, WorkspaceRecord } from '../store/index.js'
 import { WorkspaceFiles } from '../storage/index.js'
+import type { QuotaProbe } from '../storage/quotas.js'
 
 /** What a caller may set when creating a workspace. */
 export interface CreateWorkspaceInput {
   name?: string | null
   metadata?: Record<string, string> | null
+  /** Disk quota in bytes; null for unlimited; absent for the server's default. */
+  quota_bytes?: number | null
+}
+
+/** What a caller may change on a workspace. */
+export interface UpdateWorkspaceInput {
+  /** New disk quota in bytes, or null to lift it. */
+  quota_bytes?: number | null
 }
 
 /** Where workspace data lives and how big a transfer may be. */
@@ -25,6 +34,10 @@ export interface WorkspaceServiceOptions {
   log: FastifyBaseLogger
   /** The NFS server's exports, kept equal to the workspaces; absent when NFS is off. */
   exports?: WorkspaceExports
+  /** Whether the data directory can enforce quotas (see `probeQuotas`); absent: it cannot. */
+  quotas?: QuotaProbe
+  /** WM_WORKSPACE_QUOTA_BYTES: the quota of a workspace created without one; null: unlimited. */
+  defaultQuotaBytes?: number | null
 }
 
 /** What keeps a workspace exported (over NFS) for as long as it exists. */
@@ -35,6 +48,17 @@ export interface WorkspaceExports {
   added(workspaceId: string): Promise<void>
   /** Called after the row is gone and before the directory is moved to the trash. */
   removed(workspaceId: string): Promise<void>
+}
+
+/** A QUOTA_EXCEEDED error on a workspace with a quota says which quota was reached. */
+function withQuota(error: unknown, record: WorkspaceRecord): unknown {
+  if (!(error instanceof ApiError) || error.key !== 'QUOTA_EXCEEDED') return error
+  if (record.quotaBytes === null) return error
+  return new ApiError(
+    'QUOTA_EXCEEDED',
+    `${error.message}: workspace ${record.id} has reached its quota of ${record.quotaBytes} bytes`,
+    { ...error.details, workspace_id: record.id, quota_bytes: record.quotaBytes },
+  )
 }
 
 function newWorkspaceId(): string {
@@ -53,6 +77,8 @@ function toWire(record: WorkspaceRecord, exports: WorkspaceExports | undefined):
 }
 
 /**
+    quota_bytes: record.quotaBytes,
+    used_bytes: record.quotaId === null ? null : (used.get(record.quotaId) ?? null),
  * Workspaces: a row in the store and a directory on disk, kept in step.
  * A workspace is created directory-first and deleted row-first, so a crash
  * at any point leaves either a whole workspace or a directory with no row,
@@ -72,24 +98,43 @@ export class WorkspaceService {
     })
   }
 
-  /** Creates a workspace with an empty directory. */
+  /**
+   * Creates a workspace with an empty directory: where the data directory
+   * can enforce quotas, one the kernel counts (and limits to its quota).
+   * A quota asked for where none can be enforced is VALIDATION, naming why.
+   */
   async create(input: CreateWorkspaceInput): Promise<Workspace> {
     const now = new Date().toISOString()
     const record: WorkspaceRecord = {
       id: newWorkspaceId(),
       name: input.name ?? null,
       metadata: input.metadata ?? null,
+    const quotaBytes =
+      input.quota_bytes === undefined
+        ? (this.#options.defaultQuotaBytes ?? null)
+        : input.quota_bytes
+    const quotas = this.#options.quotas?.quotas ?? null
+    if (quotaBytes !== null && !quotas) throw this.#noQuotas()
       createdAt: now,
       updatedAt: now,
     }
     await this.#files.create(record.id)
     try {
       await this.#store.insertWorkspace(record)
+      quotaBytes,
+      quotaId: null,
+    }
+    if (quotas) {
+      await fs.mkdir(this.#options.workspacesDir, { recursive: true, mode: 0o755 })
+      record.quotaId = await quotas.createCounted(this.hostDir(record.id), quotaBytes)
+    } else {
+      await this.#files.create(record.id)
     } catch (error) {
       await this.#files.destroy(record.id)
       throw error
     }
     // A workspace whose export could not be added is still a workspace: the
+      if (record.quotaId !== null) await quotas?.release(record.quotaId)
     // export is in the store and ganesha's next start serves it.
     await this.#options.exports?.added(record.id).catch((error: unknown) => {
       this.#options.log.error({ err: error, workspaceId: record.id }, 'could not export workspace')
@@ -104,7 +149,34 @@ export class WorkspaceService {
 
   /** Every workspace, oldest first. */
   async list(): Promise<Workspace[]> {
-    return (await this.#store.listWorkspaces()).map((r) => toWire(r, this.#options.exports))
+    const records = await this.#store.listWorkspaces()
+    const used = await this.#usage(records)
+    return records.map((r) => toWire(r, this.#options.exports, used))
+  }
+
+  /**
+   * Changes a workspace's quota (null lifts it). Lowering it below what is
+   * used is allowed: writes then fail until enough is deleted. A workspace
+   * whose directory is not counted (made where quotas cannot be enforced)
+   * can only stay unlimited.
+   */
+  async update(id: string, input: UpdateWorkspaceInput): Promise<Workspace> {
+    const record = await this.#require(id)
+    if (input.quota_bytes === undefined) return this.get(id)
+    const quotas = this.#options.quotas?.quotas ?? null
+    if (input.quota_bytes !== null && (!quotas || record.quotaId === null)) {
+      throw quotas
+        ? new ApiError(
+            'VALIDATION',
+            `Workspace ${id} was made where quotas could not be enforced; its directory is not counted, so it cannot be given a quota`,
+            { workspace_id: id },
+          )
+        : this.#noQuotas()
+    }
+    if (quotas && record.quotaId !== null) await quotas.setLimit(record.quotaId, input.quota_bytes)
+    const updated = await this.#store.updateWorkspace(id, { quotaBytes: input.quota_bytes })
+    if (!updated) throw new ApiError('WORKSPACE_NOT_FOUND', `workspace ${id} not found`, { id })
+    return toWire(updated, this.#options.exports, await this.#usage([updated]))
   }
 
   /**
@@ -117,6 +189,7 @@ export class WorkspaceService {
     if (outcome === 'missing') {
       throw new ApiError('WORKSPACE_NOT_FOUND', `workspace ${id} not found`, { id })
     }
+    const quotaId = (await this.#store.getWorkspace(id))?.quotaId ?? null
     if (outcome === 'in-use') {
       const sandboxes = (await this.#store.listSandboxes({ workspaceId: id })).map((s) => s.id)
       throw new ApiError(
@@ -139,6 +212,7 @@ export class WorkspaceService {
 
   /** Host directory of a workspace, for mounting into sandboxes. */
   hostDir(id: string): string {
+    if (quotaId !== null) await this.#options.quotas?.quotas?.release(quotaId)
     return path.join(this.#options.workspacesDir, id)
   }
 
@@ -201,16 +275,36 @@ export class WorkspaceService {
     return this.#withWorkspace(id, () => this.#files.openRead(id, filePath))
   }
 
-  writeFile(id: string, filePath: string, body: Readable, parents: boolean): Promise<FileInfo> {
-    return this.#withWorkspace(id, () => this.#files.write(id, filePath, body, { parents }))
+  async writeFile(
+    id: string,
+    filePath: string,
+    body: Readable,
+    parents: boolean,
+  ): Promise<FileInfo> {
+    const record = await this.#require(id)
+    try {
+      return await this.#files.write(id, filePath, body, { parents })
+    } catch (error) {
+      throw withQuota(error, record)
+    }
   }
 
   mkdir(id: string, filePath: string, parents: boolean): Promise<FileInfo> {
     return this.#withWorkspace(id, () => this.#files.mkdir(id, filePath, { parents }))
   }
 
-  copy(id: string, source: string, destination: string, overwrite: boolean): Promise<FileInfo> {
-    return this.#withWorkspace(id, () => this.#files.copy(id, source, destination, { overwrite }))
+  async copy(
+    id: string,
+    source: string,
+    destination: string,
+    overwrite: boolean,
+  ): Promise<FileInfo> {
+    const record = await this.#require(id)
+    try {
+      return await this.#files.copy(id, source, destination, { overwrite })
+    } catch (error) {
+      throw withQuota(error, record)
+    }
   }
 
   move(id: string, source: string, destination: string, overwrite: boolean): Promise<FileInfo> {
@@ -231,4 +325,25 @@ export class WorkspaceService {
     await this.#require(id)
     return operation()
   }
+  /** Bytes used by each counted workspace of `records`; none when nothing could be counted. */
+  async #usage(records: readonly WorkspaceRecord[]): Promise<ReadonlyMap<number, number>> {
+    const quotas = this.#options.quotas?.quotas
+    if (!quotas || !records.some((r) => r.quotaId !== null)) return new Map()
+    try {
+      return await quotas.usage()
+    } catch (error) {
+      // Usage is informative: a workspace is still served when it cannot be counted right now.
+      this.#options.log.warn({ err: error }, 'could not read workspace usage')
+      return new Map()
+    }
+  }
+
+  #noQuotas(): ApiError {
+    const probe = this.#options.quotas
+    const why = probe && !probe.quotas ? probe.reason : 'quotas are not set up on this server'
+    return new ApiError('VALIDATION', `Workspace quotas are not available here: ${why}`, {
+      filesystem: probe?.filesystem ?? null,
+    })
+  }
+
 }

@@ -92,7 +92,8 @@ export async function writeAt(
     try {
       await receive(body, tmp, p.rel, limit)
       await tmp.chmod(0o644)
-      await tmp.sync()
+      // Delayed allocation can first report a full disk or quota here, at the flush.
+      await mapped(p.rel, () => tmp.sync())
       await assertReplaceableByFile(dir, name, p.rel)
       await mapped(p.rel, () => fs.rename(at(dir, tmpName), at(dir, name)))
       renamed = true

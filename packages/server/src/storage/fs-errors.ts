@@ -78,9 +78,12 @@ export function fsError(err: unknown, rel: string, path = rel): unknown {
       return new ApiError('PERMISSION_DENIED', `Permission denied on ${show(rel)}`, { path })
     case 'ENAMETOOLONG':
       return new ApiError('VALIDATION', `Path ${show(rel)} is too long`, { path })
-    case 'ENOSPC':
     case 'EDQUOT':
-      return new ApiError('QUOTA_EXCEEDED', `No space left to write ${show(rel)}`, { path })
+      return new ApiError('QUOTA_EXCEEDED', `Disk quota exceeded writing ${show(rel)}`, { path })
+    case 'ENOSPC':
+      return new ApiError('QUOTA_EXCEEDED', `No space left on the device writing ${show(rel)}`, {
+        path,
+      })
     case 'ENXIO':
       return notRegular(rel, path)
     default:
