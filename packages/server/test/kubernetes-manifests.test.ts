@@ -84,6 +84,7 @@ test('RBAC is namespaced in the sandbox namespace, but for one read-only Cluster
     secrets: ['create', 'get', 'list', 'delete'],
     pods: ['create', 'get', 'list', 'watch', 'delete'],
     'pods/exec': ['create', 'get'],
+    'pods/portforward': ['create', 'get'],
     persistentvolumeclaims: ['create'],
     networkpolicies: ['create', 'delete'],
   })
