@@ -17,6 +17,8 @@ import { registerMetrics } from './http/metrics.js'
 import { toOpenApi30 } from './http/openapi-30.js'
 import { loadOrCreateKey, openStore, type MetadataStore } from './store/index.js'
 import { WorkspaceService } from './services/workspaces.js'
+import { createEgress } from './egress/setup.js'
+import { networkRoutes } from './routes/network.js'
 import { systemRoutes, type ReadinessCheck } from './routes/system.js'
 import { workspaceRoutes } from './routes/workspaces.js'
 import { fileRoutes } from './routes/files.js'
@@ -211,6 +213,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
 
   const runtime = deps.runtime ?? createRuntime(config, app.log)
+  const egress = createEgress({ config, runtime, store, log: app.log })
   // After preClose has stopped the sandbox services: nothing needs an agent any more.
   app.addHook('onClose', async () => runtime.close?.())
   const clock = deps.clock
@@ -225,6 +228,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     log: app.log,
     activity,
     kinds: plugins.kinds,
+    denials: egress.denials,
     ...(clock ? { clock } : {}),
     ...(deps.restartPolicy ? { restartPolicy: deps.restartPolicy } : {}),
   })
@@ -238,6 +242,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     intervalMs: deps.janitorIntervalMs ?? config.janitor.intervalSeconds * 1000,
   })
   const processes = new ProcessService(sandboxes)
+  sandboxes.onForget((id) => egress.forget(id))
   const reconciler = new Reconciler({
     store,
     runtime,
@@ -273,6 +278,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       reconciler,
       janitor,
       nfs,
+      egress: egress.gateway,
     }),
   })
   const sharedActivity = store.coordination.replicated
@@ -319,6 +325,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     maxTransferBytes: config.maxFileTransferBytes,
   })
   lifecycleRoutes(app, sandboxes)
+  networkRoutes(app, sandboxes)
   sandboxRoutes(
     app,
     sandboxes,

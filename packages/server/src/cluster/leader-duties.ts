@@ -29,6 +29,8 @@ export interface LeaderServices {
   reconciler: Reconciler
   janitor: Janitor
   nfs: WorkspaceNfs | null
+  /** The egress gateway: one per instance, on the leader (absent off Docker). */
+  egress?: { start(): Promise<void>; stop(): Promise<void> } | undefined
 }
 
 /**
@@ -39,7 +41,8 @@ export interface LeaderServices {
 export function leaderDuties(
   services: LeaderServices,
 ): Pick<LeadershipOptions, 'onLead' | 'onFollow' | 'onTick'> {
-  const { config, store, workspaces, checkpoints, sandboxes, reconciler, janitor, nfs } = services
+  const { config, store, workspaces, checkpoints, sandboxes, reconciler, janitor, nfs, egress } =
+    services
   const shared = store.coordination.replicated
   const grace = shared ? SHARED_SWEEP_GRACE_MS : 0
   let lastSweep = 0
@@ -53,6 +56,8 @@ export function leaderDuties(
       await checkTokenSecret(store, config.uploadTokens.secret, true)
       await sweep()
       await nfs?.start(path.join(config.dataDir, 'workspaces'))
+      // Before the reconciler starts sandboxes again: those behind the gateway need it.
+      await egress?.start()
       sandboxes.lead()
       // Its first pass finishes what a crash (of this server, or of a leader before it) cut short.
       await reconciler.start()
@@ -63,6 +68,7 @@ export function leaderDuties(
       sandboxes.follow()
       await janitor.stop()
       await nfs?.stop()
+      await egress?.stop()
     },
     onTick: async () => {
       // Workspaces made or deleted through other replicas reach the NFS server here.

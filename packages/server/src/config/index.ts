@@ -22,9 +22,11 @@ import {
 import { readWorkspaceQuota } from './quota.js'
 
 import { type KubernetesConfig, readKubernetes } from './kubernetes.js'
+import { type EgressConfig, readEgress } from './egress.js'
 
 export { ConfigError, type Env } from './parse.js'
 export type { KubernetesConfig, Toleration, WorkspaceVolumeMode } from './kubernetes.js'
+export type { EgressConfig } from './egress.js'
 
 /** Pino level names the server accepts (Python names are mapped onto these). */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
@@ -101,6 +103,8 @@ export interface Config {
   nfs: NfsConfig
   /** The Kubernetes runtime's settings (used when WM_RUNTIME=kubernetes). */
   kubernetes: KubernetesConfig
+  /** The egress gateway of sandboxes in network mode allowlist or open. */
+  egress: EgressConfig
   /** WM_DATABASE_URL: a PostgreSQL URL shared by replicas; null for the embedded SQLite file. */
   databaseUrl: string | null
   /** WM_DATABASE_POOL_SIZE: connections per server for store queries (locks use their own). */
@@ -367,6 +371,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     nfs: readNfs(env),
     kubernetes: readKubernetes(env),
+    egress: readEgress(env),
     databaseUrl: readDatabaseUrl(env),
     databasePoolSize: readInt(env, 'WM_DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     replica: {

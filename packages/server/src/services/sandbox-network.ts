@@ -1,4 +1,10 @@
-import type { CreateSandboxBody, NetworkPolicyBody } from '@workspace-manager/protocol'
+import type {
+  CreateSandboxBody,
+  NetworkPolicyBody,
+  NetworkStatus,
+} from '@workspace-manager/protocol'
+import type { MetadataStore, SandboxRecord } from '../store/index.js'
+import type { DenialLog } from '../egress/denials.js'
 import { ApiError } from '../errors.js'
 import { AllowEntryError, parseAllowList } from '../egress/policy.js'
 
@@ -90,4 +96,58 @@ export function requestedNetwork(
   const networkMode = legacy ?? defaultMode
   if (abilities.networkless && networkMode !== 'none') refuseNetworkless(networkMode)
   return { networkMode, networkAllow: GATEWAY_MODES.includes(networkMode) ? [] : null }
+}
+
+/** The network of `record` as replies show it, with what the gateway refused it. */
+export function networkStatus(record: SandboxRecord, denials?: DenialLog): NetworkStatus {
+  return {
+    mode: record.networkMode,
+    allow: record.networkAllow ?? [],
+    denied: denials?.of(record.id) ?? { count: 0, recent: [] },
+  }
+}
+
+/** States in which a sandbox's policy may change (its container exists and is not stopped). */
+const CHANGEABLE_STATES: readonly string[] = ['running', 'paused', 'pausing', 'resuming']
+
+/**
+ * Changes the policy of a running sandbox behind the egress gateway; the
+ * gateway reads it on the next request. 409 code 2002 when it is not
+ * running; 400 code 1001 for a sandbox made without the gateway (mode none
+ * or bridge: its container has no way through it), or on an engine that
+ * cannot change it in place.
+ */
+export async function updateNetwork(
+  store: MetadataStore,
+  record: SandboxRecord,
+  body: NetworkPolicyBody,
+  abilities: NetworkAbilities & { changeable: boolean },
+): Promise<SandboxRecord> {
+  const allow = checkedPolicy(body, abilities)
+  if (!CHANGEABLE_STATES.includes(record.state)) {
+    throw new ApiError(
+      'SANDBOX_NOT_RUNNING',
+      `sandbox ${record.id} is ${record.state}: its network policy changes while it runs`,
+      { state: record.state },
+    )
+  }
+  if (!abilities.changeable) {
+    throw new ApiError(
+      'VALIDATION',
+      'this engine applies a network policy when a sandbox starts; create a new sandbox with the policy wanted',
+    )
+  }
+  if (record.networkAllow === null) {
+    throw new ApiError(
+      'VALIDATION',
+      `sandbox ${record.id} was made with network mode ${record.networkMode}, outside the egress gateway: create it with network mode allowlist (an empty allow list reaches nothing) or open to change its policy later`,
+      { network_mode: record.networkMode },
+    )
+  }
+  const updated = await store.updateSandbox(record.id, {
+    networkMode: body.mode,
+    networkAllow: allow,
+  })
+  if (!updated) throw new ApiError('SANDBOX_NOT_FOUND', `sandbox ${record.id} not found`)
+  return updated
 }

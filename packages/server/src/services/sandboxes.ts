@@ -1,5 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { CreateSandboxBody, Sandbox } from '@workspace-manager/protocol'
+import type {
+  CreateSandboxBody,
+  NetworkPolicyBody,
+  NetworkStatus,
+  Sandbox,
+} from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
 import type { Config } from '../config/index.js'
 import type { MetadataStore, SandboxFilter, SandboxRecord } from '../store/index.js'
@@ -16,6 +21,8 @@ import { SandboxTransitions } from './lifecycle/transitions.js'
 import { LifecycleController } from './lifecycle/controller.js'
 import type { Clock } from './lifecycle/clock.js'
 import type { RestartPolicy } from './lifecycle/recovery.js'
+import type { DenialLog } from '../egress/denials.js'
+import { networkStatus, updateNetwork } from './sandbox-network.js'
 
 /** What the sandbox service needs. */
 export interface SandboxServiceOptions {
@@ -32,6 +39,8 @@ export interface SandboxServiceOptions {
   clock?: Clock
   /** How a sandbox whose container died is brought back. */
   restartPolicy?: RestartPolicy
+  /** What the egress gateway refused each sandbox (shown in `network.denied`). */
+  denials?: DenialLog
 }
 
 /**
@@ -125,6 +134,7 @@ export class SandboxService {
       templateSource: templateSource(body.template, launch?.template, applicationKind),
       applicationKind,
       networkless: runtime.capabilities.networkless,
+      hostRules: runtime.name !== 'kubernetes',
       idleAction: config.janitor.idleAction,
     })
     checkFitsHost(record, body, await runtime.hostResources())
@@ -162,7 +172,26 @@ export class SandboxService {
 
   /** A sandbox row as clients see it, with its last activity. */
   toWire(record: SandboxRecord): Sandbox {
-    return sandboxToWire(record, this.#options.activity?.lastActivityAt(record))
+    return {
+      ...sandboxToWire(record, this.#options.activity?.lastActivityAt(record)),
+      network: networkStatus(record, this.#options.denials),
+    }
+  }
+
+  /** The sandbox's network policy and what it was refused; 404 code 2001 when there is none. */
+  async network(id: string): Promise<NetworkStatus> {
+    return networkStatus(await this.require(id), this.#options.denials)
+  }
+
+  /** Changes a running sandbox's network policy (see `updateNetwork`). */
+  async updateNetwork(id: string, body: NetworkPolicyBody): Promise<NetworkStatus> {
+    const { store, runtime } = this.#options
+    const updated = await updateNetwork(store, await this.require(id), body, {
+      networkless: runtime.capabilities.networkless,
+      hostRules: runtime.name !== 'kubernetes',
+      changeable: runtime.name === 'docker',
+    })
+    return networkStatus(updated, this.#options.denials)
   }
 
   /** Stops and removes the sandbox; `force` skips the grace period. */

@@ -24,6 +24,8 @@ export class DockerEgressNetwork {
   readonly #containerPrefix: string
   readonly name: string
   readonly bridge: string
+  /** Called before a sandbox joins the network: the gateway is started then, not before. */
+  onUse: (() => Promise<void>) | undefined
 
   constructor(docker: Docker, instanceId: string, containerPrefix: string) {
     this.#docker = docker
@@ -31,6 +33,12 @@ export class DockerEgressNetwork {
     this.#containerPrefix = containerPrefix
     this.name = `wm-egress-${instanceId}`
     this.bridge = `wm-eg-${instanceId.replace(/[^A-Za-z0-9]/g, '').slice(0, 8)}`
+  }
+
+  /** The network for a sandbox about to join it, its gateway started first (`onUse`). */
+  async prepare(): Promise<EgressNetworkInfo> {
+    await this.onUse?.()
+    return this.ensure()
   }
 
   /** The network, made first when missing (several servers may race: the engine keeps one). */
@@ -73,16 +81,20 @@ export class DockerEgressNetwork {
     return found
   }
 
-  /** Removes the network when no container uses it; resolves whether it is gone. */
-  async removeIfUnused(): Promise<boolean> {
+  /** Removes the network unless a container uses it: `removed`, `in-use`, or `missing` (none was there). */
+  async removeIfUnused(): Promise<'removed' | 'in-use' | 'missing'> {
     try {
       const network = this.#docker.getNetwork(this.name)
       const info = (await network.inspect()) as { Containers?: Record<string, unknown> }
-      if (Object.keys(info.Containers ?? {}).length) return false
+      if (Object.keys(info.Containers ?? {}).length) return 'in-use'
       await network.remove()
-      return true
+      return 'removed'
     } catch (error) {
-      return engineStatus(error) === 404
+      const status = engineStatus(error)
+      if (status === 404) return 'missing'
+      // 403: a container joined meanwhile.
+      if (status === 403 || status === 409) return 'in-use'
+      throw error
     }
   }
 

@@ -176,7 +176,7 @@ export class DockerRuntime implements SandboxRuntime {
     try {
       if (spec.toolsVolume) await ensureVolume(this.#docker, spec.toolsVolume)
       if (spec.runImageCommand) command = await imageCommand(this.#docker, spec.image)
-      if (spec.egress) egress = await this.egressNetwork.ensure()
+      if (spec.egress) egress = await this.egressNetwork.prepare()
     } catch (error) {
       throw engineFailure(error, { action: 'prepare the container', missing })
     }

@@ -1,0 +1,88 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Config } from '../config/index.js'
+import { DockerRuntime } from '../runtime/docker/runtime.js'
+import type { SandboxRuntime } from '../runtime/types.js'
+import type { MetadataStore } from '../store/index.js'
+import { instanceId } from '../runtime/index.js'
+import { DenialLog } from './denials.js'
+import { EgressGateway } from './gateway.js'
+
+/** The egress pieces of one server: the refusal log, and the gateway when the engine is Docker. */
+export interface Egress {
+  denials: DenialLog
+  /** Leader duties: one gateway per instance (absent off Docker). */
+  gateway?: { start(): Promise<void>; stop(): Promise<void> }
+  /** A sandbox's row is gone: its refusals are forgotten, and an unused network removed. */
+  forget(sandboxId: string): void
+}
+
+/**
+ * The egress gateway of a Docker server. Only the leader runs it: the
+ * instance has one sandbox network and one gateway address, which one
+ * process can listen on. It starts when the first sandbox behind it does
+ * (or on taking the lease, when there are some already), so a server whose
+ * sandboxes never leave mode none makes no network and no firewall rules.
+ * Failing to start it is logged and refuses that sandbox's start; the
+ * sandbox network has no route out, so nothing is reached without it.
+ */
+export function createEgress(options: {
+  config: Config
+  runtime: SandboxRuntime
+  store: MetadataStore
+  log: FastifyBaseLogger
+}): Egress {
+  const { config, runtime, store, log } = options
+  const denials = new DenialLog(log)
+  if (!(runtime instanceof DockerRuntime)) return { denials, forget: (id) => denials.forget(id) }
+  const gateway = new EgressGateway({
+    instanceId: instanceId(config.dataDir),
+    network: runtime.egressNetwork,
+    policyOf: async (sandboxId) => {
+      const record = await store.getSandbox(sandboxId)
+      return record && { mode: record.networkMode, allow: record.networkAllow ?? [] }
+    },
+    hostsFile: config.egress.hostsFile,
+    privateAllow: config.egress.privateAllow,
+    denials,
+    log,
+  })
+  let leading = false
+  let starting: Promise<void> | undefined
+  const ensureRunning = async () => {
+    if (!leading || gateway.running) return
+    starting ??= gateway.start().finally(() => (starting = undefined))
+    await starting
+  }
+  const sweep = async () =>
+    starting
+      ? undefined
+      : gateway.sweep().catch((error: unknown) => {
+          log.warn({ err: error }, 'could not remove the unused sandbox network')
+        })
+  runtime.egressNetwork.onUse = ensureRunning
+  return {
+    denials,
+    gateway: {
+      start: async () => {
+        leading = true
+        const sandboxes = await store.listSandboxes()
+        if (!sandboxes.some((record) => record.networkAllow !== null)) return sweep()
+        await ensureRunning().catch((error: unknown) => {
+          log.error(
+            { err: error },
+            'the egress gateway did not start: sandboxes behind it reach nothing',
+          )
+        })
+      },
+      stop: async () => {
+        leading = false
+        await starting?.catch(() => undefined)
+        await gateway.stop()
+      },
+    },
+    forget: (id) => {
+      denials.forget(id)
+      void sweep()
+    },
+  }
+}
