@@ -130,8 +130,8 @@ haproxy_lb() { bash scripts/ensure-haproxy.sh; }
 postgres_db() { bash scripts/ensure-postgres.sh; }
 chromium_browser() { bash scripts/ensure-chromium.sh; }
 k8s_cluster() { bash scripts/ensure-k8s.sh; }
-
 quota_fs() { bash scripts/ensure-quota-fs.sh; }
+
 total_start=$(now)
 step npm npm_deps
 step build ts_build
@@ -151,8 +151,8 @@ if [ "${WM_SKIP_NFS:-}" = 1 ]; then
 else
   step nfs nfs_server
 fi
-step haproxy haproxy_lb
 step quota-fs quota_fs
+step haproxy haproxy_lb
 step postgres postgres_db
 step chromium chromium_browser
 if [ "${WM_SKIP_K8S:-}" = 1 ]; then

@@ -100,8 +100,6 @@ function serverOptions(config: Config) {
 }
 
 /**
- * Builds the whole HTTP service without listening, so tests drive it with
-/**
  * Whether workspaces under `workspacesDir` can have quotas. A default quota
  * (WM_WORKSPACE_QUOTA_BYTES) where none can be enforced refuses the start:
  * every workspace would be created unlimited against the operator's intent.
@@ -121,6 +119,8 @@ async function workspaceQuotaSupport(
   return probe
 }
 
+/**
+ * Builds the whole HTTP service without listening, so tests drive it with
  * `app.inject()` and `main.ts` adds only `listen` and signal handling.
  */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -146,17 +146,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     void reply.header('x-request-id', request.id)
   })
   app.addHook('onClose', async () => store.close())
-  try {
-    // Before anything is written: a server on another instance's data dir or key must not start.
   const workspacesDir = path.join(config.dataDir, 'workspaces')
   let quotas: QuotaProbe
+  try {
+    // Before anything is written: a server on another instance's data dir or key must not start.
     await checkInstance(store, {
       dataDir: config.dataDir,
       sealingKey: loadOrCreateKey(path.join(config.dataDir, 'secret.key')),
     })
+    quotas = await workspaceQuotaSupport(workspacesDir, config.workspaceQuotaBytes)
   } catch (error) {
     await app.close()
-    quotas = await workspaceQuotaSupport(workspacesDir, config.workspaceQuotaBytes)
     throw error
   }
 

@@ -49,12 +49,12 @@ export interface Config {
   auth: { apiKeys: string[]; header: string }
   corsOrigins: string[]
   maxFileTransferBytes: number
+  /** WM_WORKSPACE_QUOTA_BYTES: the disk quota of a workspace created without one; null: unlimited. */
+  workspaceQuotaBytes: number | null
   sandboxDefaults: {
     image: string
     nanoCpus: number
     memoryBytes: number
-  /** WM_WORKSPACE_QUOTA_BYTES: the disk quota of a workspace created without one; null: unlimited. */
-  workspaceQuotaBytes: number | null
     networkMode: string
     applicationKind: string | null
     containerWorkspaceDir: string
@@ -298,6 +298,7 @@ export function loadConfig(env: Env = process.env): Config {
       ? readList(env, 'CORS_ALLOW_ORIGINS')
       : ['*'],
     maxFileTransferBytes: readInt(env, 'WM_MAX_FILE_TRANSFER_BYTES', 1024 ** 3, { min: 1 }),
+    workspaceQuotaBytes: readWorkspaceQuota(env),
     sandboxDefaults: {
       image: readImageReference(env, 'WORKSPACE_DEFAULT_IMAGE', 'ubuntu:22.04'),
       nanoCpus: parseCpu('WORKSPACE_DEFAULT_CPU', readString(env, 'WORKSPACE_DEFAULT_CPU') ?? '1c'),
@@ -307,7 +308,6 @@ export function loadConfig(env: Env = process.env): Config {
       ),
       networkMode,
       applicationKind: readString(env, 'WORKSPACE_APPLICATION_KIND') ?? null,
-    workspaceQuotaBytes: readWorkspaceQuota(env),
       containerWorkspaceDir,
       containerPrefix: readString(env, 'WORKSPACE_CONTAINER_PREFIX') ?? 'wm_ws_',
       stopTimeoutSeconds: readInt(env, 'WORKSPACE_STOP_TIMEOUT_SECONDS', 5, { min: 0, max: 3600 }),

@@ -65,7 +65,11 @@ function newWorkspaceId(): string {
   return `ws_${randomBytes(10).toString('hex')}`
 }
 
-function toWire(record: WorkspaceRecord, exports: WorkspaceExports | undefined): Workspace {
+function toWire(
+  record: WorkspaceRecord,
+  exports: WorkspaceExports | undefined,
+  used: ReadonlyMap<number, number>,
+): Workspace {
   return {
     id: record.id,
     name: record.name,
@@ -73,12 +77,12 @@ function toWire(record: WorkspaceRecord, exports: WorkspaceExports | undefined):
     nfs_url: exports ? exports.url(record.id) : null,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
+    quota_bytes: record.quotaBytes,
+    used_bytes: record.quotaId === null ? null : (used.get(record.quotaId) ?? null),
   }
 }
 
 /**
-    quota_bytes: record.quotaBytes,
-    used_bytes: record.quotaId === null ? null : (used.get(record.quotaId) ?? null),
  * Workspaces: a row in the store and a directory on disk, kept in step.
  * A workspace is created directory-first and deleted row-first, so a crash
  * at any point leaves either a whole workspace or a directory with no row,
@@ -105,22 +109,18 @@ export class WorkspaceService {
    */
   async create(input: CreateWorkspaceInput): Promise<Workspace> {
     const now = new Date().toISOString()
-    const record: WorkspaceRecord = {
-      id: newWorkspaceId(),
-      name: input.name ?? null,
-      metadata: input.metadata ?? null,
     const quotaBytes =
       input.quota_bytes === undefined
         ? (this.#options.defaultQuotaBytes ?? null)
         : input.quota_bytes
     const quotas = this.#options.quotas?.quotas ?? null
     if (quotaBytes !== null && !quotas) throw this.#noQuotas()
+    const record: WorkspaceRecord = {
+      id: newWorkspaceId(),
+      name: input.name ?? null,
+      metadata: input.metadata ?? null,
       createdAt: now,
       updatedAt: now,
-    }
-    await this.#files.create(record.id)
-    try {
-      await this.#store.insertWorkspace(record)
       quotaBytes,
       quotaId: null,
     }
@@ -129,22 +129,26 @@ export class WorkspaceService {
       record.quotaId = await quotas.createCounted(this.hostDir(record.id), quotaBytes)
     } else {
       await this.#files.create(record.id)
+    }
+    try {
+      await this.#store.insertWorkspace(record)
     } catch (error) {
       await this.#files.destroy(record.id)
+      if (record.quotaId !== null) await quotas?.release(record.quotaId)
       throw error
     }
     // A workspace whose export could not be added is still a workspace: the
-      if (record.quotaId !== null) await quotas?.release(record.quotaId)
     // export is in the store and ganesha's next start serves it.
     await this.#options.exports?.added(record.id).catch((error: unknown) => {
       this.#options.log.error({ err: error, workspaceId: record.id }, 'could not export workspace')
     })
-    return toWire(record, this.#options.exports)
+    return toWire(record, this.#options.exports, await this.#usage([record]))
   }
 
   /** The workspace `id`; 404 code 7001 when there is none. */
   async get(id: string): Promise<Workspace> {
-    return toWire(await this.#require(id), this.#options.exports)
+    const record = await this.#require(id)
+    return toWire(record, this.#options.exports, await this.#usage([record]))
   }
 
   /** Every workspace, oldest first. */
@@ -185,11 +189,11 @@ export class WorkspaceService {
    * directory is renamed into the trash and emptied.
    */
   async delete(id: string): Promise<void> {
+    const quotaId = (await this.#store.getWorkspace(id))?.quotaId ?? null
     const outcome = await this.#store.deleteWorkspaceIfUnused(id)
     if (outcome === 'missing') {
       throw new ApiError('WORKSPACE_NOT_FOUND', `workspace ${id} not found`, { id })
     }
-    const quotaId = (await this.#store.getWorkspace(id))?.quotaId ?? null
     if (outcome === 'in-use') {
       const sandboxes = (await this.#store.listSandboxes({ workspaceId: id })).map((s) => s.id)
       throw new ApiError(
@@ -208,11 +212,11 @@ export class WorkspaceService {
       path.join(this.#options.trashDir, trashName),
     )
     await this.#emptyTrash(trashName)
+    if (quotaId !== null) await this.#options.quotas?.quotas?.release(quotaId)
   }
 
   /** Host directory of a workspace, for mounting into sandboxes. */
   hostDir(id: string): string {
-    if (quotaId !== null) await this.#options.quotas?.quotas?.release(quotaId)
     return path.join(this.#options.workspacesDir, id)
   }
 
@@ -321,10 +325,6 @@ export class WorkspaceService {
     return record
   }
 
-  async #withWorkspace<T>(id: string, operation: () => Promise<T>): Promise<T> {
-    await this.#require(id)
-    return operation()
-  }
   /** Bytes used by each counted workspace of `records`; none when nothing could be counted. */
   async #usage(records: readonly WorkspaceRecord[]): Promise<ReadonlyMap<number, number>> {
     const quotas = this.#options.quotas?.quotas
@@ -346,4 +346,8 @@ export class WorkspaceService {
     })
   }
 
+  async #withWorkspace<T>(id: string, operation: () => Promise<T>): Promise<T> {
+    await this.#require(id)
+    return operation()
+  }
 }
