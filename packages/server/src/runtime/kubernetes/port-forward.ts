@@ -54,6 +54,11 @@ class PodForwarder {
     this.pod = pod
     this.#onClose = onClose
     this.#server = net.createServer((socket) => void this.#accept(socket))
+    // An accept that fails (out of descriptors) must not end the process: told, and the listener
+    // goes on.
+    this.#server.on('error', (error) =>
+      options.log.warn({ sandboxId: pod.sandboxId, err: error }, 'port-forward listener'),
+    )
     // Alone it must not keep a process alive (a runtime nobody closed); the server's own
     // listener does that.
     this.#server.unref()
@@ -108,6 +113,7 @@ class PodForwarder {
         this.close()
         return
       }
+      if (this.#closed) return
       await forwardConnection(
         socket,
         (output: Writable, events: StreamEvents) =>
