@@ -1,9 +1,14 @@
+import { constants } from 'node:os'
 import { ApiError } from '../errors.js'
 import { show } from './path.js'
+
+/** Linux's "Disk quota exceeded", which libuv has no name for ("Unknown system error -122"). */
+const EDQUOT = constants.errno.EDQUOT
 
 /** The `code` of a Node system error (`ENOENT`, ...), or `undefined`. */
 export function errno(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
+    if ((err as { errno?: unknown }).errno === -EDQUOT) return 'EDQUOT'
     const code = (err as { code: unknown }).code
     return typeof code === 'string' ? code : undefined
   }
