@@ -13,6 +13,7 @@ const repo = (file: string) => fileURLToPath(new URL(`../../../${file}`, import.
 const READERS = [
   'packages/server/src/config/index.ts',
   'packages/server/src/config/kubernetes.ts',
+  'packages/server/src/config/egress.ts',
   'packages/server/src/config/env-file.ts',
   'packages/server/src/runtime/docker/connection.ts',
   'packages/sdk/src/config.ts',
