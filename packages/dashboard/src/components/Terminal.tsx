@@ -77,7 +77,16 @@ function TerminalView({ sandboxId }: { sandboxId: string }) {
     )
     sessionRef.current = session
     term.onData((data) => session.input(data))
-    term.onResize(({ cols, rows }) => session.resize(cols, rows))
+    // The size is shown on the box too, so a look (or a test) can compare it with `stty size`.
+    const showSize = () => {
+      box.current!.dataset['cols'] = String(term.cols)
+      box.current!.dataset['rows'] = String(term.rows)
+    }
+    showSize()
+    term.onResize(({ cols, rows }) => {
+      showSize()
+      session.resize(cols, rows)
+    })
     const refit = () => fit.fit()
     const observer = new ResizeObserver(refit)
     observer.observe(box.current!)
