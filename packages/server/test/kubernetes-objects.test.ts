@@ -142,6 +142,47 @@ test('the NetworkPolicy admits the server to the agent only, and egress by netwo
   assert.deepEqual(online.ingress?.[0]?._from, [{ ipBlock: { cidr: '10.1.0.0/16' } }])
 })
 
+test('egress: open is every public address and the cluster DNS; allowlist one ipBlock per entry', () => {
+  const egress = (networkMode: string, egressAllow: string[] = []) =>
+    sandboxPolicy({ ...spec, networkMode, egress: true, egressAllow }, settings()).spec!.egress
+  const open = egress('open')!
+  const v4 = open[0]?.to?.[0]?.ipBlock
+  assert.equal(v4?.cidr, '0.0.0.0/0')
+  for (const range of [
+    '10.0.0.0/8',
+    '172.16.0.0/12',
+    '192.168.0.0/16',
+    '100.64.0.0/10',
+    '127.0.0.0/8',
+    '169.254.0.0/16',
+  ]) {
+    assert.ok(v4?.except?.includes(range), range)
+  }
+  const v6 = open[0]?.to?.[1]?.ipBlock
+  assert.equal(v6?.cidr, '::/0')
+  for (const range of ['fc00::/7', 'fe80::/10', '::1/128'])
+    assert.ok(v6?.except?.includes(range), range)
+  assert.deepEqual(open[1]?.ports, [
+    { protocol: 'UDP', port: 53 },
+    { protocol: 'TCP', port: 53 },
+  ])
+  assert.deepEqual(
+    egress('allowlist', ['203.0.113.0/24', '198.51.100.7:5432', '[2001:db8::/32]:443']),
+    [
+      { to: [{ ipBlock: { cidr: '203.0.113.0/24' } }] },
+      { to: [{ ipBlock: { cidr: '198.51.100.7/32' } }], ports: [{ protocol: 'TCP', port: 5432 }] },
+      { to: [{ ipBlock: { cidr: '2001:db8::/32' } }], ports: [{ protocol: 'TCP', port: 443 }] },
+    ],
+  )
+  const wide = egress('allowlist', ['0.0.0.0/1'])![0]?.to?.[0]?.ipBlock
+  assert.ok(
+    wide?.except?.includes('10.0.0.0/8'),
+    'a broad CIDR does not open the private ranges in it',
+  )
+  assert.deepEqual(egress('allowlist'), [], 'an empty allow list reaches nothing')
+  assert.deepEqual(egress('none'), [])
+})
+
 test('the agent’s port admits the server’s pods by label, its networks, or anyone when neither is known', () => {
   const from = (env: Record<string, string>) =>
     sandboxPolicy(spec, settings(env)).spec!.ingress?.[0]?._from

@@ -12,6 +12,7 @@ import type {
 import type { KubernetesConfig } from '../../config/kubernetes.js'
 import { KEPT_CAPABILITIES } from '../docker/container-config.js'
 import { LABELS, type SandboxSpec } from '../types.js'
+import { kubernetesEgress } from '../../egress/kubernetes-egress.js'
 
 /**
  * The Kubernetes objects of one sandbox, as pure functions of its spec and
@@ -294,11 +295,15 @@ export function serverPeers(config: KubernetesConfig): V1NetworkPolicyPeer[] {
 
 /**
  * The sandbox's NetworkPolicy: no ingress but the server's to the agent's
- * port; egress none when the network mode is `none`, anything otherwise.
+ * port; egress by network mode (see `kubernetesEgress`): none for `none`,
+ * public addresses for `open`, the listed CIDRs for `allowlist`, anything for
+ * the legacy `bridge` (and any other engine network name).
  */
 export function sandboxPolicy(spec: SandboxSpec, settings: ObjectSettings): V1NetworkPolicy {
   const from = serverPeers(settings.config)
-  const offline = spec.networkMode === 'none'
+  const mode = ['none', 'allowlist', 'open'].includes(spec.networkMode)
+    ? spec.networkMode
+    : 'bridge'
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -316,7 +321,7 @@ export function sandboxPolicy(spec: SandboxSpec, settings: ObjectSettings): V1Ne
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ _from: from, ports: [{ protocol: 'TCP', port: AGENT_PORT }] }],
       // An empty rule list denies all; one empty rule allows all.
-      egress: offline ? [] : [{}],
+      egress: kubernetesEgress(mode, spec.egressAllow ?? []),
     },
   }
 }
