@@ -5,6 +5,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 const PREFIX = 'sealed:v1:'
 const KEY_BYTES = 32
 const IV_BYTES = 12
+/** Opened values remembered; beyond it the oldest is forgotten. */
+const OPENED_KEPT = 4096
 
 /**
  * Seals secrets kept in the store (a sandbox's environment, which carries
@@ -16,6 +18,13 @@ const IV_BYTES = 12
  */
 export class ValueSealer {
   readonly #key: Buffer
+  /**
+   * Plain texts by sealed text. Every read of a sandbox opens its token and
+   * environment, and a GET is mostly that; a sealed text (random IV) names
+   * one plain text for good, so remembering it is exact. The server holds
+   * these secrets in memory whenever it uses them anyway.
+   */
+  readonly #opened = new Map<string, string>()
 
   constructor(key: Buffer) {
     if (key.length !== KEY_BYTES) throw new Error(`a sealing key is ${KEY_BYTES} bytes`)
@@ -34,6 +43,17 @@ export class ValueSealer {
   /** The plain text of a sealed value; a value stored before sealing existed is returned as it is. */
   open(stored: string): string {
     if (!stored.startsWith(PREFIX)) return stored
+    const known = this.#opened.get(stored)
+    if (known !== undefined) return known
+    const plain = this.#decrypt(stored)
+    if (this.#opened.size >= OPENED_KEPT) {
+      this.#opened.delete(this.#opened.keys().next().value as string)
+    }
+    this.#opened.set(stored, plain)
+    return plain
+  }
+
+  #decrypt(stored: string): string {
     const [iv, tag, sealed] = stored
       .slice(PREFIX.length)
       .split('.')

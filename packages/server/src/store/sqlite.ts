@@ -12,6 +12,7 @@ import type {
   WorkspaceUpdate,
 } from './types.js'
 import type { ValueSealer } from './sealed-values.js'
+import { cacheStatements } from './sqlite-statements.js'
 import { SqliteSandboxes } from './sqlite-sandboxes.js'
 import { SqliteCheckpoints } from './sqlite-checkpoints.js'
 import { MIGRATIONS } from './migrations.js'
@@ -65,6 +66,7 @@ export class SqliteStore implements MetadataStore {
     this.#db.pragma('foreign_keys = ON')
     this.#db.pragma('busy_timeout = 5000')
     migrate(this.#db)
+    cacheStatements(this.#db)
     this.#sandboxes = new SqliteSandboxes(this.#db, options.sealer)
     this.#checkpoints = new SqliteCheckpoints(this.#db)
     this.#shared = new SqliteShared(this.#db)
