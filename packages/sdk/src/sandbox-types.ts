@@ -14,8 +14,43 @@ export type DesiredState = 'running' | 'paused' | 'stopped' | 'deleted'
 /** What happens to a sandbox once it has been idle too long, or its timeout is reached. */
 export type LifecycleAction = 'delete' | 'stop' | 'pause'
 
-/** Network of a sandbox: `none` (no network at all) or `bridge`. */
-export type NetworkMode = 'none' | 'bridge'
+/**
+ * Network of a sandbox as `networkMode`: `none` (no network at all), `allowlist` (only what
+ * `network.allow` lists), `open` (the internet, never private or metadata addresses), or the
+ * legacy unfiltered `bridge` (prefer `open`).
+ */
+export type NetworkMode = 'none' | 'bridge' | 'allowlist' | 'open'
+
+/** A network policy: what a sandbox may reach, enforced by the server's egress gateway. */
+export interface NetworkPolicy {
+  /** `none`, `allowlist` or `open`. */
+  mode: 'none' | 'allowlist' | 'open'
+  /**
+   * `allowlist` only: host names (`api.example.com`, `*.example.com`), addresses or CIDRs
+   * (`10.0.0.0/8`, `[2001:db8::/32]`), each with an optional `:port`.
+   */
+  allow?: string[]
+}
+
+/** A destination the gateway refused a sandbox. */
+export interface DeniedDestination {
+  /** The name or address asked for. */
+  host: string
+  /** The port; `null` for a name lookup. */
+  port: number | null
+  /** When, ISO 8601 UTC. */
+  at: string
+}
+
+/** A sandbox's network policy now, and what it was refused. */
+export interface NetworkStatus {
+  /** `none`, `allowlist`, `open`, or the legacy `bridge`. */
+  mode: string
+  /** The allow list (empty unless `allowlist`). */
+  allow: string[]
+  /** Refusals since the gateway started: how many, and the latest (newest first). */
+  denied: { count: number; recent: DeniedDestination[] }
+}
 
 /** A sandbox: one isolated container bound to one workspace. */
 export interface Sandbox {
@@ -45,8 +80,10 @@ export interface Sandbox {
   cpu: number
   /** Memory limit, in bytes (no swap beyond it). */
   memory: number
-  /** `none` or `bridge`. */
+  /** `none`, `allowlist`, `open` or `bridge`. */
   networkMode: string
+  /** The network policy and what the gateway refused. Absent on older servers. */
+  network?: NetworkStatus
   /** Free-form kind of application, if given. */
   applicationKind: string | null
   /** When `onTimeout` applies, ISO 8601 UTC. */
@@ -84,8 +121,10 @@ export interface CreateSandboxParams {
   cpu?: number | string
   /** Memory limit: bytes as a number, or `"512m"` / `"2g"`. */
   memory?: number | string
-  /** Default `none` (the server's `WORKSPACE_NETWORK_MODE`). */
+  /** Default `none` (the server's `WORKSPACE_NETWORK_MODE`); `network` says more. */
   networkMode?: NetworkMode
+  /** The network policy, with an allow list; given with `networkMode`, the two must agree. */
+  network?: NetworkPolicy
   /** Free-form kind of application. */
   applicationKind?: string
   /** What the idle janitor does to it; default the server's `WORKSPACE_IDLE_ACTION` (`delete`). */

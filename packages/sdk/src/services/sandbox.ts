@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ErrorCodes } from '@workspace-manager/protocol'
 import type {
+  NetworkStatus as WireNetworkStatus,
   Sandbox as WireSandbox,
   SandboxList as WireSandboxList,
 } from '@workspace-manager/protocol'
@@ -11,6 +12,8 @@ import type {
   CreateSandboxParams,
   DeleteSandboxOptions,
   ListSandboxesOptions,
+  NetworkPolicy,
+  NetworkStatus,
   Sandbox,
   SandboxState,
   WaitForStateOptions,
@@ -39,6 +42,7 @@ function createBody(params: CreateSandboxParams) {
     cpu: params.cpu,
     memory: params.memory,
     networkMode: params.networkMode,
+    network: params.network,
     applicationKind: params.applicationKind,
     onIdle: params.onIdle,
     onTimeout: params.onTimeout,
@@ -118,6 +122,30 @@ export class SandboxService {
    */
   async stop(id: string, options: CallOptions = {}): Promise<Sandbox> {
     return this.#lifecycle(id, 'stop', options)
+  }
+
+  /** The sandbox's network policy and what the egress gateway refused it. */
+  async network(id: string, options: CallOptions = {}): Promise<NetworkStatus> {
+    const request = { method: 'GET', path: sandboxUrl(id, '/network') } as const
+    return this.#transport.json<WireNetworkStatus>({ ...request, ...callFields(options) })
+  }
+
+  /**
+   * Changes a running sandbox's network policy; its next request out obeys it. Only sandboxes
+   * made with `allowlist` or `open` (on Docker) can change: others get `WorkspaceError` 1001;
+   * a stopped one 2002.
+   */
+  async updateNetwork(
+    id: string,
+    policy: NetworkPolicy,
+    options: CallOptions = {},
+  ): Promise<NetworkStatus> {
+    return this.#transport.json<WireNetworkStatus>({
+      method: 'PATCH',
+      path: sandboxUrl(id, '/network'),
+      json: { mode: policy.mode, allow: policy.allow },
+      ...callFields(options),
+    })
   }
 
   /** Runs a stopped sandbox again; resolves with it `running` (already running: as it is). */
