@@ -88,6 +88,12 @@ function notConnected(sandboxId: string, cause: Error): ApiError {
  */
 export class AgentClient {
   readonly sandboxId: string
+  /**
+   * Environment every process and PTY started through this client gets
+   * beneath its own: the sandbox's env where its container could not be
+   * given it when made (a sandbox claimed from the warm pool); else empty.
+   */
+  processEnv: Readonly<Record<string, string>> = {}
   readonly #agent: VerifiedAgent
   readonly #token: string
 
@@ -95,6 +101,12 @@ export class AgentClient {
     this.sandboxId = sandboxId
     this.#token = token
     this.#agent = new VerifiedAgent(endpoint, token)
+  }
+
+  /** The environment to send for a process or PTY asking for `env`: `env` over `processEnv`. */
+  envFor(env: Record<string, string> | null | undefined): Record<string, string> | undefined {
+    if (Object.keys(this.processEnv).length === 0) return env ?? undefined
+    return { ...this.processEnv, ...env }
   }
 
   /** Sends a request and parses the JSON reply; agent errors become ApiErrors with the agent's code. */

@@ -23,10 +23,12 @@ import { readWorkspaceQuota } from './quota.js'
 
 import { type KubernetesConfig, readKubernetes } from './kubernetes.js'
 import { type EgressConfig, readEgress } from './egress.js'
+import { readWarmPool, type WarmPoolEntry } from './warm-pool.js'
 
 export { ConfigError, type Env } from './parse.js'
 export type { KubernetesConfig, Toleration, WorkspaceVolumeMode } from './kubernetes.js'
 export type { EgressConfig } from './egress.js'
+export type { WarmPoolEntry } from './warm-pool.js'
 
 /** Pino level names the server accepts (Python names are mapped onto these). */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
@@ -65,6 +67,8 @@ export interface Config {
     runtime: 'runc' | 'runsc' | 'kubernetes'
     pidsLimit: number
   }
+  /** WM_WARM_POOL: templates to keep ready sandboxes of (none when unset). */
+  warmPool: WarmPoolEntry[]
   agent: {
     /** Host path of the static wm-agent binary mounted into every sandbox. */
     binaryPath: string
@@ -284,6 +288,7 @@ export function loadConfig(env: Env = process.env): Config {
       `"${networkMode}" would share a namespace with the host or another container`,
     )
   }
+  const runtime = readChoice(env, 'WM_RUNTIME', ['runc', 'runsc', 'kubernetes'] as const, 'runc')
   return {
     host: readString(env, 'WM_HOST') ?? '127.0.0.1',
     port: readInt(env, 'WM_PORT', 8080, { min: 0, max: 65535 }),
@@ -312,9 +317,10 @@ export function loadConfig(env: Env = process.env): Config {
       containerPrefix: readString(env, 'WORKSPACE_CONTAINER_PREFIX') ?? 'wm_ws_',
       stopTimeoutSeconds: readInt(env, 'WORKSPACE_STOP_TIMEOUT_SECONDS', 5, { min: 0, max: 3600 }),
       toolsVolume: readString(env, 'WORKSPACE_TOOLS_VOLUME') ?? 'wm_tools_cache',
-      runtime: readChoice(env, 'WM_RUNTIME', ['runc', 'runsc', 'kubernetes'] as const, 'runc'),
+      runtime,
       pidsLimit: readInt(env, 'WM_SANDBOX_PIDS_LIMIT', 512, { min: 16, max: 1_000_000 }),
     },
+    warmPool: readWarmPool(env, 'WM_WARM_POOL', runtime),
     agent: {
       binaryPath: path.resolve(readString(env, 'WM_AGENT_BINARY') ?? DEFAULT_AGENT_BINARY),
       startTimeoutSeconds: readInt(env, 'WM_AGENT_START_TIMEOUT_SECONDS', 30, { min: 1, max: 600 }),

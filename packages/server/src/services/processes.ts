@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import { Readable } from 'node:stream'
 import type { CommandResult, ProcessInfo, RunProcessBody } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
+import type { AgentClient } from '../agent/client.js'
 import type { SandboxService } from './sandboxes.js'
 
 /** Slack on top of a command's own timeout before the server gives up on the agent. */
@@ -16,11 +17,12 @@ interface AgentRunReply {
   truncated: boolean
 }
 
-function agentBody(body: RunProcessBody, keepStdin: boolean) {
+function agentBody(body: RunProcessBody, keepStdin: boolean, agent: AgentClient) {
+  const env = agent.envFor(body.env)
   return {
     cmd: body.cmd,
     args: body.args ?? [],
-    ...(body.env ? { env: body.env } : {}),
+    ...(env ? { env } : {}),
     ...(body.cwd ? { cwd: body.cwd } : {}),
     ...(body.timeout ? { timeout_ms: Math.ceil(body.timeout * 1000) } : {}),
     stdin: keepStdin,
@@ -42,7 +44,7 @@ export class ProcessService {
       method: 'POST',
       path: '/v1/processes/run',
       body: {
-        ...agentBody(body, false),
+        ...agentBody(body, false, agent),
         ...(typeof body.stdin === 'string' ? { stdin_data: body.stdin } : {}),
       },
       ...(body.timeout ? { timeoutMs: body.timeout * 1000 + AGENT_SLACK_MS } : {}),
@@ -74,7 +76,7 @@ export class ProcessService {
     const { pid } = await agent.json<{ pid: number }>({
       method: 'POST',
       path: '/v1/processes',
-      body: agentBody(body, keepStdin),
+      body: agentBody(body, keepStdin, agent),
     })
     if (typeof body.stdin === 'string')
       await this.writeStdin(sandboxId, pid, Readable.from([body.stdin]), true)

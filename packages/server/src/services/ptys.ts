@@ -33,6 +33,7 @@ export class PtyService {
   /** Starts a shell on a new PTY and attaches to it. */
   async open(sandboxId: string, options: PtyOpenOptions): Promise<PtyConnection> {
     const agent = await this.#sandboxes.agentFor(sandboxId)
+    const env = agent.envFor(options.env)
     const { pty_id: ptyId } = await agent.json<{ pty_id: string }>({
       method: 'POST',
       path: '/v1/ptys',
@@ -40,7 +41,7 @@ export class PtyService {
         cols: options.cols,
         rows: options.rows,
         ...(options.shell ? { shell: options.shell } : {}),
-        ...(options.env ? { env: options.env } : {}),
+        ...(env ? { env } : {}),
       },
     })
     return this.attach(sandboxId, ptyId)

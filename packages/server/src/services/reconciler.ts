@@ -52,10 +52,14 @@ export class Reconciler {
     const containers = await runtime.listManaged()
     const rows = await store.listSandboxes()
     const known = new Set(rows.map((row) => row.id))
-    for (const container of containers) {
-      if (known.has(container.sandboxId)) continue
-      log.warn({ sandboxId: container.sandboxId }, 'removing a container that has no sandbox row')
-      await runtime.remove(container.sandboxId, 0)
+    for (const { sandboxId } of containers) {
+      if (known.has(sandboxId) || lifecycle.poolHolds(sandboxId)) continue
+      // In its turn, looked at again: a pooled sandbox may have been claimed (its row written) meanwhile.
+      await lifecycle.afterwards(sandboxId, async () => {
+        if (lifecycle.poolHolds(sandboxId) || (await store.getSandbox(sandboxId))) return
+        log.warn({ sandboxId }, 'removing a container that has no sandbox row')
+        await runtime.remove(sandboxId, 0)
+      })
     }
     await Promise.all(
       rows.map((row) =>

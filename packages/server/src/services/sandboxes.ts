@@ -23,6 +23,8 @@ import type { Clock } from './lifecycle/clock.js'
 import type { RestartPolicy } from './lifecycle/recovery.js'
 import type { DenialLog } from '../egress/denials.js'
 import { networkStatus, updateNetwork } from './sandbox-network.js'
+import { WarmPool } from './pool/warm-pool.js'
+import { claimKey } from './pool/matching.js'
 
 /** What the sandbox service needs. */
 export interface SandboxServiceOptions {
@@ -56,6 +58,8 @@ export class SandboxService {
   readonly #transitions: SandboxTransitions
   /** The one owner of sandbox state changes. */
   readonly lifecycle: LifecycleController
+  /** Ready sandboxes kept per template (WM_WARM_POOL), kept by the leader; none when unset. */
+  readonly pool: WarmPool | undefined
   #expiryTimer: NodeJS.Timeout | undefined
 
   constructor(options: SandboxServiceOptions) {
@@ -87,6 +91,18 @@ export class SandboxService {
       ...(options.restartPolicy ? { restartPolicy: options.restartPolicy } : {}),
     })
     this.#transitions = transitions
+    if (config.warmPool.length) {
+      const pool = new WarmPool({
+        config,
+        store,
+        runtime,
+        containers: this.#containers,
+        lifecycle: this.lifecycle,
+        log,
+      })
+      this.lifecycle.poolHolds = (id) => pool.holds(id)
+      this.pool = pool
+    }
   }
 
   /** Says when the default limits exceed the host. */
@@ -102,6 +118,7 @@ export class SandboxService {
       this.#expiryTimer.unref()
     }
     this.lifecycle.start()
+    this.pool?.start()
   }
 
   /** Gives the leader's part up (the lease was lost or the server is stopping). */
@@ -109,18 +126,26 @@ export class SandboxService {
     clearInterval(this.#expiryTimer)
     this.#expiryTimer = undefined
     this.lifecycle.stopWatching()
+    // Another server leads now: this one's pooled sandboxes go (creates that took one keep it).
+    void this.pool?.stop()
   }
 
-  /** Stops timers and the event watch, waits for operations under way, drops agent connections. */
+  /**
+   * Stops timers and the event watch, removes the warm pool, waits for
+   * operations under way, drops agent connections.
+   */
   async stop(): Promise<void> {
     this.follow()
+    await this.pool?.stop()
     await this.lifecycle.stop()
     this.#containers.close()
+    // Last: a claim under way needed the pool directory shared. Claimed sandboxes keep it so.
+    if (this.pool) await this.#containers.poolMounts.releaseRootIfUnused()
   }
 
   /** Creates a sandbox; with `wait` (the default) resolves once its agent answers. */
   async create(body: CreateSandboxBody, wait = true): Promise<Sandbox> {
-    const { config, store, runtime, workspaces } = this.#options
+    const { config, runtime, workspaces } = this.#options
     const defaults = config.sandboxDefaults
     await workspaces.get(body.workspace_id)
     const applicationKind = body.application_kind ?? defaults.applicationKind
@@ -128,7 +153,7 @@ export class SandboxService {
     const launch = this.#containers.kindLaunch(applicationKind, source)
     const template = body.template ?? launch?.template ?? defaults.image
     // Template, limits and network are checked (400) before the template is looked up (404).
-    const record = newSandboxRecord(body, {
+    let record = newSandboxRecord(body, {
       defaults,
       template,
       templateSource: templateSource(body.template, launch?.template, applicationKind),
@@ -138,26 +163,49 @@ export class SandboxService {
       idleAction: config.janitor.idleAction,
     })
     checkFitsHost(record, body, await runtime.hostResources())
-    if (!(await runtime.imageExists(template))) {
+    const key = this.pool && claimKey(body, record)
+    const pooled = key ? this.pool?.take(key) : undefined
+    if (pooled) {
+      // The sandbox takes the pooled one's identity: its container's name, labels and agent token.
+      record = { ...record, id: pooled.id, agentToken: pooled.agentToken }
+    } else if (!(await runtime.imageExists(template))) {
       throw new ApiError('TEMPLATE_NOT_FOUND', `template ${template} not found`, { template })
     }
-    const { inserted, running } = this.lifecycle.create(record, async () => {
-      try {
-        await store.insertSandbox(record)
-      } catch (error) {
-        // The workspace went away between the check and the insert (foreign key).
-        if (!(await store.getWorkspace(body.workspace_id))) {
-          throw new ApiError('WORKSPACE_NOT_FOUND', `workspace ${body.workspace_id} not found`)
-        }
-        throw error
-      }
-    })
+    const { inserted, running } = this.#createOrClaim(record, body, pooled !== undefined)
     await inserted
     if (!wait) {
       running.catch(() => undefined)
       return this.toWire(record)
     }
     return this.toWire(await running)
+  }
+
+  /** Writes the row of a new sandbox and boots it (or claims the pooled sandbox of its id). */
+  #createOrClaim(record: SandboxRecord, body: CreateSandboxBody, claimed: boolean) {
+    const { store } = this.#options
+    const created = this.lifecycle.create(
+      record,
+      async () => {
+        try {
+          await store.insertSandbox(record)
+        } catch (error) {
+          // The workspace went away between the check and the insert (foreign key).
+          if (!(await store.getWorkspace(body.workspace_id))) {
+            throw new ApiError('WORKSPACE_NOT_FOUND', `workspace ${body.workspace_id} not found`)
+          }
+          throw error
+        }
+      },
+      claimed,
+    )
+    if (claimed) {
+      // Written: the sandbox is the controller's. Not written: the pooled one goes.
+      created.inserted.then(
+        () => this.pool?.settled(record.id),
+        () => void this.pool?.discard(record.id),
+      )
+    }
+    return created
   }
 
   /** The sandbox `id`; 404 code 2001 when there is none. */

@@ -1,3 +1,4 @@
+import fsSync from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type { Config } from '../../config/index.js'
@@ -7,6 +8,7 @@ import { AgentClient } from '../../agent/client.js'
 import type { WorkspaceService } from '../workspaces.js'
 import { RUN_FILES, waitForAgentAt } from '../agent-ready.js'
 import type { KindLaunch, SandboxKinds } from '../sandbox-kinds.js'
+import { PoolMounts } from '../pool/mounts.js'
 
 /** What the container keeper needs. */
 export interface SandboxContainersOptions {
@@ -14,6 +16,19 @@ export interface SandboxContainersOptions {
   runtime: SandboxRuntime
   workspaces: WorkspaceService
   kinds?: SandboxKinds
+}
+
+/** The workspace label of a pooled container: it has no workspace until it is claimed. */
+export const POOL_WORKSPACE = 'pool'
+
+/** What the warm pool makes a container from: no row exists for it yet. */
+export interface PooledLaunch {
+  id: string
+  agentToken: string
+  template: string
+  nanoCpus: number
+  memoryBytes: number
+  networkMode: string
 }
 
 /** Files the agent leaves in its run directory that must not outlive its container's run. */
@@ -28,9 +43,12 @@ const RUN_STATE = ['ready', 'agent.sock', RUN_FILES.detached, RUN_FILES.resume]
 export class SandboxContainers {
   readonly #options: SandboxContainersOptions
   readonly #agents = new Map<string, AgentClient>()
+  /** Slots of the warm pool's sandboxes, where their workspace is attached when claimed. */
+  readonly poolMounts: PoolMounts
 
   constructor(options: SandboxContainersOptions) {
     this.#options = options
+    this.poolMounts = new PoolMounts(path.join(options.config.dataDir, 'pool'))
   }
 
   /** Host directory shared with the sandbox at /run/wm. */
@@ -54,6 +72,8 @@ export class SandboxContainers {
     const launch = this.kindLaunch(record.applicationKind, 'request')
     const runDir = this.runDir(record.id)
     this.closeAgent(record.id)
+    // A claimed pool sandbox made anew gets its workspace bound directly: its slot has had its day.
+    await this.poolMounts.release(record.id)
     await fs.rm(runDir, { recursive: true, force: true })
     await fs.mkdir(runDir, { recursive: true, mode: 0o700 })
     if (restoreFrom) {
@@ -85,7 +105,58 @@ export class SandboxContainers {
       runImageCommand: launch?.runImageCommand ?? false,
       restoreFrom: restoreFrom ?? null,
     })
-    await this.#ready(record)
+    await this.#ready(record.id, record.agentToken, record.applicationKind)
+  }
+
+  /**
+   * Makes and starts a warm pool container: the default limits, no network,
+   * and for workspace only the empty slot of `pooled.id`, bound with rslave
+   * propagation; nothing but the agent runs in it. Resolves once the agent answers.
+   */
+  async launchPooled(pooled: PooledLaunch): Promise<void> {
+    const { config, runtime } = this.#options
+    const runDir = this.runDir(pooled.id)
+    await fs.mkdir(runDir, { recursive: true, mode: 0o700 })
+    await runtime.start({
+      sandboxId: pooled.id,
+      workspaceId: POOL_WORKSPACE,
+      containerName: `${config.sandboxDefaults.containerPrefix}${pooled.id}`,
+      image: pooled.template,
+      env: {},
+      nanoCpus: pooled.nanoCpus,
+      memoryBytes: pooled.memoryBytes,
+      pidsLimit: config.sandboxDefaults.pidsLimit,
+      networkMode: pooled.networkMode,
+      workspaceHostDir: await this.poolMounts.createSlot(pooled.id),
+      workspacePropagation: 'rslave',
+      containerWorkspaceDir: config.sandboxDefaults.containerWorkspaceDir,
+      agentBinaryHostPath: config.agent.binaryPath,
+      runHostDir: runDir,
+      agentToken: pooled.agentToken,
+      toolsVolume: null,
+      runImageCommand: false,
+      restoreFrom: null,
+    })
+    await this.#ready(pooled.id, pooled.agentToken, null)
+  }
+
+  /**
+   * Makes the pooled sandbox `record.id` the sandbox of `record`: its
+   * workspace attached at the workspace path, its env given to every process
+   * and PTY. Throws, having attached nothing, unless the agent answers and
+   * has never run a process (a pooled sandbox that ran anything is not handed out).
+   */
+  async claim(record: SandboxRecord): Promise<void> {
+    const agent = this.#agents.get(record.id)
+    if (!agent) throw new Error('the pooled sandbox has no agent connection')
+    const { processes } = await agent.json<{ processes: unknown[] }>({
+      method: 'GET',
+      path: '/v1/processes',
+      timeoutMs: 5000,
+    })
+    if (processes.length) throw new Error('the pooled sandbox has run processes')
+    await this.poolMounts.attach(record.id, this.#options.workspaces.hostDir(record.workspaceId))
+    agent.processEnv = record.env ?? {}
   }
 
   /**
@@ -98,31 +169,60 @@ export class SandboxContainers {
     await fs.mkdir(runDir, { recursive: true, mode: 0o700 })
     // The last run's ready file and socket would pass for the new agent's.
     for (const name of RUN_STATE) await fs.rm(path.join(runDir, name), { force: true })
+    await this.#reattach(record)
     await this.#options.runtime.startExisting(record.id)
-    await this.#ready(record)
+    await this.#ready(
+      record.id,
+      record.agentToken,
+      record.applicationKind,
+      this.#claimedEnv(record),
+    )
   }
 
-  async #ready(record: SandboxRecord): Promise<void> {
+  /**
+   * The env a claimed pool sandbox (its slot is there) gets per process: its
+   * container was made before the sandbox had one. Undefined for the rest.
+   */
+  #claimedEnv(record: SandboxRecord): Record<string, string> | undefined {
+    if (!record.env || !fsSync.existsSync(this.poolMounts.slot(record.id))) return undefined
+    return record.env
+  }
+
+  /** A claimed pool sandbox whose workspace mount went (the host restarted) gets it again. */
+  async #reattach(record: SandboxRecord): Promise<void> {
+    const mounts = this.poolMounts
+    if (!(await mounts.hasSlot(record.id)) || (await mounts.attached(record.id))) return
+    await mounts.prepareRoot()
+    await mounts.attach(record.id, this.#options.workspaces.hostDir(record.workspaceId))
+  }
+
+  async #ready(
+    id: string,
+    agentToken: string,
+    kind: string | null,
+    processEnv?: Record<string, string>,
+  ): Promise<void> {
     const { config, runtime } = this.#options
-    const runDir = this.runDir(record.id)
+    const runDir = this.runDir(id)
     // Asked anew on every start: a new pod has a new IP. A container that
     // died at once has no endpoint; why it died is the better message.
-    const endpoint = await runtime.agentEndpoint(record.id, runDir).catch(async (error: Error) => {
-      const why = await this.whyNotRunning(record.id)
+    const endpoint = await runtime.agentEndpoint(id, runDir).catch(async (error: Error) => {
+      const why = await this.whyNotRunning(id)
       throw why ? new Error(why) : error
     })
     await waitForAgentAt(
       endpoint,
       runDir,
-      record.agentToken,
+      agentToken,
       config.agent.startTimeoutSeconds * 1000,
-      () => this.whyNotRunning(record.id),
+      () => this.whyNotRunning(id),
     )
-    this.closeAgent(record.id)
-    const agent = new AgentClient(record.id, endpoint, record.agentToken)
-    this.#agents.set(record.id, agent)
+    this.closeAgent(id)
+    const agent = new AgentClient(id, endpoint, agentToken)
+    if (processEnv) agent.processEnv = processEnv
+    this.#agents.set(id, agent)
     await agent.json({ method: 'GET', path: '/v1/processes', timeoutMs: 5000 })
-    await this.kindLaunch(record.applicationKind, 'request')?.ready?.(agent)
+    await this.kindLaunch(kind, 'request')?.ready?.(agent)
   }
 
   /** Why the sandbox's container is not running, or null while it runs. */
@@ -150,6 +250,8 @@ export class SandboxContainers {
         () => this.#options.runtime.agentEndpoint(record.id, runDir),
         record.agentToken,
       )
+      const processEnv = this.#claimedEnv(record)
+      if (processEnv) agent.processEnv = processEnv
       this.#agents.set(record.id, agent)
     }
     return agent
@@ -164,6 +266,7 @@ export class SandboxContainers {
   /** Removes what the server keeps on disk for a sandbox. */
   async removeFiles(id: string): Promise<void> {
     this.closeAgent(id)
+    await this.poolMounts.release(id)
     await fs.rm(path.join(this.#options.config.dataDir, 'sandboxes', id), {
       recursive: true,
       force: true,

@@ -48,6 +48,11 @@ export class LifecycleController {
   readonly #coordination: Pick<Coordination, 'withLock' | 'replicated'>
   readonly #recovery: Recovery
   readonly clock: Clock
+  /**
+   * Whether a container without a row is the warm pool's (the reconciler
+   * leaves those alone); none is without a pool.
+   */
+  poolHolds: (id: string) => boolean = () => false
   #stopWatching: (() => void) | undefined
 
   constructor(options: LifecycleOptions) {
@@ -118,11 +123,13 @@ export class LifecycleController {
    * Creates a sandbox: `insert` writes its row and the sandbox is started, in
    * one turn, so no other server's reconciler ever sees the new row before
    * its creator holds it. `inserted` settles once the row is written (or
-   * could not be); `running` once the sandbox runs.
+   * could not be); `running` once the sandbox runs. `claimed`: the sandbox
+   * is a pooled one taken from the warm pool, claimed instead of booted.
    */
   create(
     record: SandboxRecord,
     insert: () => Promise<void>,
+    claimed = false,
   ): { inserted: Promise<void>; running: Promise<SandboxRecord> } {
     let written!: (error?: unknown) => void
     const inserted = new Promise<void>((resolve, reject) => {
@@ -136,7 +143,9 @@ export class LifecycleController {
         throw error
       }
       written()
-      return this.#options.transitions.boot(await this.#options.transitions.require(record.id))
+      const { transitions } = this.#options
+      const row = await transitions.require(record.id)
+      return claimed ? transitions.claim(row) : transitions.boot(row)
     })
     // A failure before the insert (no store lock) reaches `inserted` too.
     running.catch((error: unknown) => written(error))

@@ -81,6 +81,24 @@ export class SandboxTransitions {
     return this.write(record.id, { state: 'running', operation: null })
   }
 
+  /**
+   * First start of a new sandbox from the warm pool: the pooled container
+   * `record.id` is claimed (workspace attached, env given per process). When
+   * it cannot be, it is removed and the sandbox booted afresh instead.
+   */
+  async claim(record: SandboxRecord): Promise<SandboxRecord> {
+    const { containers, runtime, log } = this.#options
+    try {
+      await containers.claim(record)
+    } catch (error) {
+      log.warn({ err: error, sandboxId: record.id }, 'a pooled sandbox could not be claimed')
+      containers.closeAgent(record.id)
+      await runtime.remove(record.id, 0).catch(() => undefined)
+      return this.boot(record)
+    }
+    return this.write(record.id, { state: 'running', operation: null })
+  }
+
   /** running|paused|error (with a container) -> stopped; the container and its filesystem stay. */
   async stop(record: SandboxRecord): Promise<SandboxRecord> {
     if (record.state === 'stopped') return this.write(record.id, { desiredState: 'stopped' })
