@@ -1,6 +1,6 @@
-import type { V1ContainerStatus, V1Node, V1Pod } from '@kubernetes/client-node'
+import type { V1ContainerStatus, V1Node, V1Pod, V1Secret } from '@kubernetes/client-node'
 import { RuntimeError } from '../errors.js'
-import type { HostResources } from '../types.js'
+import type { ContainerStatus, HostResources, SandboxSpec } from '../types.js'
 import { INSTALL_CONTAINER, SANDBOX_CONTAINER } from './objects.js'
 
 /**
@@ -181,4 +181,49 @@ export function nodesHaveImage(nodes: V1Node[], reference: string): boolean {
       (image.names ?? []).some((name) => name === reference || fullImageName(name) === wanted),
     ),
   )
+}
+
+/** A sandbox as its Secret and pod show it: the Secret's uid is its stable container id. */
+export function toStatus(
+  sandboxId: string,
+  secret: V1Secret,
+  pod: V1Pod | undefined,
+): ContainerStatus {
+  const exit = pod && podExit(pod)
+  const running = pod !== undefined && podRunning(pod) && !pod.metadata?.deletionTimestamp
+  return {
+    sandboxId,
+    containerId: secret.metadata?.uid ?? sandboxId,
+    running,
+    exitCode: running ? null : (exit?.exitCode ?? null),
+    oomKilled: exit?.oomKilled ?? false,
+    error: exit ? null : (pod?.status?.message ?? null),
+  }
+}
+
+/**
+ * Refuses, as the engine would, limits beyond the largest node (a pod
+ * would wait forever): the refusal, or undefined when they fit.
+ */
+export function limitsBeyondNodes(
+  spec: Pick<SandboxSpec, 'nanoCpus' | 'memoryBytes' | 'image'>,
+  host: HostResources,
+): RuntimeError | undefined {
+  const refused = "the engine refused the sandbox's settings"
+  const cores = spec.nanoCpus / 1e9
+  if (cores > host.cpus) {
+    return new RuntimeError(
+      'invalid',
+      `${refused}: a CPU limit of ${cores} is more than the ${host.cpus} CPUs of the largest node`,
+      { image: spec.image },
+    )
+  }
+  if (spec.memoryBytes > host.memoryBytes) {
+    return new RuntimeError(
+      'invalid',
+      `${refused}: a memory limit of ${spec.memoryBytes} bytes is more than the largest node's ${host.memoryBytes}`,
+      { image: spec.image },
+    )
+  }
+  return undefined
 }

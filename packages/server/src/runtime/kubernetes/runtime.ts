@@ -44,7 +44,14 @@ import {
   sandboxPolicy,
   sandboxSecret,
 } from './objects.js'
-import { largestNode, nodesHaveImage, podExit, podRunning } from './pod-state.js'
+import {
+  largestNode,
+  limitsBeyondNodes,
+  nodesHaveImage,
+  podExit,
+  podRunning,
+  toStatus,
+} from './pod-state.js'
 import { PortForwards } from './port-forward.js'
 import { watchPods } from './watch.js'
 
@@ -177,7 +184,8 @@ export class KubernetesRuntime implements SandboxRuntime {
         { image: spec.image },
       )
     }
-    await this.#fitsNodes(spec)
+    const beyond = limitsBeyondNodes(spec, await this.hostResources())
+    if (beyond) throw beyond
     await this.#requireRuntimeClass()
     const cluster = this.#cluster
     const { namespace, settings } = cluster
@@ -339,31 +347,6 @@ export class KubernetesRuntime implements SandboxRuntime {
     await waitRunning(cluster, pod.metadata!.name!, spec, this.#options.startTimeoutSeconds * 1000)
   }
 
-  /** Refuses, as the engine would, limits beyond the largest node (a pod would wait forever). */
-  async #fitsNodes(spec: SandboxSpec): Promise<void> {
-    const host = await this.hostResources()
-    const refused = "the engine refused the sandbox's settings"
-    const cores = spec.nanoCpus / 1e9
-    if (cores > host.cpus) {
-      throw new RuntimeError(
-        'invalid',
-        `${refused}: a CPU limit of ${cores} is more than the ${host.cpus} CPUs of the largest node`,
-        {
-          image: spec.image,
-        },
-      )
-    }
-    if (spec.memoryBytes > host.memoryBytes) {
-      throw new RuntimeError(
-        'invalid',
-        `${refused}: a memory limit of ${spec.memoryBytes} bytes is more than the largest node's ${host.memoryBytes}`,
-        {
-          image: spec.image,
-        },
-      )
-    }
-  }
-
   /** Fail closed: without its RuntimeClass a pod would run under the node's default runtime. */
   async #requireRuntimeClass(): Promise<void> {
     const name = this.#options.config.runtimeClass
@@ -389,19 +372,5 @@ export class KubernetesRuntime implements SandboxRuntime {
 
   #podName(sandboxId: string): string {
     return objectName(`${this.#options.containerPrefix}${sandboxId}`)
-  }
-}
-
-/** A sandbox as its Secret and pod show it: the Secret's uid is its stable container id. */
-function toStatus(sandboxId: string, secret: V1Secret, pod: V1Pod | undefined): ContainerStatus {
-  const exit = pod && podExit(pod)
-  const running = pod !== undefined && podRunning(pod) && !pod.metadata?.deletionTimestamp
-  return {
-    sandboxId,
-    containerId: secret.metadata?.uid ?? sandboxId,
-    running,
-    exitCode: running ? null : (exit?.exitCode ?? null),
-    oomKilled: exit?.oomKilled ?? false,
-    error: exit ? null : (pod?.status?.message ?? null),
   }
 }
