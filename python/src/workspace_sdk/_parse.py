@@ -8,6 +8,8 @@ broken response and raises ``WorkspaceError`` code 9003 rather than a TypeError.
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from typing import Any, TypeVar
 
 from .errors import CLIENT_BAD_RESPONSE, WorkspaceError
@@ -35,7 +37,23 @@ def from_json(cls: type[T], data: object) -> T:
         raise WorkspaceError(
             CLIENT_BAD_RESPONSE, f"{cls.__name__} in the response lacks {', '.join(missing)}"
         )
+    hints = typing.get_type_hints(cls)
+    for key, value in kwargs.items():
+        kwargs[key] = _nested(hints.get(key), value)
     return cls(**kwargs)
+
+
+def _nested(hint: object, value: object) -> object:
+    """``value`` read as ``hint`` where that is a dataclass (or a list of one, or optional)."""
+    if isinstance(value, dict) and isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return from_json(hint, value)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [arg for arg in args if arg is not type(None)]
+        return _nested(inner[0], value) if len(inner) == 1 else value
+    if origin is list and args and isinstance(value, list):
+        return [_nested(args[0], item) for item in value]
+    return value
 
 
 def list_from_json(cls: type[T], data: object, key: str) -> list[T]:
@@ -47,9 +65,12 @@ def list_from_json(cls: type[T], data: object, key: str) -> list[T]:
 
 
 def to_json(params: object) -> dict[str, Any]:
-    """Dataclass -> request body, leaving out fields that are None (the server's default)."""
+    """Dataclass -> request body, leaving out fields that are None (the server's default).
+
+    A field holding a dataclass (``network``) becomes a nested object the same way.
+    """
     return {
-        f.name: getattr(params, f.name)
+        f.name: to_json(value) if dataclasses.is_dataclass(value) else value
         for f in dataclasses.fields(params)  # type: ignore[arg-type]
-        if getattr(params, f.name) is not None
+        if (value := getattr(params, f.name)) is not None
     }

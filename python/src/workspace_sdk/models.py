@@ -27,6 +27,49 @@ DesiredState = Literal["running", "paused", "stopped", "deleted"]
 FileType = Literal["file", "directory", "symlink"]
 """Kind of a workspace entry; symlinks are listed but never followed by the server."""
 
+NetworkMode = Literal["none", "allowlist", "open"]
+"""A sandbox's network: none at all, only an allow list, or the internet (never private,
+link-local or metadata addresses). The legacy ``network_mode="bridge"`` is unfiltered."""
+
+
+@dataclass
+class NetworkPolicy:
+    """What a sandbox may reach, enforced outside it by the server's egress gateway.
+
+    ``allow`` is for mode ``allowlist`` only: host names (``api.example.com``,
+    ``*.example.com``), addresses or CIDRs (``10.0.0.0/8``, ``[2001:db8::/32]``), each
+    with an optional ``:port``.
+    """
+
+    mode: NetworkMode
+    allow: list[str] | None = None
+
+
+@dataclass
+class DeniedDestination:
+    """A destination the gateway refused a sandbox (``port`` None: a name lookup)."""
+
+    host: str
+    at: str
+    port: int | None = None
+
+
+@dataclass
+class NetworkDenials:
+    """How many requests the gateway refused a sandbox, and the latest (newest first)."""
+
+    count: int
+    recent: list[DeniedDestination]
+
+
+@dataclass
+class NetworkStatus:
+    """A sandbox's network policy now, and what it was refused."""
+
+    mode: str  # "none", "allowlist", "open" or the legacy "bridge"
+    allow: list[str]
+    denied: NetworkDenials
+
 
 @dataclass
 class Workspace:
@@ -58,7 +101,7 @@ class Sandbox:
     # Fields the server adds beyond the contract; None when a server does not send them.
     cpu: float | None = None  # CPU limit in cores
     memory: int | None = None  # memory limit in bytes (no swap beyond it)
-    network_mode: str | None = None  # "none" or "bridge"
+    network_mode: str | None = None  # "none", "allowlist", "open" or "bridge"
     application_kind: str | None = None
     expires_at: str | None = None  # when ``timeout`` stops the sandbox
     last_activity_at: str | None = None  # last API activity; the idle janitor goes by it
@@ -66,6 +109,7 @@ class Sandbox:
     on_timeout: LifecycleAction | None = None  # what happens once ``timeout`` passes
     auto_resume: bool | None = None  # calls that need it running start or resume it first
     desired_state: DesiredState | None = None  # the state the server is driving it to (informative)
+    network: NetworkStatus | None = None  # the policy and what the gateway refused
 
 
 @dataclass
@@ -117,6 +161,7 @@ class CreateSandboxParams:
     on_timeout: LifecycleAction | None = None
     # None: the server's default, True when on_idle or on_timeout is "stop" or "pause".
     auto_resume: bool | None = None
+    network: NetworkPolicy | None = None  # with an allow list; must agree with network_mode
 
 
 @dataclass

@@ -17,7 +17,7 @@ import httpx
 from .._http import Call, parse_json, parse_nothing
 from .._parse import from_json, list_from_json, to_json
 from ..errors import CLIENT_TIMEOUT, WorkspaceError
-from ..models import CreateSandboxParams, Sandbox, SandboxState
+from ..models import CreateSandboxParams, NetworkPolicy, NetworkStatus, Sandbox, SandboxState
 
 SANDBOX_NOT_RUNNING = 2002
 _STATES: tuple[SandboxState, ...] = get_args(SandboxState)
@@ -42,6 +42,25 @@ def create(params: CreateSandboxParams) -> Call[Sandbox]:
 
 def get(sandbox_id: str) -> Call[Sandbox]:
     return Call("GET", sandbox_path(sandbox_id), _sandbox)
+
+
+def network(sandbox_id: str) -> Call[NetworkStatus]:
+    return Call(
+        "GET",
+        f"{sandbox_path(sandbox_id)}/network",
+        lambda r: from_json(NetworkStatus, parse_json(r)),
+    )
+
+
+def update_network(sandbox_id: str, policy: NetworkPolicy) -> Call[NetworkStatus]:
+    if not isinstance(policy, NetworkPolicy):
+        raise TypeError(f"expected NetworkPolicy, got {type(policy).__name__}")
+    return Call(
+        "PATCH",
+        f"{sandbox_path(sandbox_id)}/network",
+        lambda r: from_json(NetworkStatus, parse_json(r)),
+        json=to_json(policy),
+    )
 
 
 def list_all(state: SandboxState | None, workspace_id: str | None) -> Call[list[Sandbox]]:

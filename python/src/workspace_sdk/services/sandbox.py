@@ -14,7 +14,7 @@ import time
 
 from .._http import AsyncHTTP, SyncHTTP
 from ..errors import SandboxNotFoundError
-from ..models import CreateSandboxParams, Sandbox, SandboxState
+from ..models import CreateSandboxParams, NetworkPolicy, NetworkStatus, Sandbox, SandboxState
 from . import _sandbox_calls as calls
 
 # Alias, because inside the classes the name ``list`` is the ``list`` method.
@@ -59,6 +59,18 @@ class SandboxService:
         The workspace and its files stay.
         """
         self._http.call(calls.delete(sandbox_id, force))
+
+    def network(self, sandbox_id: str) -> NetworkStatus:
+        """The sandbox's network policy and what the egress gateway refused it."""
+        return self._http.call(calls.network(sandbox_id))
+
+    def update_network(self, sandbox_id: str, policy: NetworkPolicy) -> NetworkStatus:
+        """Change a running sandbox's network policy; its next request out obeys it.
+
+        Only sandboxes made with ``allowlist`` or ``open`` (on Docker) can change: others
+        raise ``WorkspaceError`` 1001; a stopped one 2002.
+        """
+        return self._http.call(calls.update_network(sandbox_id, policy))
 
     def stop(self, sandbox_id: str) -> Sandbox:
         """End the sandbox's processes and stop it; returns it ``stopped``.
@@ -138,6 +150,14 @@ class AsyncSandboxService:
     async def delete(self, sandbox_id: str, force: bool = False) -> None:
         """See ``SandboxService.delete``."""
         await self._http.call(calls.delete(sandbox_id, force))
+
+    async def network(self, sandbox_id: str) -> NetworkStatus:
+        """The sandbox's network policy and what the egress gateway refused it."""
+        return await self._http.call(calls.network(sandbox_id))
+
+    async def update_network(self, sandbox_id: str, policy: NetworkPolicy) -> NetworkStatus:
+        """Change a running sandbox's network policy; its next request out obeys it."""
+        return await self._http.call(calls.update_network(sandbox_id, policy))
 
     async def stop(self, sandbox_id: str) -> Sandbox:
         """See ``SandboxService.stop``."""
