@@ -241,7 +241,15 @@ test(
     const own = await startPostgres()
     t.after(() => own.stop())
     const runtime = new FakeRuntime({ engine: new FakeEngine({ images: [] }) })
-    const { app } = await testApp(t, { WM_DATABASE_URL: await newDatabase(own.url) }, { runtime })
+    let expire: (() => Promise<void>) | undefined
+    const { app } = await testApp(
+      t,
+      { WM_DATABASE_URL: await newDatabase(own.url) },
+      {
+        runtime,
+        expose: (services) => (expire = () => services.sandboxes.lifecycle.expire()),
+      },
+    )
     const created = await app.inject({ method: 'POST', url: '/v1/workspaces', payload: {} })
     assert.equal(created.statusCode, 201, created.body)
     const id = created.json<{ id: string }>().id
@@ -252,5 +260,8 @@ test(
       assert.equal(response.statusCode, 503, response.body)
       assert.equal(response.json<{ error: { code: number } }>().error.code, 1006)
     }
+    // The expiry timer's sweep logs the outage and resolves: a rejection there would be
+    // unhandled and end the process.
+    await expire!()
   },
 )

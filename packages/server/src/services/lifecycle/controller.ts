@@ -214,10 +214,22 @@ export class LifecycleController {
     })
   }
 
-  /** Expiry: applies `on_timeout` to every sandbox past its `expires_at`. */
+  /**
+   * Expiry: applies `on_timeout` to every sandbox past its `expires_at`. It
+   * runs from a timer, so a store that does not answer is logged and tried
+   * again at the next tick, never thrown (an unhandled rejection would end
+   * the process).
+   */
   async expire(): Promise<void> {
     const now = this.clock.now()
-    for (const row of await this.#options.store.listSandboxes()) {
+    let rows: SandboxRecord[]
+    try {
+      rows = await this.#options.store.listSandboxes()
+    } catch (error) {
+      this.#options.log.warn({ err: error }, 'expiry: could not list sandboxes')
+      return
+    }
+    for (const row of rows) {
       if (!row.expiresAt || Date.parse(row.expiresAt) > now) continue
       if (row.desiredState === 'deleted' || this.#queue.busy(row.id)) continue
       // Stop and pause apply once: a sandbox started again gets a new timeout.
