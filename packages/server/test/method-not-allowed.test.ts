@@ -17,7 +17,7 @@ test('an undeclared method on a known path is 405 code 1008 with Allow', async (
   const cases: Array<[string, string, string]> = [
     ['TRACE', '/health', 'GET, HEAD'],
     ['DELETE', '/v1/workspaces', 'GET, HEAD, POST'],
-    ['PUT', '/v1/workspaces/ws_none', 'DELETE, GET, HEAD'],
+    ['PUT', '/v1/workspaces/ws_none', 'DELETE, GET, HEAD, PATCH'],
     ['PATCH', '/v1/sandboxes/sb_none/processes?x=1', 'GET, HEAD, POST'],
     // A static segment is a resource of its own, not the PTY "tokens".
     ['TRACE', '/v1/sandboxes/sb_none/pty/tokens', 'POST'],
