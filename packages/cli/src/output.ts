@@ -2,6 +2,7 @@
 import {
   WorkspaceError,
   type FileInfo,
+  type NetworkStatus,
   type Sandbox,
   type ServerHealth,
   type ServerReadiness,
@@ -145,11 +146,35 @@ export function formatSandboxDetails(sb: Sandbox): string {
     ['cpu', `${sb.cpu} cores`],
     ['memory', formatSize(sb.memory)],
     ['network', sb.networkMode],
+    ...networkRows(sb),
     // Names only: values may be secrets (`--json` has them).
     ['env', Object.keys(sb.env ?? {}).join(', ') || '-'],
     ['metadata', formatMetadata(sb.metadata)],
   ]
   return formatDetails(pairs)
+}
+
+/** The allow list and refusals of a sandbox behind the egress gateway (older servers send none). */
+function networkRows(sb: Sandbox): [string, string][] {
+  if (!sb.network || (sb.network.allow.length === 0 && sb.network.denied.count === 0)) return []
+  return [
+    ['allow', sb.network.allow.join(', ') || '-'],
+    ['denied', String(sb.network.denied.count)],
+  ]
+}
+
+/** The view of `wm sandbox network`: the policy, then the latest refusals, newest first. */
+export function formatNetworkStatus(status: NetworkStatus): string {
+  const pairs: [string, string][] = [
+    ['mode', status.mode],
+    ['allow', status.allow.join(', ') || '-'],
+    ['denied', String(status.denied.count)],
+  ]
+  const recent = status.denied.recent.map(
+    (entry) =>
+      `  ${formatTime(entry.at)} UTC  ${printable(entry.host)}${entry.port === null ? ' (lookup)' : `:${entry.port}`}\n`,
+  )
+  return formatDetails(pairs) + recent.join('')
 }
 
 /** Rows of the lifecycle settings, each only when the server sent it (older servers do not). */

@@ -11,6 +11,7 @@ import type { CliContext } from '../context.js'
 import { parseCpu, parseMemory, parseSeconds, parseWholeSeconds } from '../option-values.js'
 import { formatSandboxDetails, formatSandboxTable } from '../output.js'
 import { parseMetaEntry } from './workspace.js'
+import { collect, registerNetworkCommand } from './network.js'
 
 const STATES: SandboxState[] = [
   'starting',
@@ -22,7 +23,7 @@ const STATES: SandboxState[] = [
   'stopped',
   'error',
 ]
-const NETWORK_MODES: NetworkMode[] = ['none', 'bridge']
+const NETWORK_MODES: NetworkMode[] = ['none', 'allowlist', 'open', 'bridge']
 const LIFECYCLE_ACTIONS: LifecycleAction[] = ['delete', 'stop', 'pause']
 
 /** `wm sandbox <verb> <id>` commands that change a sandbox's state, and what each says. */
@@ -44,6 +45,8 @@ export interface CreateSandboxFlags {
   cpu?: number | string
   memory?: number | string
   network?: NetworkMode
+  networkMode?: NetworkMode
+  allow?: string[]
   onIdle?: LifecycleAction
   onTimeout?: LifecycleAction
   autoResume?: boolean
@@ -60,11 +63,22 @@ export function createParams(flags: CreateSandboxFlags): CreateSandboxParams {
     timeout: flags.timeout,
     cpu: flags.cpu,
     memory: flags.memory,
-    networkMode: flags.network,
+    ...networkParams(flags),
     onIdle: flags.onIdle,
     onTimeout: flags.onTimeout,
     autoResume: flags.autoResume,
   }
+}
+
+/**
+ * `--network-mode` (or `--network`) and `--allow`: a policy (`network`) for none, allowlist and
+ * open; the legacy `bridge` as `networkMode`. `--allow` alone means allowlist.
+ */
+function networkParams(flags: CreateSandboxFlags): Partial<CreateSandboxParams> {
+  const mode = flags.networkMode ?? flags.network ?? (flags.allow ? 'allowlist' : undefined)
+  if (mode === undefined) return {}
+  if (mode === 'bridge' || (!flags.allow && mode === 'none')) return { networkMode: mode }
+  return { network: { mode, allow: flags.allow } }
 }
 
 /** Adds the `sandbox` command group to the program. */
@@ -86,7 +100,17 @@ export function registerSandboxCommands(program: Command, context: CliContext): 
     .option('--timeout <seconds>', 'apply --on-timeout this long after creation', parseWholeSeconds)
     .option('--cpu <cores>', 'CPU limit: 0.5, 1c or 500m', parseCpu)
     .option('--memory <size>', 'memory limit: bytes, 512m or 2g', parseMemory)
-    .addOption(new Option('--network <mode>', 'network (default: none)').choices(NETWORK_MODES))
+    .addOption(
+      new Option('--network-mode <mode>', 'network (default: none; see docs/network.md)').choices(
+        NETWORK_MODES,
+      ),
+    )
+    .addOption(new Option('--network <mode>', 'same as --network-mode').choices(NETWORK_MODES))
+    .option(
+      '--allow <entry>',
+      'allowlist entry: host, *.domain, address or CIDR, with an optional :port (repeatable)',
+      collect,
+    )
     .addOption(
       new Option(
         '--on-idle <action>',
@@ -136,6 +160,8 @@ export function registerSandboxCommands(program: Command, context: CliContext): 
         context.result(changed, formatSandboxDetails)
       })
   }
+
+  registerNetworkCommand(sandbox, context)
 
   sandbox
     .command('rm')

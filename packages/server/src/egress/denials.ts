@@ -4,6 +4,9 @@ import type { DeniedDestination } from '@workspace-manager/protocol'
 /** How many refusals are kept per sandbox. */
 const RECENT = 20
 
+/** Longest host kept: a Host header or SNI comes from the sandbox, and may be anything. */
+const HOST_MAX_LENGTH = 253
+
 /** At most one log line per sandbox per this many ms; the lines in between are counted. */
 const LOG_INTERVAL_MS = 1000
 
@@ -31,8 +34,9 @@ export class DenialLog {
   }
 
   /** Records that `sandboxId` was refused `host` (on `port`; null for a name lookup). */
-  record(sandboxId: string, host: string, port: number | null, reason: string): void {
+  record(sandboxId: string, asked: string, port: number | null, reason: string): void {
     const now = this.#now()
+    const host = asked.slice(0, HOST_MAX_LENGTH)
     const entry = this.#entries.get(sandboxId) ?? { count: 0, recent: [], loggedAt: 0, unlogged: 0 }
     entry.count += 1
     entry.recent.unshift({ host, port, at: new Date(now).toISOString() })
