@@ -43,6 +43,7 @@ export type { UploadContent } from './request-body.js'
 export type {
   CallOptions,
   CreateWorkspaceParams,
+  UpdateWorkspaceParams,
   DeleteFileOptions,
   FileInfo,
   FileType,

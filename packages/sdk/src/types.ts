@@ -14,6 +14,10 @@ export interface Workspace {
   createdAt: string
   /** Last update time, ISO 8601 UTC. */
   updatedAt: string
+  /** Disk quota in bytes the kernel enforces; `null` when unlimited. */
+  quotaBytes: number | null
+  /** Bytes the workspace takes as its quota counts them; `null` where the server cannot count them. */
+  usedBytes: number | null
 }
 
 /** Kind of a directory entry. */
@@ -39,6 +43,18 @@ export interface CreateWorkspaceParams {
   name?: string
   /** Optional string metadata (at most 64 entries). */
   metadata?: Record<string, string>
+  /**
+   * Disk quota in bytes (at least 1 MiB); `null` for unlimited; omitted for the
+   * server's default (its `WM_WORKSPACE_QUOTA_BYTES`). Writes past it fail
+   * with `QUOTA_EXCEEDED` (code 5007).
+   */
+  quotaBytes?: number | null
+}
+
+/** Parameters of `client.workspace.update`: the fields to change. */
+export interface UpdateWorkspaceParams {
+  /** New disk quota in bytes, or `null` to lift it. */
+  quotaBytes?: number | null
 }
 
 /** Options every call accepts. */

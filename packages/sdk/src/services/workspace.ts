@@ -17,6 +17,7 @@ import type {
   FileInfo,
   MkdirOptions,
   TransferOptions,
+  UpdateWorkspaceParams,
   Workspace,
   WriteFileOptions,
 } from '../types.js'
@@ -42,8 +43,19 @@ export class WorkspaceService {
 
   /** Creates a workspace. */
   async create(params: CreateWorkspaceParams = {}, options: CallOptions = {}): Promise<Workspace> {
-    const json = { name: params.name, metadata: params.metadata }
+    const json = { name: params.name, metadata: params.metadata, quotaBytes: params.quotaBytes }
     const request = { method: 'POST', path: '/v1/workspaces', json } as const
+    return this.#transport.json<WireWorkspace>({ ...request, ...callFields(options) })
+  }
+
+  /** Changes a workspace's disk quota (`quotaBytes: null` lifts it); resolves the workspace. */
+  async update(
+    id: string,
+    params: UpdateWorkspaceParams,
+    options: CallOptions = {},
+  ): Promise<Workspace> {
+    const json = { quotaBytes: params.quotaBytes }
+    const request = { method: 'PATCH', path: workspaceUrl(id), json } as const
     return this.#transport.json<WireWorkspace>({ ...request, ...callFields(options) })
   }
 
