@@ -33,3 +33,27 @@ export function parseMemory(value: string): number | string {
   if (/^\d+(\.\d+)?[kmgt]i?b?$/i.test(text)) return text
   throw new InvalidArgumentError('expected bytes, or a size such as 512m or 2g')
 }
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+}
+
+/**
+ * A disk quota: bytes as a whole number, or a size in binary units such as
+ * `20MiB`, `512m` or `1.5g`; `none` (or `unlimited`) for no quota. Whether it
+ * is large enough is the server's to say.
+ */
+export function parseQuota(value: string): number | null {
+  const text = value.trim()
+  if (/^(none|unlimited)$/i.test(text)) return null
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text)
+  const bytes = match ? Math.round(Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!) : NaN
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new InvalidArgumentError('expected bytes, a size such as 20MiB or 10g, or none')
+  }
+  return bytes
+}

@@ -71,15 +71,29 @@ export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`
 }
 
+/** A byte count in binary units, or `text` when there is none (no quota, usage not counted). */
+function sizeOr(bytes: number | null | undefined, text: string): string {
+  return bytes === null || bytes === undefined ? text : formatSize(bytes)
+}
+
 /** The table of `wm workspace list`. */
 export function formatWorkspaceTable(workspaces: Workspace[]): string {
   const rows = workspaces.map((ws) => [
     ws.id,
     ws.name ?? '-',
     formatTime(ws.createdAt),
+    sizeOr(ws.quotaBytes, 'none'),
+    sizeOr(ws.usedBytes, '-'),
     formatMetadata(ws.metadata),
   ])
-  return formatTable(['ID', 'NAME', 'CREATED (UTC)', 'METADATA'], rows)
+  return formatTable(['ID', 'NAME', 'CREATED (UTC)', 'QUOTA', 'USED', 'METADATA'], rows, [
+    'left',
+    'left',
+    'left',
+    'right',
+    'right',
+    'left',
+  ])
 }
 
 /** `label: value` lines with the values aligned. */
@@ -97,6 +111,8 @@ export function formatWorkspaceDetails(ws: Workspace): string {
     ['created', `${formatTime(ws.createdAt)} UTC`],
     ['updated', `${formatTime(ws.updatedAt)} UTC`],
     ['nfs url', ws.nfsUrl ?? '-'],
+    ['quota', sizeOr(ws.quotaBytes, 'none')],
+    ['used', sizeOr(ws.usedBytes, '-')],
     ['metadata', formatMetadata(ws.metadata)],
   ])
 }

@@ -42,7 +42,7 @@ describe('live: wm workspace', { skip: skipLive }, () => {
 
     const table = await wm('workspace', 'list')
     assert.equal(table.code, 0)
-    assert.match(table.stdout, /^ID +NAME +CREATED \(UTC\) +METADATA\n/)
+    assert.match(table.stdout, /^ID +NAME +CREATED \(UTC\) +QUOTA +USED +METADATA\n/)
     assert.match(
       table.stdout,
       new RegExp(`^${id} +cli-live +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +team=core`, 'm'),

@@ -23,6 +23,8 @@ const workspace: Workspace = {
   nfsUrl: null,
   createdAt: '2026-11-24T10:00:05.123Z',
   updatedAt: '2026-11-24T11:30:00.000Z',
+  quotaBytes: 20 * 1024 ** 2,
+  usedBytes: 1536,
 }
 
 function file(name: string, type: FileInfo['type'], size: number): FileInfo {
@@ -89,13 +91,20 @@ test('printable escapes control characters from untrusted names', () => {
 })
 
 test('formatWorkspaceTable', () => {
-  const unnamed = { ...workspace, id: 'ws_22', name: null, metadata: null }
+  const unnamed = {
+    ...workspace,
+    id: 'ws_22',
+    name: null,
+    metadata: null,
+    quotaBytes: null,
+    usedBytes: null,
+  }
   assert.equal(
     formatWorkspaceTable([workspace, unnamed]),
     [
-      'ID     NAME  CREATED (UTC)        METADATA',
-      'ws_1   demo  2026-11-24 10:00:05  team=core, env=dev',
-      'ws_22  -     2026-11-24 10:00:05  -',
+      'ID     NAME  CREATED (UTC)           QUOTA     USED  METADATA',
+      'ws_1   demo  2026-11-24 10:00:05  20.0 MiB  1.5 KiB  team=core, env=dev',
+      'ws_22  -     2026-11-24 10:00:05      none        -  -',
       '',
     ].join('\n'),
   )
@@ -117,6 +126,8 @@ test('formatWorkspaceDetails and formatDetails align values', () => {
       'created:   2026-11-24 10:00:05 UTC',
       'updated:   2026-11-24 11:30:00 UTC',
       'nfs url:   -',
+      'quota:     20.0 MiB',
+      'used:      1.5 KiB',
       'metadata:  team=core, env=dev',
       '',
     ].join('\n'),

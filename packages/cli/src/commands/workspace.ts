@@ -1,7 +1,8 @@
-/** `wm workspace create|list|get|rm`. */
+/** `wm workspace create|list|get|quota|rm`. */
 import { InvalidArgumentError, type Command } from 'commander'
 import type { CliContext } from '../context.js'
 import { formatWorkspaceDetails, formatWorkspaceTable } from '../output.js'
+import { parseQuota } from '../option-values.js'
 
 /** Parses one `--meta key=value` and adds it to the entries seen so far. */
 export function parseMetaEntry(
@@ -25,12 +26,30 @@ export function registerWorkspaceCommands(program: Command, context: CliContext)
     .description('create a workspace and print its id')
     .option('--name <name>', 'human-readable name')
     .option('--meta <key=value...>', 'metadata entry (repeatable)', parseMetaEntry)
-    .action(async (options: { name?: string; meta?: Record<string, string> }) => {
-      const created = await context.client().workspace.create({
-        name: options.name,
-        metadata: options.meta,
-      })
-      context.result(created, (ws) => `${ws.id}\n`)
+    .option(
+      '--quota <size>',
+      "disk quota: bytes or a size such as 20MiB, or none (default: the server's)",
+      parseQuota,
+    )
+    .action(
+      async (options: { name?: string; meta?: Record<string, string>; quota?: number | null }) => {
+        const created = await context.client().workspace.create({
+          name: options.name,
+          metadata: options.meta,
+          quotaBytes: options.quota,
+        })
+        context.result(created, (ws) => `${ws.id}\n`)
+      },
+    )
+
+  workspace
+    .command('quota')
+    .argument('<id>', 'workspace id')
+    .argument('<size>', 'new quota: bytes or a size such as 20MiB, or none to lift it', parseQuota)
+    .description("change a workspace's disk quota")
+    .action(async (id: string, quota: number | null) => {
+      const updated = await context.client().workspace.update(id, { quotaBytes: quota })
+      context.result(updated, formatWorkspaceDetails)
     })
 
   workspace
