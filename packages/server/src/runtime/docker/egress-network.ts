@@ -85,8 +85,13 @@ export class DockerEgressNetwork {
   async removeIfUnused(): Promise<'removed' | 'in-use' | 'missing'> {
     try {
       const network = this.#docker.getNetwork(this.name)
-      const info = (await network.inspect()) as { Containers?: Record<string, unknown> }
-      if (Object.keys(info.Containers ?? {}).length) return 'in-use'
+      await network.inspect()
+      // Stopped containers are not among the network's endpoints, yet cannot start without it.
+      const users = await this.#docker.listContainers({
+        all: true,
+        filters: { network: [this.name] },
+      })
+      if (users.length) return 'in-use'
       await network.remove()
       return 'removed'
     } catch (error) {
