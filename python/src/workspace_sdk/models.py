@@ -81,6 +81,8 @@ class Workspace:
     name: str | None = None
     nfs_url: str | None = None  # NFS mount URL, None until the server exports workspaces
     metadata: dict[str, str] | None = None
+    quota_bytes: int | None = None  # disk quota the kernel enforces; None: unlimited
+    used_bytes: int | None = None  # bytes used as the quota counts them; None: not counted
 
 
 @dataclass
@@ -140,6 +142,8 @@ class CreateWorkspaceParams:
 
     name: str | None = None
     metadata: dict[str, str] | None = None
+    # Disk quota in bytes (at least 1 MiB); None: the server's default (WM_WORKSPACE_QUOTA_BYTES).
+    quota_bytes: int | None = None
 
 
 @dataclass

@@ -55,6 +55,12 @@ def list_all() -> Call[list[Workspace]]:
     )
 
 
+def update_quota(workspace_id: str, quota_bytes: int | None) -> Call[Workspace]:
+    # None is sent as null: it lifts the quota rather than meaning "unchanged".
+    body = {"quota_bytes": quota_bytes}
+    return Call("PATCH", _workspace_path(workspace_id), _workspace, json=body)
+
+
 def delete(workspace_id: str) -> Call[None]:
     return Call("DELETE", _workspace_path(workspace_id), parse_nothing)
 

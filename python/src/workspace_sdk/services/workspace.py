@@ -42,8 +42,13 @@ class WorkspaceService:
         self._http = http
 
     def create(self, params: CreateWorkspaceParams | None = None) -> Workspace:
-        """Create a workspace (``name`` and ``metadata`` optional)."""
+        """Create a workspace (``name``, ``metadata`` and ``quota_bytes`` optional)."""
         return self._http.call(calls.create(params))
+
+    def update_quota(self, workspace_id: str, quota_bytes: int | None) -> Workspace:
+        """Change a workspace's disk quota in bytes; None lifts it. Code 1001 where the server
+        cannot enforce quotas."""
+        return self._http.call(calls.update_quota(workspace_id, quota_bytes))
 
     def get(self, workspace_id: str) -> Workspace:
         """Fetch one workspace; ``WorkspaceNotFoundError`` if there is none."""
@@ -128,6 +133,10 @@ class AsyncWorkspaceService:
     async def create(self, params: CreateWorkspaceParams | None = None) -> Workspace:
         """See ``WorkspaceService.create``."""
         return await self._http.call(calls.create(params))
+
+    async def update_quota(self, workspace_id: str, quota_bytes: int | None) -> Workspace:
+        """See ``WorkspaceService.update_quota``."""
+        return await self._http.call(calls.update_quota(workspace_id, quota_bytes))
 
     async def get(self, workspace_id: str) -> Workspace:
         """See ``WorkspaceService.get``."""
