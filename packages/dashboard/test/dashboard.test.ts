@@ -29,6 +29,7 @@ describe('dashboard with an API key', { timeout: 10 * 60_000 }, () => {
   let server: TestServer
   let browser: Browser
   let page: Page
+  const pageProblems: string[] = []
 
   before(async () => {
     requireBuild()
@@ -36,6 +37,13 @@ describe('dashboard with an API key', { timeout: 10 * 60_000 }, () => {
     browser = await launchBrowser()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     page.setDefaultTimeout(30_000)
+    // Script errors and anything the CSP refused would be bugs of the page, whatever the steps see.
+    page.on('pageerror', (error) => pageProblems.push(`page error: ${error.message}`))
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Refused to|Content Security Policy/.test(message.text())) {
+        pageProblems.push(`CSP: ${message.text()}`)
+      }
+    })
   })
 
   after(async () => {
@@ -197,5 +205,9 @@ describe('dashboard with an API key', { timeout: 10 * 60_000 }, () => {
     await page.reload()
     await page.locator('input[name=api-key]').waitFor()
     assert.equal(await page.evaluate(() => sessionStorage.getItem('wm.apiKey')), null)
+  })
+
+  test('the page raised no script error and the CSP refused nothing', () => {
+    assert.deepEqual(pageProblems, [])
   })
 })
