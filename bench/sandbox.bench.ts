@@ -3,7 +3,8 @@
  *   1. exec of `echo hi` through our API (agent over a unix socket) vs dockerode exec;
  *   2. sandbox create -> running through our API vs dockerode create + start;
  *   3. pause/resume, auto-resume and stop/start (see bench/lifecycle.ts);
- *   4. GET of a sandbox and exec with the PostgreSQL store beside SQLite (see bench/store.ts).
+ *   4. GET of a sandbox and exec with the PostgreSQL store beside SQLite (see bench/store.ts);
+ *   5. create -> running served by the warm pool vs dockerode create + start (see bench/warm-pool.ts).
  * Run: npm run bench  (needs the Docker engine, the agent binary and workspace-test:latest).
  * BENCH_RUNS overrides the number of timed runs (default 200 for exec, 50 for create and
  * for each resume row, 15 for start, 200 for the store rows).
@@ -20,6 +21,7 @@ import { lifecycleRows } from './lifecycle.js'
 import { createRawContainer, docker, dockerExec } from './raw.js'
 import { printComparison, timeRuns } from './stats.js'
 import { storeRows } from './store.js'
+import { warmPoolRows } from './warm-pool.js'
 
 const TEMPLATE = 'workspace-test:latest'
 const execRuns = Number(process.env.BENCH_RUNS ?? 200)
@@ -135,6 +137,7 @@ async function main(): Promise<void> {
   }
   // Apps of their own (one per store), built once the one above is closed.
   await storeRows({ runs: storeRuns, warmup: 20, template: TEMPLATE })
+  await warmPoolRows({ runs: createRuns, template: TEMPLATE })
 }
 
 main().catch((error: unknown) => {

@@ -143,19 +143,26 @@ export class SandboxContainers {
   /**
    * Makes the pooled sandbox `record.id` the sandbox of `record`: its
    * workspace attached at the workspace path, its env given to every process
-   * and PTY. Throws, having attached nothing, unless the agent answers and
-   * has never run a process (a pooled sandbox that ran anything is not handed out).
+   * and PTY. Throws unless the agent answers and has never run a process (a
+   * pooled sandbox that ran anything is not handed out); the caller then
+   * removes the container, and its next launch the slot's mount.
    */
   async claim(record: SandboxRecord): Promise<void> {
     const agent = this.#agents.get(record.id)
     if (!agent) throw new Error('the pooled sandbox has no agent connection')
-    const { processes } = await agent.json<{ processes: unknown[] }>({
-      method: 'GET',
-      path: '/v1/processes',
-      timeoutMs: 5000,
-    })
-    if (processes.length) throw new Error('the pooled sandbox has run processes')
-    await this.poolMounts.attach(record.id, this.#options.workspaces.hostDir(record.workspaceId))
+    // Asked while the workspace is attached: nothing in the sandbox can use it before the
+    // claim ends, and on failure the container goes (and the mount with it) before any use.
+    const [asked, attached] = await Promise.allSettled([
+      agent.json<{ processes: unknown[] }>({
+        method: 'GET',
+        path: '/v1/processes',
+        timeoutMs: 5000,
+      }),
+      this.poolMounts.attach(record.id, this.#options.workspaces.hostDir(record.workspaceId)),
+    ])
+    if (asked.status === 'rejected') throw asked.reason
+    if (asked.value.processes.length) throw new Error('the pooled sandbox has run processes')
+    if (attached.status === 'rejected') throw attached.reason
     agent.processEnv = record.env ?? {}
   }
 

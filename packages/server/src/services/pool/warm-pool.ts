@@ -50,6 +50,7 @@ export class WarmPool {
   readonly #failing = new Map<string, number>()
   readonly #waiters = new Set<() => void>()
   #running = false
+  #served = 0
   #filling: Promise<void> | undefined
   #stopping: Promise<void> | undefined
   #retry: NodeJS.Timeout | undefined
@@ -101,6 +102,7 @@ export class WarmPool {
     const ready = [...this.#ready.values()].flat()
     this.#ready.clear()
     await Promise.all(ready.map((pooled) => this.#remove(pooled.id)))
+    this.#options.containers.poolMounts.close()
     this.#notify()
   }
 
@@ -111,8 +113,16 @@ export class WarmPool {
   take(key: string): PooledSandbox | undefined {
     if (!this.#running) return undefined
     const pooled = this.#ready.get(key)?.shift()
-    if (pooled) this.#kick()
+    if (pooled) {
+      this.#served++
+      this.#kick()
+    }
     return pooled
+  }
+
+  /** How many creates the pool has handed a sandbox to since the server started. */
+  get served(): number {
+    return this.#served
   }
 
   /** The create that took `id` has written its row (the sandbox is the controller's) or given up. */
@@ -225,6 +235,7 @@ export class WarmPool {
       throw error
     }
     if (!this.#running) return this.#remove(pooled.id)
+    containers.poolMounts.prime()
     const key = this.#key(entry)
     this.#ready.set(key, [...(this.#ready.get(key) ?? []), pooled])
   }

@@ -1,0 +1,107 @@
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import fs from 'node:fs/promises'
+import pino from 'pino'
+import { buildApp } from '../packages/server/src/app.js'
+import { loadConfig } from '../packages/server/src/config/index.js'
+import type { SandboxService } from '../packages/server/src/services/sandboxes.js'
+import { createRawContainer, docker } from './raw.js'
+import { printComparison, timeRuns } from './stats.js'
+
+/** Ready sandboxes kept: refilled between timed runs, untimed. */
+const POOL_COUNT = 2
+
+/**
+ * Create -> running served from the warm pool, beside dockerode create +
+ * start of the same container configuration, in one run. A server of its
+ * own keeps `POOL_COUNT` ready sandboxes of `template`; before each timed
+ * create the last one is deleted and the pool waited on until it is full
+ * again (untimed), so every timed create is served by the pool (checked).
+ */
+export async function warmPoolRows(options: { runs: number; template: string }): Promise<void> {
+  const { runs, template } = options
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wm-bench-pool-'))
+  const config = loadConfig({
+    ...process.env,
+    WM_DATA_DIR: dataDir,
+    WORKSPACE_DEFAULT_IMAGE: template,
+    WM_NFS_ENABLED: 'false',
+    WM_WARM_POOL: `${template}=${POOL_COUNT}`,
+  })
+  let sandboxes: SandboxService | undefined
+  const app = await buildApp(config, {
+    logger: pino({ level: 'warn' }),
+    expose: (services) => (sandboxes = services.sandboxes),
+  })
+  const base = new URL(await app.listen({ host: '127.0.0.1', port: 0 }))
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  const request = (method: string, route: string, body?: unknown) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body)
+      const req = http.request(
+        {
+          agent,
+          host: base.hostname,
+          port: base.port,
+          method,
+          path: route,
+          headers: payload ? { 'content-type': 'application/json' } : {},
+        },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (text += chunk))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+        },
+      )
+      req.on('error', reject)
+      req.end(payload)
+    })
+  const pool = sandboxes!.pool!
+  try {
+    const workspace = JSON.parse((await request('POST', '/v1/workspaces', {})).text)
+    const made: string[] = []
+    const refill = async () => {
+      for (const id of made.splice(0)) await request('DELETE', `/v1/sandboxes/${id}?force=true`)
+      await pool.whenFull()
+    }
+    const warmup = 3
+    const servedBefore = pool.served
+    const ours = await timeRuns(
+      runs,
+      warmup,
+      async () => {
+        const reply = await request('POST', '/v1/sandboxes', { workspace_id: workspace.id })
+        const created = JSON.parse(reply.text)
+        if (created.state !== 'running') throw new Error(reply.text)
+        made.push(created.id)
+      },
+      refill,
+    )
+    await refill()
+    if (pool.served - servedBefore !== runs + warmup) {
+      throw new Error(`the pool served ${pool.served - servedBefore} of ${runs + warmup} creates`)
+    }
+    const rawIds: string[] = []
+    const rawRunDir = await fs.mkdtemp(path.join(dataDir, 'raw-run-'))
+    const theirs = await timeRuns(runs, warmup, async () => {
+      const name = `wm-bench-raw-pool-${rawIds.length}-${process.pid}`
+      const created = await createRawContainer(config, name, workspace.id, rawRunDir, template)
+      await created.start()
+      rawIds.push(created.id)
+    })
+    await Promise.all(rawIds.map((id) => docker.getContainer(id).remove({ force: true })))
+    printComparison(
+      'sandbox create -> running from the warm pool (ours: answered running, agent ready)',
+      ours,
+      theirs,
+      'dockerode create + start (same config)',
+    )
+    await request('DELETE', `/v1/workspaces/${workspace.id}`)
+  } finally {
+    agent.destroy()
+    await app.close()
+    await fs.rm(dataDir, { recursive: true, force: true })
+  }
+}
