@@ -2,7 +2,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
+import { AgentClient } from '../src/agent/client.js'
 import { createWorkspace } from './helpers/app.js'
 import { open } from './helpers/pty.js'
 import { containersOf, createSandbox, docker, run } from './helpers/sandbox.js'
@@ -172,4 +174,40 @@ test('a claimed sandbox, deleted, leaves no mount, no slot and no container; the
   assert.deepEqual(await pooledContainerIds(config), [])
   assert.deepEqual(await mountsUnder(poolDir), [])
   assert.deepEqual(await fs.readdir(poolDir), [])
+})
+
+test('a pooled sandbox that ran a process is not handed out, and one whose container stopped is replaced', async (t) => {
+  const { app, config, pool } = await poolApp(t, 1)
+  const [touched] = (await pooledContainerIds(config)) as [string]
+  // Only the server knows the agent's token; a test reads it from the container's environment.
+  const info = await docker.getContainer(`wm_ws_${touched}`).inspect()
+  const token = info.Config.Env.find((entry) => entry.startsWith('WM_AGENT_TOKEN='))!.slice(15)
+  const agent = new AgentClient(
+    touched,
+    { socketPath: path.join(config.dataDir, 'sandboxes', touched, 'run', 'agent.sock') },
+    token,
+  )
+  t.after(() => agent.close())
+  await agent.json({ method: 'POST', path: '/v1/processes/run', body: { cmd: 'true', args: [] } })
+
+  const workspaceId = await createWorkspace(app)
+  const { sandboxId } = await createSandbox(t, app, { workspace_id: workspaceId })
+  const made = await docker.getContainer(`wm_ws_${sandboxId}`).inspect()
+  assert.equal(made.Config.Labels['wm.workspace'], workspaceId, 'a container made for it')
+  assert.notEqual(made.Id, info.Id)
+  const ps = await app.inject({ method: 'GET', url: `/v1/sandboxes/${sandboxId}/processes` })
+  assert.deepEqual(ps.json().processes, [], 'nothing the pooled one ran')
+
+  await pool.whenFull()
+  const [stopped] = (await pooledContainerIds(config)) as [string]
+  await docker.getContainer(`wm_ws_${stopped}`).kill()
+  for (let i = 0; pool.holds(stopped); i++) {
+    assert.ok(i < 600, 'the pool never noticed its container stopped')
+    await sleep(50)
+  }
+  await pool.whenFull()
+  assert.ok(!(await pooledContainerIds(config)).includes(stopped))
+  const next = await createSandbox(t, app, { workspace_id: workspaceId })
+  assert.notEqual(next.sandboxId, stopped)
+  assert.equal(next.sandbox.state, 'running')
 })
