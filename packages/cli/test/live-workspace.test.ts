@@ -36,7 +36,9 @@ describe('live: wm workspace', { skip: skipLive }, () => {
       'metadata',
       'name',
       'nfsUrl',
+      'quotaBytes',
       'updatedAt',
+      'usedBytes',
     ])
     assert.deepEqual([ws.id, ws.name, ws.metadata], [id, 'cli-live', { team: 'core', a: 'b=c' }])
 
