@@ -47,7 +47,11 @@ describe('live: wm workspace', { skip: skipLive }, () => {
     assert.match(table.stdout, /^ID +NAME +CREATED \(UTC\) +QUOTA +USED +METADATA\n/)
     assert.match(
       table.stdout,
-      new RegExp(`^${id} +cli-live +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +team=core`, 'm'),
+      // QUOTA is a size or none, USED a size or - (a server that cannot count it).
+      new RegExp(
+        `^${id} +cli-live +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +(none|[\\d.]+ \\w+) +(-|[\\d.]+ \\w+) +team=core`,
+        'm',
+      ),
     )
 
     const listed = JSON.parse((await wm('workspace', 'ls', '--json')).stdout) as { id: string }[]
