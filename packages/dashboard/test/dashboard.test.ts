@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
+import { freePort } from '../../server/test/replicas/client.js'
 import {
   TEST_TEMPLATE,
   launchBrowser,
@@ -33,7 +34,13 @@ describe('dashboard with an API key', { timeout: 10 * 60_000 }, () => {
 
   before(async () => {
     requireBuild()
-    server = await startServer(API_KEY)
+    // NFS on (its own ganesha on free ports): the workspace page shows its mount commands.
+    const [nfsPort, mountPort] = [await freePort(), await freePort()]
+    server = await startServer(API_KEY, {
+      WM_NFS_ENABLED: 'true',
+      WM_NFS_PORT: String(nfsPort),
+      WM_NFS_MOUNT_PORT: String(mountPort),
+    })
     browser = await launchBrowser()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
     page.setDefaultTimeout(30_000)

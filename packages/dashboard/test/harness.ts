@@ -31,8 +31,14 @@ export function requireBuild(): void {
   }
 }
 
-/** Starts a real server (real Docker, the test template) with `apiKey`, or none for no auth. */
-export async function startServer(apiKey: string | null): Promise<TestServer> {
+/**
+ * Starts a real server (real Docker, the test template) with `apiKey`, or none for no auth;
+ * `env` adds or overrides settings.
+ */
+export async function startServer(
+  apiKey: string | null,
+  env: Record<string, string> = {},
+): Promise<TestServer> {
   const port = await freePort()
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wm-dashboard-'))
   const server = new LoggedProcess(
@@ -50,6 +56,7 @@ export async function startServer(apiKey: string | null): Promise<TestServer> {
       WORKSPACE_STOP_TIMEOUT_SECONDS: '1',
       WORKSPACE_DEFAULT_MEM: '512m',
       ...(apiKey ? { WORKSPACE_API_KEY: apiKey } : {}),
+      ...env,
     }),
   )
   const url = `http://127.0.0.1:${port}`

@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
+import { mountArgv, resolveNfsTarget } from 'workspace-sdk/nfs-command'
+import { freePort } from '../../server/test/replicas/client.js'
 import {
   TEST_TEMPLATE,
   launchBrowser,
@@ -45,7 +47,13 @@ describe('dashboard files and sandbox tools', { timeout: 10 * 60_000 }, () => {
 
   before(async () => {
     requireBuild()
-    server = await startServer(API_KEY)
+    // NFS on (the server runs its own ganesha on free ports) so the page has mount commands to show.
+    const [nfsPort, mountPort] = [await freePort(), await freePort()]
+    server = await startServer(API_KEY, {
+      WM_NFS_ENABLED: 'true',
+      WM_NFS_PORT: String(nfsPort),
+      WM_NFS_MOUNT_PORT: String(mountPort),
+    })
     browser = await launchBrowser()
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
     page.setDefaultTimeout(30_000)
@@ -67,6 +75,26 @@ describe('dashboard files and sandbox tools', { timeout: 10 * 60_000 }, () => {
     if (workspaceId) await api('DELETE', `/v1/workspaces/${workspaceId}`).catch(() => undefined)
     await server?.stop()
   })
+
+  test(
+    'the workspace page shows its NFS URL and the SDK mount commands',
+    { timeout: STEP_MS },
+    async () => {
+      const workspace = (await (await api('GET', `/v1/workspaces/${workspaceId}`)).json()) as {
+        nfs_url: string
+      }
+      assert.match(workspace.nfs_url, /^nfs:\/\//)
+      assert.equal(await page.getByTestId('nfs-url').innerText(), workspace.nfs_url)
+      const target = resolveNfsTarget(workspace.nfs_url, { apiHost: '127.0.0.1' })
+      const nfs = await page.locator('.nfs').innerText()
+      for (const platform of ['linux', 'darwin']) {
+        assert.ok(
+          nfs.includes(mountArgv(platform, target, '/mnt/bench').join(' ')),
+          `${platform} command missing from:\n${nfs}`,
+        )
+      }
+    },
+  )
 
   test(
     'a folder is made and opened; a dropped file lands in it',

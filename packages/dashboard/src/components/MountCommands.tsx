@@ -38,6 +38,7 @@ export function MountCommands({ nfsUrl, name }: { nfsUrl: string | null; name: s
   return (
     <div class="nfs">
       <div class="row">
+        <span class="platform">NFS URL:</span>
         <code data-testid="nfs-url">{nfsUrl}</code> <CopyButton text={nfsUrl} />
       </div>
       {lines.map((line) => (
