@@ -2,9 +2,9 @@
  * Sandbox benchmarks, ours beside raw Docker in one run:
  *   1. exec of `echo hi` through our API (agent over a unix socket) vs dockerode exec;
  *   2. sandbox create -> running through our API vs dockerode create + start;
- *   3. pause/resume, auto-resume and stop/start (see bench/lifecycle.ts);
- *   4. GET of a sandbox and exec with the PostgreSQL store beside SQLite (see bench/store.ts);
- *   5. create -> running served by the warm pool vs dockerode create + start (see bench/warm-pool.ts).
+ *   3. create -> running served by the warm pool vs dockerode create + start (bench/warm-pool.ts);
+ *   4. pause/resume, auto-resume and stop/start (see bench/lifecycle.ts);
+ *   5. GET of a sandbox and exec with the PostgreSQL store beside SQLite (see bench/store.ts).
  * Run: npm run bench  (needs the Docker engine, the agent binary and workspace-test:latest).
  * BENCH_RUNS overrides the number of timed runs (default 200 for exec, 50 for create and
  * for each resume row, 15 for start, 200 for the store rows).
@@ -121,6 +121,8 @@ async function main(): Promise<void> {
       rawCreate,
       'dockerode create + start (same config)',
     )
+    // A server of its own, with a warm pool, beside this one.
+    await warmPoolRows({ runs: createRuns, template: TEMPLATE })
 
     await lifecycleRows({
       request: (method, route, body) => request(base, method, route, body),
@@ -137,7 +139,6 @@ async function main(): Promise<void> {
   }
   // Apps of their own (one per store), built once the one above is closed.
   await storeRows({ runs: storeRuns, warmup: 20, template: TEMPLATE })
-  await warmPoolRows({ runs: createRuns, template: TEMPLATE })
 }
 
 main().catch((error: unknown) => {

@@ -50,6 +50,8 @@ export class WarmPool {
   readonly #failing = new Map<string, number>()
   readonly #waiters = new Set<() => void>()
   #running = false
+  /** Whether the pool should be kept: false once stopped, until started again. */
+  #wanted = false
   #served = 0
   #filling: Promise<void> | undefined
   #stopping: Promise<void> | undefined
@@ -68,6 +70,14 @@ export class WarmPool {
   /** Starts keeping the pool full: leftovers of an earlier run are removed first. */
   start(): void {
     if (this.#running) return
+    this.#wanted = true
+    if (this.#stopping) {
+      // The lead came back while the last pool was being removed: a new one once it is gone.
+      void this.#stopping.then(() => {
+        if (this.#wanted) this.start()
+      })
+      return
+    }
     this.#running = true
     const { runtime, containers, config, log } = this.#options
     this.#stopWatching = runtime.watch((event) => {
@@ -89,6 +99,7 @@ export class WarmPool {
 
   /** Stops refilling and removes every ready sandbox; ones taken by a create are left to it. */
   stop(): Promise<void> {
+    this.#wanted = false
     this.#stopping ??= this.#drain().finally(() => (this.#stopping = undefined))
     return this.#stopping
   }
