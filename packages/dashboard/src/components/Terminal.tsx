@@ -38,7 +38,11 @@ export function Terminal({ sandboxId }: { sandboxId: string }) {
         </button>
       </div>
       {open ? (
-        <TerminalView key={`${sandboxId}-${generation}`} sandboxId={sandboxId} />
+        <TerminalView
+          key={`${sandboxId}-${generation}`}
+          sandboxId={sandboxId}
+          onReopen={() => setGeneration(generation + 1)}
+        />
       ) : (
         <p class="hint">Closed. The shell keeps running; open the terminal to reattach.</p>
       )}
@@ -46,7 +50,8 @@ export function Terminal({ sandboxId }: { sandboxId: string }) {
   )
 }
 
-function TerminalView({ sandboxId }: { sandboxId: string }) {
+function TerminalView(props: { sandboxId: string; onReopen: () => void }) {
+  const { sandboxId } = props
   const box = useRef<HTMLDivElement>(null)
   const sessionRef = useRef<PtySession | null>(null)
   const [status, setStatus] = useState<{ status: SessionStatus; detail?: string }>({
@@ -117,7 +122,12 @@ function TerminalView({ sandboxId }: { sandboxId: string }) {
           type="button"
           class="small"
           title="Drop the connection and reattach"
-          onClick={() => sessionRef.current?.drop()}
+          onClick={() =>
+            // A session that gave up (or whose shell ended) is replaced; a live one is dropped and reattaches.
+            status.status === 'lost' || status.status === 'exited'
+              ? props.onReopen()
+              : sessionRef.current?.drop()
+          }
         >
           Reconnect
         </button>
