@@ -208,7 +208,7 @@ describe('dashboard files and sandbox tools', { timeout: 10 * 60_000 }, () => {
     await row.waitFor({ timeout: 2 * STEP_MS })
     await row.getByRole('button', { name: 'Restore' }).click()
     await row.getByRole('button', { name: 'Confirm restore' }).click()
-    await checkpoints.locator('.busy').waitFor({ state: 'detached', timeout: 2 * STEP_MS })
+    await checkpoints.getByText('Restored from cp-one.').waitFor({ timeout: 2 * STEP_MS })
     assert.equal(await checkpoints.getByTestId('error').count(), 0)
     await page.locator('.state-running').first().waitFor({ timeout: STEP_MS })
     await row.getByRole('button', { name: 'Delete' }).click()

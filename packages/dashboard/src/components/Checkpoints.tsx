@@ -8,6 +8,7 @@ export function Checkpoints(props: { sandboxId: string; onRestored: () => Promis
   const list = usePolled(() => sandboxes.checkpoints(sandboxId), [sandboxId])
   const action = useAction()
   const [name, setName] = useState('')
+  const [restored, setRestored] = useState<string | null>(null)
 
   async function create(event: Event) {
     event.preventDefault()
@@ -33,6 +34,7 @@ export function Checkpoints(props: { sandboxId: string; onRestored: () => Promis
         </button>
       </form>
       {action.busy && <Busy label={action.busy} />}
+      {restored && !action.busy && <p class="notice">Restored from {restored}.</p>}
       <ErrorBox error={action.error} />
       <ErrorBox error={list.error} />
       {list.value?.length === 0 && <p class="empty">No checkpoints.</p>}
@@ -59,7 +61,9 @@ export function Checkpoints(props: { sandboxId: string; onRestored: () => Promis
                     disabled={action.busy !== null}
                     onConfirm={() =>
                       void action.run(`Restoring ${checkpoint.name ?? checkpoint.id}`, async () => {
+                        setRestored(null)
                         await sandboxes.restoreCheckpoint(sandboxId, checkpoint.id)
+                        setRestored(checkpoint.name ?? checkpoint.id)
                         await props.onRestored()
                       })
                     }
