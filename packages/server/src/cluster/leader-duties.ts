@@ -30,7 +30,7 @@ export interface LeaderServices {
   janitor: Janitor
   nfs: WorkspaceNfs | null
   /** The egress gateway: one per instance, on the leader (absent off Docker). */
-  egress?: { start(): Promise<void>; stop(): Promise<void> } | undefined
+  egress?: { start(): Promise<void>; stop(): Promise<void>; tick(): Promise<void> } | undefined
 }
 
 /**
@@ -71,6 +71,7 @@ export function leaderDuties(
       await egress?.stop()
     },
     onTick: async () => {
+      await egress?.tick()
       // Workspaces made or deleted through other replicas reach the NFS server here.
       await nfs?.sync()
       if (shared && Date.now() - lastSweep >= SHARED_SWEEP_INTERVAL_MS) await sweep()

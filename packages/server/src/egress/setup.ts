@@ -6,12 +6,13 @@ import type { MetadataStore } from '../store/index.js'
 import { instanceId } from '../runtime/index.js'
 import { DenialLog } from './denials.js'
 import { EgressGateway } from './gateway.js'
+import { chainName, installFirewall } from './firewall.js'
 
 /** The egress pieces of one server: the refusal log, and the gateway when the engine is Docker. */
 export interface Egress {
   denials: DenialLog
   /** Leader duties: one gateway per instance (absent off Docker). */
-  gateway?: { start(): Promise<void>; stop(): Promise<void> }
+  gateway?: { start(): Promise<void>; stop(): Promise<void>; tick(): Promise<void> }
   /** A sandbox's row is gone: its refusals are forgotten, and an unused network removed. */
   forget(sandboxId: string): void
 }
@@ -46,6 +47,9 @@ export function createEgress(options: {
     denials,
     log,
   })
+  const { replicated } = store.coordination
+  const network = runtime.egressNetwork
+  const chain = chainName(instanceId(config.dataDir))
   let leading = false
   let starting: Promise<void> | undefined
   const ensureRunning = async () => {
@@ -53,31 +57,45 @@ export function createEgress(options: {
     starting ??= gateway.start().finally(() => (starting = undefined))
     await starting
   }
-  const sweep = async () =>
-    starting
-      ? undefined
-      : gateway.sweep().catch((error: unknown) => {
-          log.warn({ err: error }, 'could not remove the unused sandbox network')
-        })
-  runtime.egressNetwork.onUse = ensureRunning
+  const anyBehindGateway = async () =>
+    (await store.listSandboxes()).some((record) => record.networkAllow !== null)
+  const startLogged = () =>
+    ensureRunning().catch((error: unknown) => {
+      log.error(
+        { err: error },
+        'the egress gateway did not start: sandboxes behind it reach nothing',
+      )
+    })
+  // With replicas, only the leader may remove what the leader's gateway listens on.
+  const sweep = async () => {
+    if (starting || (replicated && !leading)) return
+    await gateway.sweep().catch((error: unknown) => {
+      log.warn({ err: error }, 'could not remove the unused sandbox network')
+    })
+  }
+  network.onUse = async () => {
+    if (leading) return ensureRunning()
+    // Another replica runs the gateway: the host's rules must be there before this sandbox joins.
+    const { bridge, gateway: address } = await network.ensure()
+    await installFirewall(chain, bridge, address)
+  }
   return {
     denials,
     gateway: {
       start: async () => {
         leading = true
-        const sandboxes = await store.listSandboxes()
-        if (!sandboxes.some((record) => record.networkAllow !== null)) return sweep()
-        await ensureRunning().catch((error: unknown) => {
-          log.error(
-            { err: error },
-            'the egress gateway did not start: sandboxes behind it reach nothing',
-          )
-        })
+        if (await anyBehindGateway()) await startLogged()
+        else await sweep()
       },
       stop: async () => {
         leading = false
         await starting?.catch(() => undefined)
         await gateway.stop()
+      },
+      // A sandbox another replica made behind the gateway: the leader starts it on its next check.
+      tick: async () => {
+        if (!replicated || !leading || gateway.running || starting) return
+        if (await anyBehindGateway()) await startLogged()
       },
     },
     forget: (id) => {
