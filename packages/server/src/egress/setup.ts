@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js'
 import { DockerRuntime } from '../runtime/docker/runtime.js'
 import type { SandboxRuntime } from '../runtime/types.js'
 import type { MetadataStore } from '../store/index.js'
-import { instanceId } from '../runtime/index.js'
+import { RuntimeError, instanceId } from '../runtime/index.js'
 import { DenialLog } from './denials.js'
 import { EgressGateway } from './gateway.js'
 import { chainName, installFirewall } from './firewall.js'
@@ -74,7 +74,17 @@ export function createEgress(options: {
     })
   }
   network.onUse = async () => {
-    if (leading) return ensureRunning()
+    if (leading) {
+      // Fail closed, and say why: the sandbox is not started without its gateway (503).
+      return ensureRunning().catch((error: unknown) => {
+        throw new RuntimeError(
+          'unavailable',
+          `the egress gateway could not start, so no sandbox behind it can: ${(error as Error).message}`,
+          {},
+          { cause: error },
+        )
+      })
+    }
     // Another replica runs the gateway: the host's rules must be there before this sandbox joins.
     const { bridge, gateway: address } = await network.ensure()
     await installFirewall(chain, bridge, address)
