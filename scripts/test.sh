@@ -154,9 +154,9 @@ npm_bin() {
 run_eslint() { npm_bin eslint .; }
 run_prettier() { npm_bin prettier --check .; }
 run_tsc() {
-  npm_bin tsc -b packages/protocol packages/sdk packages/server packages/cli &&
+  npm_bin tsc -b packages/protocol packages/sdk packages/server packages/cli packages/dashboard &&
     # Test files and benchmarks are type-checked too (tsx only strips their types).
-    for pkg in server sdk cli; do npm_bin tsc -p "packages/$pkg/tsconfig.test.json" || return 1; done
+    for pkg in server sdk cli dashboard; do npm_bin tsc -p "packages/$pkg/tsconfig.test.json" || return 1; done
 }
 
 run_gofmt() {
@@ -208,6 +208,8 @@ run_examples() { bash scripts/run-examples.sh; }
 run_replicas() { bash scripts/run-replicas.sh; }
 # Its own single-node Kubernetes cluster, brought up and taken down around the suite.
 run_k8s() { bash scripts/run-k8s.sh; }
+# The dashboard in a real browser (Debian's chromium), against servers of its own.
+run_dashboard() { bash scripts/run-dashboard.sh; }
 run_schemathesis() { bash scripts/run-schemathesis.sh; }
 
 run_acceptance() {
@@ -350,6 +352,7 @@ else
 fi
 
 stop_server
+suite dashboard node run_dashboard
 suite replicas node run_replicas
 if [ "${WM_SKIP_K8S:-}" = 1 ]; then
   # Only an explicit choice skips it, and the summary says so.
