@@ -75,7 +75,8 @@ test(
     await fs.copyFile(PROBE, path.join(workspace, 'probe.py'))
     await fs.writeFile(path.join(workspace, 'ca.pem'), origins.caPem)
     const info = await docker.getNetwork(`wm-egress-${instanceId(config.dataDir)}`).inspect()
-    const gateway = info.IPAM.Config[0].Gateway as string
+    const gateway = info.IPAM?.Config?.[0]?.Gateway ?? ''
+    assert.match(gateway, /^\d+\.\d+\.\d+\.\d+$/)
 
     assert.equal(
       await probe(app, sandboxId, 'http', 'http://allowed.test/a'),

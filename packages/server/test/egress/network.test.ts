@@ -29,8 +29,8 @@ test(
     const info = await docker.getNetwork(network.name).inspect()
     assert.equal(info.Internal, true)
     assert.equal(info.EnableIPv6, false)
-    assert.equal(info.Options['com.docker.network.bridge.enable_icc'], 'false')
-    assert.equal(info.Options['com.docker.network.bridge.name'], made.bridge)
+    assert.equal(info.Options?.['com.docker.network.bridge.enable_icc'], 'false')
+    assert.equal(info.Options?.['com.docker.network.bridge.name'], made.bridge)
     assert.ok(made.bridge.length <= 15, 'an interface name fits in 15 characters')
 
     await docker.createContainer({
