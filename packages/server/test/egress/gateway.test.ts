@@ -92,6 +92,14 @@ test(
       `ok extra portal.test:${origins.extraPort} /c`,
     )
 
+    assert.equal(await probe(app, sandboxId, 'sni', gateway, 'allowed.test'), 'handshake')
+    // Dialling the gateway by address with a name the policy refuses: TLS never starts.
+    assert.match(await probe(app, sandboxId, 'sni', gateway, 'denied.test'), /^error /)
+    const ipv6 = await run(app, sandboxId, {
+      cmd: 'cat',
+      args: ['/proc/sys/net/ipv6/conf/all/disable_ipv6'],
+    })
+    assert.equal(ipv6.json.stdout, '1\n')
     assert.equal(await probe(app, sandboxId, 'resolve', 'denied.test'), 'error gaierror')
     assert.equal(await probe(app, sandboxId, 'http', 'http://denied.test/'), 'error URLError')
     assert.equal(await probe(app, sandboxId, 'proxy', 'http://denied.test/'), 'status 403')

@@ -9,6 +9,8 @@ import {
 } from '../../src/egress/policy.js'
 import { blockListOf, parseCidr, type Cidr } from '../../src/egress/addresses.js'
 import { EgressDecisions } from '../../src/egress/decisions.js'
+import { requestedNetwork } from '../../src/services/sandbox-network.js'
+import { ApiError } from '../../src/errors.js'
 import { DenialLog } from '../../src/egress/denials.js'
 import { Upstream } from '../../src/egress/upstream.js'
 import { answer, parseQuery, RCODE } from '../../src/egress/dns-message.js'
@@ -193,4 +195,48 @@ test('ClientHello: the server name a real TLS client sends is read', async () =>
   server.close()
   assert.equal(name, 'api.example.com')
   assert.equal(serverName(Buffer.from('GET / HTTP/1.1\r\n')), 'invalid')
+})
+
+test('requested networks: gVisor without a network refuses any, Kubernetes refuses host names', () => {
+  const body = (network: unknown) => ({ workspace_id: 'ws_1', network }) as never
+  const docker = { networkless: false, hostRules: true }
+  assert.deepEqual(
+    requestedNetwork(body({ mode: 'allowlist', allow: [' a.example.com '] }), 'none', docker),
+    {
+      networkMode: 'allowlist',
+      networkAllow: ['a.example.com'],
+    },
+  )
+  assert.deepEqual(
+    requestedNetwork({ workspace_id: 'ws_1', network_mode: 'bridge' }, 'none', docker),
+    {
+      networkMode: 'bridge',
+      networkAllow: null,
+    },
+  )
+  assert.deepEqual(requestedNetwork({ workspace_id: 'ws_1' }, 'open', docker), {
+    networkMode: 'open',
+    networkAllow: [],
+  })
+  const gvisor = { networkless: true, hostRules: true }
+  for (const network of [{ mode: 'open' }, { mode: 'allowlist' }]) {
+    assert.throws(() => requestedNetwork(body(network), 'none', gvisor), /runsc --network=none/)
+  }
+  assert.equal(requestedNetwork(body({ mode: 'none' }), 'none', gvisor).networkMode, 'none')
+  const kubernetes = { networkless: false, hostRules: false }
+  assert.throws(
+    () =>
+      requestedNetwork(
+        body({ mode: 'allowlist', allow: ['10.0.0.0/8', 'a.example.com'] }),
+        'none',
+        kubernetes,
+      ),
+    (error: unknown) =>
+      error instanceof ApiError && /NetworkPolicy cannot name hosts/.test(error.message),
+  )
+  assert.equal(
+    requestedNetwork(body({ mode: 'allowlist', allow: ['10.0.0.0/8'] }), 'none', kubernetes)
+      .networkMode,
+    'allowlist',
+  )
 })
