@@ -186,6 +186,8 @@ test('shared activity: what one replica saw reaches the other, busy sandboxes co
     metadata: null,
     createdAt: new Date(0).toISOString(),
     updatedAt: new Date(0).toISOString(),
+    quotaBytes: null,
+    quotaId: null,
   })
   const created = new Date(1_000).toISOString()
   for (const id of ['sb_1', 'sb_2'])

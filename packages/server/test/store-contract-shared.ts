@@ -83,6 +83,8 @@ export function sharedStateContract(
         metadata: null,
         createdAt: now,
         updatedAt: now,
+        quotaBytes: null,
+        quotaId: null,
       })
       for (const id of ['sb_1', 'sb_2']) await store.insertSandbox(sandboxRecord(id))
       await store.recordActivity(new Map())

@@ -74,7 +74,15 @@ async function terminate(client: pg.Client, pid: number): Promise<void> {
 
 async function addWorkspace(store: MetadataStore, id: string): Promise<void> {
   const now = new Date().toISOString()
-  await store.insertWorkspace({ id, name: null, metadata: null, createdAt: now, updatedAt: now })
+  await store.insertWorkspace({
+    id,
+    name: null,
+    metadata: null,
+    createdAt: now,
+    updatedAt: now,
+    quotaBytes: null,
+    quotaId: null,
+  })
 }
 
 test(

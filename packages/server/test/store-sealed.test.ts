@@ -29,6 +29,8 @@ async function storeWithSandbox(file: string, sealer?: ValueSealer): Promise<Sql
     metadata: null,
     createdAt: now,
     updatedAt: now,
+    quotaBytes: null,
+    quotaId: null,
   })
   const record: SandboxRecord = {
     id: 'sb_1',

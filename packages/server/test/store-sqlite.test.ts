@@ -25,6 +25,8 @@ test('sqlite: data survives a reopen and the file is in WAL mode', async (t) => 
     metadata: null,
     createdAt: now,
     updatedAt: now,
+    quotaBytes: null,
+    quotaId: null,
   })
   await first.close()
   const second = new SqliteStore(file)
@@ -42,7 +44,15 @@ test('sqlite: past export id 65535 the lowest free id is used', async (t) => {
   t.after(() => store.close())
   const now = new Date().toISOString()
   const add = (id: string) =>
-    store.insertWorkspace({ id, name: null, metadata: null, createdAt: now, updatedAt: now })
+    store.insertWorkspace({
+      id,
+      name: null,
+      metadata: null,
+      createdAt: now,
+      updatedAt: now,
+      quotaBytes: null,
+      quotaId: null,
+    })
   for (const id of ['ws_a', 'ws_b', 'ws_c']) await add(id)
   assert.equal(await store.nfsExportId('ws_a'), 1)
   assert.equal(await store.nfsExportId('ws_b'), 2)
