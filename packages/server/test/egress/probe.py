@@ -17,7 +17,8 @@ def fetch(opener, url, cafile=None):
     if cafile:
         context = ssl.create_default_context(cafile=cafile)
         opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+            urllib.request.ProxyHandler({}),
+            urllib.request.HTTPSHandler(context=context),
         )
     try:
         with opener.open(url, timeout=10) as reply:
@@ -42,9 +43,11 @@ def sni(address, name):
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     try:
-        with socket.create_connection((address, 443), timeout=5) as raw:
-            with context.wrap_socket(raw, server_hostname=name):
-                return "handshake"
+        with (
+            socket.create_connection((address, 443), timeout=5) as raw,
+            context.wrap_socket(raw, server_hostname=name),
+        ):
+            return "handshake"
     except Exception as error:  # noqa: BLE001
         return "error " + type(error).__name__
 
@@ -66,7 +69,8 @@ def keepalive(host, phase_file, go_file):
     conn.request("GET", "/first")
     first = conn.getresponse()
     results = [first.status, first.read().decode()]
-    open(phase_file, "w").write("first done")
+    with open(phase_file, "w") as phase:
+        phase.write("first done")
     while not os.path.exists(go_file):
         time.sleep(0.05)
     conn.request("GET", "/second")
