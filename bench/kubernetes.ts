@@ -18,7 +18,8 @@ import pino from 'pino'
 import { buildApp } from '../packages/server/src/app.js'
 import { loadConfig } from '../packages/server/src/config/index.js'
 import { clusterEnv, freshNamespace } from '../packages/server/test/kubernetes/cluster.js'
-import { printComparison, summarize, timeAlternately } from './stats.js'
+import { timeAlternately } from './stats.js'
+import type { BenchTable } from './table.js'
 import { Cleanup, client, type Reply } from './store.js'
 
 /** What the Kubernetes rows are run with. */
@@ -35,6 +36,8 @@ export interface KubernetesBench {
   kubeconfig: string
   /** The agent image the cluster holds. */
   agentImage: string
+  /** Where the rows are recorded. */
+  table: BenchTable
 }
 
 /** One runtime's app, reached over its own keep-alive connection, with a workspace. */
@@ -107,15 +110,18 @@ async function createSandbox(side: Side, cleanup: Cleanup): Promise<[string, () 
   return [created.id, remove]
 }
 
-/** Prints one row, Kubernetes beside Docker, and how far Kubernetes is from Docker. */
-function printRow(title: string, k8s: number[], docker: number[], target?: number): void {
-  printComparison(title, k8s, docker, 'Docker runtime', 'Kubernetes runtime')
-  const a = summarize(k8s)
-  const b = summarize(docker)
-  const goal = target === undefined ? '' : `   (target: within ${target.toFixed(2)}x)`
-  console.log(
-    `Kubernetes/Docker p50: ${(a.p50 / b.p50).toFixed(2)}x   p95: ${(a.p95 / b.p95).toFixed(2)}x${goal}`,
-  )
+/** Records one row, Kubernetes beside Docker, with its target when it has one. */
+function addRow(
+  table: BenchTable,
+  title: string,
+  k8s: number[],
+  docker: number[],
+  target?: number,
+): void {
+  table.latency(title, k8s, docker, 'Docker runtime', {
+    oursLabel: 'Kubernetes runtime',
+    note: target === undefined ? undefined : `target: within ${target.toFixed(2)}x of Docker`,
+  })
 }
 
 /**
@@ -170,7 +176,8 @@ export async function kubernetesRows(bench: KubernetesBench): Promise<void> {
         await timeCreate(k8s, createTimes[0])
       }
     }
-    printRow(
+    addRow(
+      bench.table,
       'sandbox create -> running (POST /v1/sandboxes, until the agent answers)',
       ...createTimes,
     )
@@ -191,7 +198,13 @@ export async function kubernetesRows(bench: KubernetesBench): Promise<void> {
       exec(k8s, k8sId),
       exec(docker, dockerId),
     )
-    printRow('exec `echo hi` in a running sandbox (POST processes)', execK8s, execDocker, 1.5)
+    addRow(
+      bench.table,
+      'exec `echo hi` in a running sandbox (POST processes)',
+      execK8s,
+      execDocker,
+      1.5,
+    )
   } finally {
     await cleanup.run()
     process.off('SIGINT', interrupted)

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode'
-import { printComparison, timeRuns } from './stats.js'
+import { timeRuns } from './stats.js'
+import type { BenchTable } from './table.js'
 import { dockerExec } from './raw.js'
 
 /** What the lifecycle rows need from the benchmark that runs them. */
@@ -17,6 +18,8 @@ export interface LifecycleBench {
   /** Timed runs of the pause/resume rows and of the stop/start row. */
   resumeRuns: number
   startRuns: number
+  /** Where the rows are recorded. */
+  table: BenchTable
 }
 
 /**
@@ -68,7 +71,7 @@ export async function lifecycleRows(bench: LifecycleBench): Promise<void> {
       }
     }
     type Step = () => Promise<void>
-    /** Times our step and then the engine's, each undone (untimed) before every run, and prints both. */
+    /** Times our step and then the engine's, each undone (untimed) before every run, and records both. */
     const compare = async (
       title: string,
       [runs, warmup]: [number, number],
@@ -77,7 +80,7 @@ export async function lifecycleRows(bench: LifecycleBench): Promise<void> {
     ) => {
       const ours = await timeRuns(runs, warmup, ourStep, ourUndo)
       const engine = await timeRuns(runs, warmup, engineStep, engineUndo)
-      printComparison(title, ours, engine, engineLabel)
+      bench.table.latency(title, ours, engine, engineLabel)
     }
     const resumeRows: [number, number] = [bench.resumeRuns, 5]
     const unpauseExec = 'dockerode unpause + exec true'

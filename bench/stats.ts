@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+
 /** Median and 95th percentile of a list of durations in milliseconds. */
 export function summarize(samples: number[]): {
   n: number
@@ -40,12 +42,15 @@ export async function timeRuns(
  * Times `a` and `b` alike, one call of each in turn, `a` first on even runs
  * and `b` first on odd ones, after `warmup` untimed rounds: what the machine
  * does meanwhile falls on both, and neither always runs right after the other.
+ * With `idleMs`, every timed call comes after that long with nothing sent
+ * (untimed): the cost of a call on a host that sat idle, not back to back.
  */
 export async function timeAlternately(
   runs: number,
   warmup: number,
   a: () => Promise<void>,
   b: () => Promise<void>,
+  idleMs = 0,
 ): Promise<[number[], number[]]> {
   for (let i = 0; i < warmup; i++) {
     await a()
@@ -53,6 +58,7 @@ export async function timeAlternately(
   }
   const samples: [number[], number[]] = [[], []]
   const time = async (fn: () => Promise<void>, into: number[]) => {
+    if (idleMs > 0) await sleep(idleMs)
     const started = process.hrtime.bigint()
     await fn()
     into.push(Number(process.hrtime.bigint() - started) / 1e6)
@@ -67,28 +73,4 @@ export async function timeAlternately(
     }
   }
   return samples
-}
-
-/** Prints two measurements side by side with their ratio. */
-export function printComparison(
-  title: string,
-  ours: number[],
-  theirs: number[],
-  theirsLabel: string,
-  oursLabel = 'workspace-manager API',
-): void {
-  const a = summarize(ours)
-  const b = summarize(theirs)
-  const f = (x: number) => x.toFixed(2).padStart(9)
-  console.log(`\n${title}`)
-  console.log(
-    `${'side'.padEnd(28)}${'runs'.padStart(6)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'mean ms'.padStart(9)}`,
-  )
-  console.log(`${oursLabel.padEnd(28)}${String(a.n).padStart(6)}${f(a.p50)}${f(a.p95)}${f(a.mean)}`)
-  console.log(
-    `${theirsLabel.padEnd(28)}${String(b.n).padStart(6)}${f(b.p50)}${f(b.p95)}${f(b.mean)}`,
-  )
-  console.log(
-    `ratio (theirs/ours) p50: ${(b.p50 / a.p50).toFixed(2)}x   p95: ${(b.p95 / a.p95).toFixed(2)}x`,
-  )
 }

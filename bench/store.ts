@@ -18,7 +18,8 @@ import { buildApp } from '../packages/server/src/app.js'
 import { loadConfig } from '../packages/server/src/config/index.js'
 import { openStore } from '../packages/server/src/store/open.js'
 import { newDatabase, startPostgres } from '../packages/server/test/helpers/postgres.js'
-import { printComparison, summarize, timeAlternately } from './stats.js'
+import { timeAlternately } from './stats.js'
+import type { BenchTable } from './table.js'
 
 /** What the store rows are run with. */
 export interface StoreBench {
@@ -28,6 +29,8 @@ export interface StoreBench {
   warmup: number
   /** Image of the two sandboxes. */
   template: string
+  /** Where the rows are recorded. */
+  table: BenchTable
 }
 
 /** An HTTP reply: status and body text. */
@@ -145,14 +148,12 @@ async function openSide(
   return { request, sandboxId }
 }
 
-/** Prints one row, PostgreSQL beside SQLite, and how far PostgreSQL is from SQLite. */
-function printRow(title: string, postgres: number[], sqlite: number[]): void {
-  printComparison(title, postgres, sqlite, 'SQLite store', 'PostgreSQL store')
-  const a = summarize(postgres)
-  const b = summarize(sqlite)
-  console.log(
-    `PostgreSQL/SQLite p50: ${(a.p50 / b.p50).toFixed(2)}x   p95: ${(a.p95 / b.p95).toFixed(2)}x   (target: within 1.50x)`,
-  )
+/** Records one row, PostgreSQL beside SQLite (the target: within 1.50x of SQLite). */
+function addRow(table: BenchTable, title: string, postgres: number[], sqlite: number[]): void {
+  table.latency(title, postgres, sqlite, 'SQLite store', {
+    oursLabel: 'PostgreSQL store',
+    note: 'target: PostgreSQL within 1.50x of SQLite',
+  })
 }
 
 /**
@@ -191,7 +192,7 @@ export async function storeRows(bench: StoreBench): Promise<void> {
       get(postgres),
       get(sqlite),
     )
-    printRow('GET /v1/sandboxes/{id} of a running sandbox', getPostgres, getSqlite)
+    addRow(bench.table, 'GET /v1/sandboxes/{id} of a running sandbox', getPostgres, getSqlite)
 
     const exec = (side: Side) => async () => {
       const reply = await side.request('POST', `/v1/sandboxes/${side.sandboxId}/processes`, {
@@ -207,7 +208,12 @@ export async function storeRows(bench: StoreBench): Promise<void> {
       exec(postgres),
       exec(sqlite),
     )
-    printRow('exec `echo hi` in a running sandbox (POST processes)', execPostgres, execSqlite)
+    addRow(
+      bench.table,
+      'exec `echo hi` in a running sandbox (POST processes)',
+      execPostgres,
+      execSqlite,
+    )
   } finally {
     await cleanup.run()
     process.off('SIGINT', interrupted)

@@ -7,7 +7,8 @@ import { buildApp } from '../packages/server/src/app.js'
 import { loadConfig } from '../packages/server/src/config/index.js'
 import type { SandboxService } from '../packages/server/src/services/sandboxes.js'
 import { createRawContainer, docker } from './raw.js'
-import { printComparison, timeRuns } from './stats.js'
+import { timeRuns } from './stats.js'
+import type { BenchTable } from './table.js'
 
 /** Ready sandboxes kept: refilled between timed runs, untimed. */
 const POOL_COUNT = 2
@@ -19,7 +20,11 @@ const POOL_COUNT = 2
  * create the last one is deleted and the pool waited on until it is full
  * again (untimed), so every timed create is served by the pool (checked).
  */
-export async function warmPoolRows(options: { runs: number; template: string }): Promise<void> {
+export async function warmPoolRows(options: {
+  runs: number
+  template: string
+  table: BenchTable
+}): Promise<void> {
   const { runs, template } = options
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wm-bench-pool-'))
   const config = loadConfig({
@@ -92,8 +97,8 @@ export async function warmPoolRows(options: { runs: number; template: string }):
       rawIds.push(created.id)
     })
     await Promise.all(rawIds.map((id) => docker.getContainer(id).remove({ force: true })))
-    printComparison(
-      'sandbox create -> running from the warm pool (ours: answered running, agent ready)',
+    options.table.latency(
+      'create -> running from the warm pool (answered running, agent ready)',
       ours,
       theirs,
       'dockerode create + start (same config)',
