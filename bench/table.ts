@@ -139,22 +139,25 @@ export class BenchTable {
           ? num(m.value) + '-'.padStart(9)
           : num(m.p50) + num(m.p95)
     const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ')
+    // Columns as wide as their longest entry, so every row lines up.
+    const w = Math.max(4, ...this.rows.map((row) => row.name.length)) + 2
+    const bw = Math.max(8, ...this.rows.map((row) => (row.baselineLabel ?? '').length)) + 1
     console.log(`\n${title}`)
     for (const line of header) console.log(line)
     console.log(
       `host: ${hostLine()}; load average before ${load(this.loadBefore)}, now ${load(os.loadavg())}`,
     )
     console.log(
-      `${'row'.padEnd(64)}${'unit'.padEnd(6)}${'runs'.padStart(5)}${'ours p50'.padStart(9)}${'p95'.padStart(9)}  ${'baseline'.padEnd(34)}${'p50'.padStart(9)}${'p95'.padStart(9)}  ratio (p50)`,
+      `${'row'.padEnd(w)}${'unit'.padEnd(6)}${'runs'.padStart(5)}${'ours p50'.padStart(9)}${'p95'.padStart(9)}  ${'baseline'.padEnd(bw)}${'p50'.padStart(9)}${'p95'.padStart(9)}  ratio (p50)`,
     )
     for (const row of this.rows) {
       if (row.failed !== undefined) {
-        console.log(`${row.name.padEnd(64)}FAILED: ${row.failed}`)
+        console.log(`${row.name.padEnd(w)}FAILED: ${row.failed}`)
         continue
       }
       const ours = row.oursLabel ? ` [ours: ${row.oursLabel}]` : ''
       console.log(
-        `${row.name.padEnd(64)}${row.unit.padEnd(6)}${String(row.runs ?? '').padStart(5)}${cell(row.ours)}  ${(row.baselineLabel ?? '').padEnd(34)}${cell(row.baseline)}  ${row.verdict ?? ''}${ours}`,
+        `${row.name.padEnd(w)}${row.unit.padEnd(6)}${String(row.runs ?? '').padStart(5)}${cell(row.ours)}  ${(row.baselineLabel ?? '').padEnd(bw)}${cell(row.baseline)}  ${row.verdict ?? ''}${ours}`,
       )
       if (row.note) console.log(`${''.padEnd(6)}${row.note}`)
     }
