@@ -41,6 +41,11 @@ func (p *Process) Follow(after int64) *Follower {
 			p.followers = make(map[*Follower]struct{})
 		}
 		p.followers[f] = struct{}{}
+		// The first follower takes over from the reservation made at start.
+		if p.reserved != nil {
+			p.reserved.detachLocked()
+			p.reserved = nil
+		}
 		p.pinLocked()
 	} else {
 		f.detached = true // nothing more will be appended

@@ -199,3 +199,54 @@ func TestWithoutFollowersTheRingStillDrops(t *testing.T) {
 		})
 	}
 }
+
+// waitWriterHeld polls until the pipe reader waits for a follower to take
+// output (a condition, not a timer), failing if the process exits first.
+func waitWriterHeld(t *testing.T, p *Process) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p.mu.Lock()
+		held, exited := p.took != nil, p.exited
+		p.mu.Unlock()
+		if held {
+			return
+		}
+		if exited || time.Now().After(deadline) {
+			t.Fatalf("the output was not held for a follower (exited: %v)", exited)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestHeldOutputWaitsForTheFirstFollower(t *testing.T) {
+	m := newManagerWith(t, 4096, 10*time.Second)
+	// About 590 KB through a 4 KiB ring, with no follower yet: held, the
+	// writer waits instead of the ring evicting what no one has read.
+	p := start(t, m, sh("seq 1 100000"), StartOptions{HoldForFollower: true})
+	waitWriterHeld(t, p)
+	f := p.Follow(0)
+	defer f.Close()
+	evs := follow(t, f, 0)
+	for _, ev := range evs {
+		if ev.Dropped != 0 {
+			t.Fatalf("event %d dropped %d bytes", ev.Seq, ev.Dropped)
+		}
+	}
+	if got := text(evs, EventStdout); got != seqOutput(100000) {
+		t.Fatalf("stdout: %d bytes, want %d", len(got), len(seqOutput(100000)))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reserved != nil {
+		t.Fatal("the reservation outlived the first follower")
+	}
+}
+
+func TestHeldOutputIsReleasedAfterTheFollowerTimeout(t *testing.T) {
+	// No follower ever comes: the reservation stalls out like any follower,
+	// and the process runs to its end.
+	m := newManagerWith(t, 4096, 50*time.Millisecond)
+	p := start(t, m, sh("seq 1 100000"), StartOptions{HoldForFollower: true})
+	waitDone(t, p, 10*time.Second)
+}

@@ -35,6 +35,7 @@ type Process struct {
 	stdinLock sync.Mutex
 
 	followers       map[*Follower]struct{} // live followers holding output back
+	reserved        *Follower              // StartOptions.HoldForFollower's, until a follower attaches
 	took            chan struct{}          // closed when a follower takes or leaves; nil until the reader waits
 	followerTimeout time.Duration
 

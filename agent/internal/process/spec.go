@@ -27,6 +27,12 @@ type StartOptions struct {
 	// StdinData is written to stdin, which is then closed; it implies a
 	// stdin pipe.
 	StdinData *string
+	// HoldForFollower keeps the process's output from the start as if a
+	// follower at its first event were attached, until the first real one
+	// attaches (or the follower timeout passes): a caller that starts a
+	// process and then asks for its events loses none of them to the ring
+	// however fast it writes.
+	HoldForFollower bool
 }
 
 // ValidationError is a Spec the manager refuses before trying to start it.

@@ -62,6 +62,10 @@ func (m *Manager) Start(spec Spec, opts StartOptions) (*Process, error) {
 		p.collect = &collector{limit: opts.CollectLimit}
 	}
 	p.ring.append(startEvent(pid))
+	if opts.HoldForFollower {
+		// Before any output is read: from here nothing is evicted unseen.
+		p.reserved = p.Follow(0)
+	}
 
 	copiers := [2]*drain.Copier{drain.New(pipes.stdout), drain.New(pipes.stderr)}
 	for stream, c := range copiers {

@@ -15,7 +15,11 @@ func (s *Server) startProcess(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	p, err := s.manager.Start(req.spec(), process.StartOptions{})
+	// A query parameter, not a body field: agents that predate it ignore it
+	// (they refuse unknown body fields), so a newer server still starts
+	// processes in sandboxes running an older agent.
+	hold := r.URL.Query().Get("await_follower") == "1"
+	p, err := s.manager.Start(req.spec(), process.StartOptions{HoldForFollower: hold})
 	if err != nil {
 		writeError(w, err)
 		return

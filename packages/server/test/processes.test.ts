@@ -91,6 +91,30 @@ test('SSE: start, stdout and stderr in order, then exit with the code', async (t
   })
 })
 
+test('SSE: a writer faster than the stream loses nothing, from its first byte', async (t) => {
+  const { app } = await sandboxApp(t)
+  const { sandboxId } = await createSandbox(t, app)
+  // Eight times the agent's replay ring, written at once: what the agent reads before the
+  // server asks for the events is held for it, not evicted.
+  const bytes = 8 * 1024 * 1024
+  const response = await app.inject({
+    method: 'POST',
+    url: `/v1/sandboxes/${sandboxId}/processes`,
+    headers: { accept: 'text/event-stream' },
+    payload: { cmd: 'sh', args: ['-c', `yes | head -c ${bytes}`] },
+  })
+  assert.equal(response.statusCode, 200)
+  const events = parseSse(response.body)
+  assert.deepEqual(
+    events.filter((e) => e.data.dropped).map((e) => e.data.dropped),
+    [],
+    'no output dropped',
+  )
+  const stdout = events.filter((e) => e.event === 'stdout').map((e) => e.data.data)
+  assert.equal(stdout.join('').length, bytes)
+  assert.equal(events.at(-1)?.event, 'exit')
+})
+
 test('SSE: a command that cannot start is an error event', async (t) => {
   const { app } = await sandboxApp(t)
   const { sandboxId } = await createSandbox(t, app)

@@ -73,9 +73,14 @@ export class ProcessService {
   ): Promise<{ pid: number; events: IncomingMessage }> {
     const agent = await this.#sandboxes.agentFor(sandboxId)
     const keepStdin = body.stdin === true || typeof body.stdin === 'string'
+    // The agent keeps the output from the first byte until the events are asked for just
+    // below: a fast writer would otherwise fill its ring first and lose the beginning. Not
+    // while stdin is written first: a process that writes more than the ring before reading
+    // all its input would wait on its own output until the agent's follower timeout.
+    const hold = typeof body.stdin === 'string' ? '' : '?await_follower=1'
     const { pid } = await agent.json<{ pid: number }>({
       method: 'POST',
-      path: '/v1/processes',
+      path: `/v1/processes${hold}`,
       body: agentBody(body, keepStdin, agent),
     })
     if (typeof body.stdin === 'string')

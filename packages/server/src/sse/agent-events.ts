@@ -46,9 +46,38 @@ function toFrame(event: AgentEvent): string {
 }
 
 /**
+ * The agent's encoding of an output event with nothing else in it, as Go's
+ * encoder writes its fields in order: `{"seq":N,"type":"stdout","data":"…"}`.
+ */
+const PLAIN_OUTPUT = /^\{"seq":(\d+),"type":"(stdout|stderr)","data":"/
+
+/**
+ * The SSE frame of one NDJSON line. Output events, nearly every line of a
+ * busy stream, are framed from the agent's own JSON string literal of the
+ * data: decoding it and encoding it again was most of the relay's CPU time.
+ * The literal is valid JSON as it is and holds no raw line break (JSON
+ * escapes them), so it is safe on an SSE `data:` line. It ends at the line's
+ * closing `"}`: an unescaped quote cannot occur inside it. Any other line
+ * (start, exit, dropped output) is decoded and framed field by field.
+ */
+export function lineToFrame(line: string): { frame: string; exit: boolean } {
+  const plain = PLAIN_OUTPUT.exec(line)
+  if (plain && line.endsWith('"}')) {
+    const literal = line.slice(plain[0].length - 1, -1)
+    return {
+      frame: `id: ${plain[1]}\nevent: ${plain[2]}\ndata: {"data":${literal}}\n\n`,
+      exit: false,
+    }
+  }
+  const event = JSON.parse(line) as AgentEvent
+  return { frame: toFrame(event), exit: event.type === 'exit' }
+}
+
+/**
  * Relays an agent's NDJSON event stream to an SSE response, honouring
  * back-pressure both ways. When the client goes away only the relay stops:
- * the process keeps running and its output stays re-readable.
+ * the process keeps running and its output stays re-readable. The frames of
+ * one chunk from the agent go out in one write.
  */
 export function relayEvents(events: IncomingMessage, raw: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -65,17 +94,19 @@ export function relayEvents(events: IncomingMessage, raw: ServerResponse): Promi
     events.setEncoding('utf8')
     events.on('data', (chunk: string) => {
       buffered += chunk
+      let frames = ''
+      let start = 0
       let newline: number
-      let writable = true
-      while ((newline = buffered.indexOf('\n')) !== -1) {
-        const line = buffered.slice(0, newline).trim()
-        buffered = buffered.slice(newline + 1)
+      while ((newline = buffered.indexOf('\n', start)) !== -1) {
+        const line = buffered.slice(start, newline).trim()
+        start = newline + 1
         if (!line) continue
-        const event = JSON.parse(line) as AgentEvent
-        if (event.type === 'exit') sawExit = true
-        writable = raw.write(toFrame(event)) && writable
+        const { frame, exit } = lineToFrame(line)
+        if (exit) sawExit = true
+        frames += frame
       }
-      if (!writable) events.pause()
+      buffered = buffered.slice(start)
+      if (frames && !raw.write(frames)) events.pause()
     })
     events.on('end', () => {
       if (!sawExit)

@@ -1,0 +1,61 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { lineToFrame, sseFrame } from '../src/sse/agent-events.js'
+
+/*
+ * The relay frames plain output lines from the agent's JSON literal without
+ * decoding it: the frame must be the one decoding and encoding would give.
+ */
+
+const tricky = [
+  'hi\n',
+  'y\n'.repeat(1000),
+  'a "quoted" word',
+  'ends with a quote"',
+  'ends like a line"}',
+  'back\\slash\\',
+  '\\"}',
+  'tab\tcr\r\u0000nul',
+  'ünïcödé ✓ 𝄞',
+  '\u2028\u2029',
+  '{"seq":1,"type":"stdout","data":"nested"}',
+]
+
+/** The frame's event, id and decoded data. */
+function parseFrame(frame: string) {
+  const fields = Object.fromEntries(
+    frame
+      .trimEnd()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
+  )
+  assert.ok(frame.endsWith('\n\n'), 'a frame ends with a blank line')
+  assert.equal(frame.trimEnd().split('\n').length, 3, 'no line break inside the data')
+  return { id: fields.id, event: fields.event, data: JSON.parse(fields.data) }
+}
+
+test('a plain output line is framed exactly as decoding it would frame it', () => {
+  for (const type of ['stdout', 'stderr'] as const) {
+    for (const [index, data] of tricky.entries()) {
+      const line = JSON.stringify({ seq: index + 1, type, data })
+      const { frame, exit } = lineToFrame(line)
+      assert.equal(exit, false)
+      assert.equal(frame, sseFrame(type, { data }, index + 1), JSON.stringify(data))
+      assert.deepEqual(parseFrame(frame), { id: String(index + 1), event: type, data: { data } })
+    }
+  }
+})
+
+test('other lines are decoded: start, exit, dropped output, empty output', () => {
+  assert.deepEqual(lineToFrame('{"seq":0,"type":"start","pid":42}'), {
+    frame: sseFrame('start', { pid: 42 }, 0),
+    exit: false,
+  })
+  assert.deepEqual(lineToFrame('{"seq":9,"type":"exit","code":3,"timed_out":false}'), {
+    frame: sseFrame('exit', { code: 3, timed_out: false }, 9),
+    exit: true,
+  })
+  const dropped = lineToFrame('{"seq":4,"type":"stdout","data":"x\\"}","dropped":10}')
+  assert.equal(dropped.frame, sseFrame('stdout', { data: 'x"}', dropped: 10 }, 4))
+  assert.equal(lineToFrame('{"seq":5,"type":"stderr"}').frame, sseFrame('stderr', { data: '' }, 5))
+})
