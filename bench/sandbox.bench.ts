@@ -13,8 +13,10 @@
  * Needs the Docker engine, the agent binary, workspace-test:latest and runsc.
  * BENCH_RUNS overrides every row's number of timed runs. BENCH_SMOKE=1 is the
  * quick run of `npm test`: 2-3 runs per row, a few MiB, nothing judged; its
- * JSON goes to a temporary file unless BENCH_RESULTS names one. A row that
- * cannot be measured is FAILED in the table, and the exit status is 1.
+ * JSON goes to a temporary file unless BENCH_RESULTS names one. BENCH_ONLY=
+ * stream,upload runs only the groups whose names hold one of the words (its
+ * JSON goes to a temporary file too). A row that cannot be measured is
+ * FAILED in the table, and the exit status is 1.
  */
 import os from 'node:os'
 import path from 'node:path'
@@ -198,8 +200,8 @@ table.print(`npm run bench${SMOKE ? ' (BENCH_SMOKE=1: a smoke run, figures mean 
 ])
 const results =
   process.env.BENCH_RESULTS ||
-  (SMOKE
-    ? path.join(os.tmpdir(), `wm-bench-smoke-${process.pid}.json`)
+  (SMOKE || process.env.BENCH_ONLY
+    ? path.join(os.tmpdir(), `wm-bench-partial-${process.pid}.json`)
     : path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json'))
 await table.write(results)
 process.exitCode = table.failures > 0 || table.rows.length === 0 ? 1 : 0
