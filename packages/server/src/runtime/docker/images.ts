@@ -1,5 +1,6 @@
 import type Docker from 'dockerode'
 import { engineStatus } from './connection.js'
+import { engineFailure } from './engine-errors.js'
 
 /**
  * Label a committed image keeps the command (entrypoint + cmd) of the
@@ -76,4 +77,39 @@ export async function commitContainer(
       Labels: { ...labels, [COMMAND_LABEL]: JSON.stringify(command) },
     },
   })
+}
+
+/** Removes `image`; one already gone, or still used (409), is fine. */
+export async function removeImage(docker: Docker, image: string): Promise<void> {
+  try {
+    // force: an image a running container uses is untagged and goes with that container.
+    await docker.getImage(image).remove({ force: true })
+  } catch (error) {
+    const status = engineStatus(error)
+    if (status !== 404 && status !== 409) {
+      throw engineFailure(error, { action: `remove image ${image}` })
+    }
+  }
+}
+
+/**
+ * The images labelled `key` and `instanceLabel` (`name=value` of the
+ * server's instance), with the value of `key` and their creation time.
+ */
+export async function listInstanceImages(
+  docker: Docker,
+  key: string,
+  instanceLabel: string,
+): Promise<Array<{ id: string; value: string; createdAt: number }>> {
+  try {
+    const images = await docker.listImages({ filters: { label: [key, instanceLabel] } })
+    return images.map((image) => ({
+      id: image.Id,
+      value: image.Labels?.[key] ?? '',
+      // The engine says when in whole seconds since the epoch.
+      createdAt: image.Created * 1000,
+    }))
+  } catch (error) {
+    throw engineFailure(error, { action: 'list images' })
+  }
 }

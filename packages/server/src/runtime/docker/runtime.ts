@@ -17,7 +17,13 @@ import { DockerEgressNetwork } from './egress-network.js'
 import { engineStatus } from './connection.js'
 import { engineFailure } from './engine-errors.js'
 import { watchEngine } from './events.js'
-import { commitContainer, ensureVolume, imageCommand } from './images.js'
+import {
+  commitContainer,
+  ensureVolume,
+  imageCommand,
+  listInstanceImages,
+  removeImage,
+} from './images.js'
 import { probeLiveRestore } from './live-restore.js'
 import {
   checkpointContainer,
@@ -369,31 +375,11 @@ export class DockerRuntime implements SandboxRuntime {
   }
 
   async removeImage(image: string): Promise<void> {
-    try {
-      // force: an image a running container uses is untagged and goes with that container.
-      await this.#docker.getImage(image).remove({ force: true })
-    } catch (error) {
-      const status = engineStatus(error)
-      if (status !== 404 && status !== 409) {
-        throw engineFailure(error, { action: `remove image ${image}` })
-      }
-    }
+    await removeImage(this.#docker, image)
   }
 
   async listImages(key: string): Promise<Array<{ id: string; value: string; createdAt: number }>> {
-    try {
-      const images = await this.#docker.listImages({
-        filters: { label: [key, `${INSTANCE_LABEL}=${this.#options.instanceId}`] },
-      })
-      return images.map((image) => ({
-        id: image.Id,
-        value: image.Labels?.[key] ?? '',
-        // The engine says when in whole seconds since the epoch.
-        createdAt: image.Created * 1000,
-      }))
-    } catch (error) {
-      throw engineFailure(error, { action: 'list images' })
-    }
+    return listInstanceImages(this.#docker, key, `${INSTANCE_LABEL}=${this.#options.instanceId}`)
   }
 
   #containerName(sandboxId: string): string {
