@@ -18,12 +18,11 @@ import type { BenchTable } from './table.js'
 
 const TEMPLATE = 'workspace-test:latest'
 const WARMUP = 20
-/** Timed keystrokes per side; set by `ptyRows`. */
-let RUNS = 200
 const SETUP = 'stty raw -echo; echo READY; exec cat\n'
 
 /** Types one byte per run and times until `received` grows by it. */
 async function timeEcho(
+  runs: number,
   send: (byte: Buffer) => void,
   onData: (fn: (chunk: Buffer) => void) => void,
 ) {
@@ -35,7 +34,7 @@ async function timeEcho(
     if (waiting && seen.endsWith(expected)) waiting()
   })
   const samples: number[] = []
-  for (let i = 0; i < RUNS + WARMUP; i++) {
+  for (let i = 0; i < runs + WARMUP; i++) {
     const byte = Buffer.from([97 + (i % 26)])
     expected = byte.toString('latin1')
     seen = ''
@@ -49,7 +48,7 @@ async function timeEcho(
   return samples
 }
 
-async function ours(base: URL, sandboxId: string): Promise<number[]> {
+async function ours(base: URL, sandboxId: string, runs: number): Promise<number[]> {
   const ws = new WebSocket(`ws://${base.host}/v1/sandboxes/${sandboxId}/pty?shell=/bin/sh`)
   const listeners: Array<(chunk: Buffer) => void> = []
   let ready: () => void
@@ -67,11 +66,16 @@ async function ours(base: URL, sandboxId: string): Promise<number[]> {
     }
     for (const listener of listeners) listener(data)
   })
-  await new Promise((resolve) => ws.once('open', resolve))
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    // Refused upgrades and dropped connections fail the row instead of the process.
+    ws.on('error', reject)
+  })
   ws.send(Buffer.from(SETUP), { binary: true })
   await isReady
   await new Promise((resolve) => setTimeout(resolve, 100))
   const samples = await timeEcho(
+    runs,
     (byte) => ws.send(byte, { binary: true }),
     (fn) => listeners.push(fn),
   )
@@ -80,7 +84,7 @@ async function ours(base: URL, sandboxId: string): Promise<number[]> {
   return samples
 }
 
-async function raw(container: Docker.Container): Promise<number[]> {
+async function raw(container: Docker.Container, runs: number): Promise<number[]> {
   const exec = await container.exec({
     Cmd: ['/bin/sh'],
     AttachStdin: true,
@@ -108,6 +112,7 @@ async function raw(container: Docker.Container): Promise<number[]> {
   await isReady
   await new Promise((resolve) => setTimeout(resolve, 100))
   const samples = await timeEcho(
+    runs,
     (byte) => stream.write(byte),
     (fn) => listeners.push(fn),
   )
@@ -122,7 +127,6 @@ async function raw(container: Docker.Container): Promise<number[]> {
  * records the row in `table`.
  */
 export async function ptyRows(options: { runs: number; table: BenchTable }): Promise<void> {
-  RUNS = options.runs
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wm-bench-pty-'))
   const config = loadConfig({ ...process.env, WM_DATA_DIR: dataDir, WM_NFS_ENABLED: 'false' })
   const app = await buildApp(config, { logger: pino({ level: 'warn' }) })
@@ -137,12 +141,14 @@ export async function ptyRows(options: { runs: number; table: BenchTable }): Pro
       url: '/v1/sandboxes',
       payload: { workspace_id: workspace.id, template: TEMPLATE },
     })
+    if (created.statusCode !== 201)
+      throw new Error(`sandbox: ${created.statusCode} ${created.body}`)
     sandboxId = created.json().id as string
-    const oursSamples = await ours(base, sandboxId)
+    const oursSamples = await ours(base, sandboxId, options.runs)
     const container = new Docker().getContainer(
       `${config.sandboxDefaults.containerPrefix}${sandboxId}`,
     )
-    const rawSamples = await raw(container)
+    const rawSamples = await raw(container, options.runs)
     options.table.latency(
       'keystroke echo round trip (PTY WebSocket)',
       oursSamples,
