@@ -31,7 +31,7 @@ function parseFrame(frame: string) {
   )
   assert.ok(frame.endsWith('\n\n'), 'a frame ends with a blank line')
   assert.equal(frame.trimEnd().split('\n').length, 3, 'no line break inside the data')
-  return { id: fields.id, event: fields.event, data: JSON.parse(fields.data) }
+  return { id: fields.id, event: fields.event, data: JSON.parse(fields.data ?? 'null') }
 }
 
 test('a plain output line is framed exactly as decoding it would frame it', () => {
