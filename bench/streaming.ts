@@ -91,10 +91,12 @@ export async function streamingRows(bench: StreamingBench): Promise<void> {
   )
   const mib = bench.bytes / 2 ** 20
   const seconds = (ms: number[]) => ms.map((x) => x / 1000)
+  const { rateMBps, note } = rateFields(bench.bytes, seconds(ours), seconds(raw))
   bench.table.add({
     ...secondsRow(`stream stdout of \`yes | head -c ${mib}MiB\` to the end`, ours, raw),
     baselineLabel: 'dockerode exec stream (same cmd)',
-    note: `${rateNote(bench.bytes, seconds(ours), seconds(raw))}; ours over SSE, ${(sseBytes / 2 ** 20).toFixed(0)} MiB on the wire`,
+    rateMBps,
+    note: `${note}; ours over SSE, ${(sseBytes / 2 ** 20).toFixed(0)} MiB on the wire`,
   })
 }
 
@@ -113,8 +115,19 @@ export function secondsRow(name: string, oursMs: number[], rawMs: number[]): Row
   }
 }
 
-/** "MB/s at p50: ours X, baseline Y" for `bytes` moved in the given seconds. */
-export function rateNote(bytes: number, ours: number[], raw: number[]): string {
-  const rate = (s: number[]) => (bytes / 1e6 / summarize(s).p50).toFixed(1)
-  return `MB/s at p50: ours ${rate(ours)}, baseline ${rate(raw)}`
+/**
+ * The row fields of `bytes` moved in the given seconds: MB/s at each side's
+ * p50, and a note saying them.
+ */
+export function rateFields(
+  bytes: number,
+  ours: number[],
+  raw: number[],
+): { rateMBps: { ours: number; baseline: number }; note: string } {
+  const rate = (s: number[]) => bytes / 1e6 / summarize(s).p50
+  const r = { ours: rate(ours), baseline: rate(raw) }
+  return {
+    rateMBps: r,
+    note: `MB/s at p50: ours ${r.ours.toFixed(1)}, baseline ${r.baseline.toFixed(1)}`,
+  }
 }

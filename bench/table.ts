@@ -6,6 +6,7 @@
  */
 import os from 'node:os'
 import fs from 'node:fs/promises'
+import * as prettier from 'prettier'
 import { summarize } from './stats.js'
 
 /** Timings (p50/p95 of the runs) or one figure (a rate, a mean). */
@@ -25,6 +26,10 @@ export interface Row {
   /** The ratio in words: "2.10x faster" / "1.30x slower" than the baseline. */
   verdict?: string
   runs?: number
+  /** For rows of bytes moved: MB/s (10^6 bytes) at each side's p50. */
+  rateMBps?: { ours: number; baseline: number }
+  /** For the transfer rows: RSS of the serving process (MiB) before, after and at its peak. */
+  serverRssMiB?: { before: number; after: number; peak: number }
   /** What the figures alone do not say (sizes, memory, targets). */
   note?: string
   /** Set when the row could not be measured: the error's message. */
@@ -175,19 +180,24 @@ export class BenchTable {
       smoke: SMOKE,
       host: {
         cpus: os.cpus().length,
-        cpu_model: os.cpus()[0]?.model,
-        memory_gib: Math.round(os.totalmem() / 2 ** 30),
+        cpuModel: os.cpus()[0]?.model,
+        memoryGib: Math.round(os.totalmem() / 2 ** 30),
         node: process.version,
         platform: `${os.type()} ${os.release()}`,
-        load_before: this.loadBefore,
-        load_after: os.loadavg(),
+        loadBefore: this.loadBefore,
+        loadAfter: os.loadavg(),
       },
       ...extra,
-      ratio_meaning:
+      ratioMeaning:
         'ours / baseline on the p50 (or the value); verdict says faster or slower by the unit (ms, s: lower is better; MB/s, req/s: higher is better)',
       rows: this.rows,
     }
-    await fs.writeFile(file, JSON.stringify(body, null, 2) + '\n')
+    // Formatted as the repository's formatter would, so a committed result passes its check.
+    const options = (await prettier.resolveConfig(file)) ?? {}
+    await fs.writeFile(
+      file,
+      await prettier.format(JSON.stringify(body), { ...options, parser: 'json' }),
+    )
     console.log(`results written to ${file}`)
   }
 }

@@ -13,7 +13,7 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import fs from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import { promisify } from 'node:util'
-import { rateNote, secondsRow } from './streaming.js'
+import { rateFields, secondsRow } from './streaming.js'
 import type { BenchTable } from './table.js'
 
 const run = promisify(execFile)
@@ -131,23 +131,29 @@ export async function transferRows(bench: TransferBench): Promise<void> {
     clearInterval(sampler)
     await fs.rm(dir, { recursive: true, force: true })
   }
-  const memory = `serving process RSS ${rssBefore.toFixed(0)} MiB before, ${rss().toFixed(0)} after, peak ${rssPeak.toFixed(0)} (server and client share the process)`
+  const serverRssMiB = { before: rssBefore, after: rss(), peak: rssPeak }
+  const memory = `serving process RSS ${rssBefore.toFixed(0)} MiB before, ${serverRssMiB.after.toFixed(0)} after, peak ${rssPeak.toFixed(0)} (server and client share the process)`
   const mib = (bytes / 2 ** 20).toFixed(0)
   const s = (ms: number[]) => ms.map((x) => x / 1000)
   const { table } = bench
+  const withMemory = <T extends { note: string }>(fields: T, more: string): T => ({
+    ...fields,
+    note: `${fields.note}; ${more}`,
+  })
   table.add({
     ...secondsRow(`upload ${mib} MiB (PUT files/content)`, times.up, times.cp),
     baselineLabel: 'cp on the same disk',
-    note: `${rateNote(bytes, s(times.up), s(times.cp))}; ${memory}`,
+    ...withMemory(rateFields(bytes, s(times.up), s(times.cp)), memory),
+    serverRssMiB,
   })
   table.add({
     ...secondsRow(`upload ${mib} MiB (PUT files/content, fsynced)`, times.up, times.sync),
     baselineLabel: 'cp + sync of the copy',
-    note: rateNote(bytes, s(times.up), s(times.sync)),
+    ...rateFields(bytes, s(times.up), s(times.sync)),
   })
   table.add({
     ...secondsRow(`download ${mib} MiB (GET files/content) into a file`, times.down, times.cp),
     baselineLabel: 'cp on the same disk',
-    note: rateNote(bytes, s(times.down), s(times.cp)),
+    ...rateFields(bytes, s(times.down), s(times.cp)),
   })
 }
