@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { MetadataStore } from '../src/store/index.js'
-import { sandboxRecord } from './store-contract.js'
+import { sandboxRecord, workspaceRecord } from './store-contract.js'
 
 /** A second store on the same data as `store`, as another server opens it. */
 export type OpenTwin = (store: MetadataStore) => Promise<MetadataStore>
@@ -76,16 +76,7 @@ export function sharedStateContract(
   withStore(
     'activity: the later time is kept, unknown ids are ignored, rows go with their sandbox',
     async (store) => {
-      const now = new Date().toISOString()
-      await store.insertWorkspace({
-        id: 'ws_1',
-        name: null,
-        metadata: null,
-        createdAt: now,
-        updatedAt: now,
-        quotaBytes: null,
-        quotaId: null,
-      })
+      await store.insertWorkspace(workspaceRecord('ws_1'))
       for (const id of ['sb_1', 'sb_2']) await store.insertSandbox(sandboxRecord(id))
       await store.recordActivity(new Map())
       assert.deepEqual(await store.listActivity(), new Map())

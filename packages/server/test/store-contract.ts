@@ -4,7 +4,8 @@ import type { MetadataStore, SandboxRecord, WorkspaceRecord } from '../src/store
 import { sharedStateContract, type OpenTwin } from './store-contract-shared.js'
 import { workspaceQuotaContract } from './store-contract-quota.js'
 
-function record(id: string, extra: Partial<WorkspaceRecord> = {}): WorkspaceRecord {
+/** A workspace row with no name, metadata or quota, made now. */
+export function workspaceRecord(id: string, extra: Partial<WorkspaceRecord> = {}): WorkspaceRecord {
   const now = new Date().toISOString()
   return {
     id,
@@ -63,7 +64,7 @@ export function storeContract(
   openTwin?: OpenTwin,
 ): void {
   sharedStateContract(name, open, openTwin)
-  workspaceQuotaContract(name, open, record)
+  workspaceQuotaContract(name, open, workspaceRecord)
 
   const withStore = (title: string, body: (store: MetadataStore) => Promise<void>) =>
     test(`${name}: ${title}`, async () => {
@@ -76,13 +77,13 @@ export function storeContract(
     })
 
   withStore('inserts and reads back a workspace with name and metadata', async (store) => {
-    const row = record('ws_1', { name: 'one', metadata: { project: 'demo', ü: 'ö' } })
+    const row = workspaceRecord('ws_1', { name: 'one', metadata: { project: 'demo', ü: 'ö' } })
     await store.insertWorkspace(row)
     assert.deepEqual(await store.getWorkspace('ws_1'), row)
   })
 
   withStore('keeps null name and metadata as null', async (store) => {
-    await store.insertWorkspace(record('ws_1'))
+    await store.insertWorkspace(workspaceRecord('ws_1'))
     const row = await store.getWorkspace('ws_1')
     assert.equal(row?.name, null)
     assert.equal(row?.metadata, null)
@@ -93,13 +94,13 @@ export function storeContract(
   })
 
   withStore('refuses a duplicate id and keeps the first row', async (store) => {
-    await store.insertWorkspace(record('ws_1', { name: 'first' }))
-    await assert.rejects(store.insertWorkspace(record('ws_1', { name: 'second' })))
+    await store.insertWorkspace(workspaceRecord('ws_1', { name: 'first' }))
+    await assert.rejects(store.insertWorkspace(workspaceRecord('ws_1', { name: 'second' })))
     assert.equal((await store.getWorkspace('ws_1'))?.name, 'first')
   })
 
   withStore('lists in insertion order', async (store) => {
-    for (const id of ['ws_b', 'ws_a', 'ws_c']) await store.insertWorkspace(record(id))
+    for (const id of ['ws_b', 'ws_a', 'ws_c']) await store.insertWorkspace(workspaceRecord(id))
     assert.deepEqual(
       (await store.listWorkspaces()).map((row) => row.id),
       ['ws_b', 'ws_a', 'ws_c'],
@@ -107,7 +108,7 @@ export function storeContract(
   })
 
   withStore('deletes once', async (store) => {
-    await store.insertWorkspace(record('ws_1'))
+    await store.insertWorkspace(workspaceRecord('ws_1'))
     assert.equal(await store.deleteWorkspace('ws_1'), true)
     assert.equal(await store.deleteWorkspace('ws_1'), false)
     assert.equal(await store.getWorkspace('ws_1'), undefined)
@@ -121,7 +122,7 @@ export function storeContract(
   withStore(
     'NFS export ids: stable per workspace, distinct, never reused, gone with the workspace',
     async (store) => {
-      for (const id of ['ws_1', 'ws_2', 'ws_3']) await store.insertWorkspace(record(id))
+      for (const id of ['ws_1', 'ws_2', 'ws_3']) await store.insertWorkspace(workspaceRecord(id))
       const one = await store.nfsExportId('ws_1')
       const two = await store.nfsExportId('ws_2')
       assert.ok(one >= 1 && one <= 65535)
@@ -185,7 +186,7 @@ export function storeContract(
   })
 
   withStore('sandboxes: the network policy is kept and changed', async (store) => {
-    await store.insertWorkspace(record('ws_1'))
+    await store.insertWorkspace(workspaceRecord('ws_1'))
     const row = sandboxRecord('sb_1', {
       networkMode: 'allowlist',
       networkAllow: ['api.example.com', '*.example.org:443', '203.0.113.0/24'],
@@ -199,7 +200,7 @@ export function storeContract(
   })
 
   withStore('sandboxes: lifecycle fields are kept and updated one by one', async (store) => {
-    await store.insertWorkspace(record('ws_1'))
+    await store.insertWorkspace(workspaceRecord('ws_1'))
     const row = sandboxRecord('sb_1')
     await store.insertSandbox(row)
     assert.deepEqual(await store.getSandbox('sb_1'), row)

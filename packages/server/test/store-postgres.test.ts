@@ -16,7 +16,7 @@ import {
 } from '../src/store/index.js'
 import { PG_MIGRATIONS } from '../src/store/postgres-migrations.js'
 import { toApiError } from '../src/http/error-handler.js'
-import { sandboxRecord, storeContract } from './store-contract.js'
+import { sandboxRecord, storeContract, workspaceRecord } from './store-contract.js'
 import { testApp } from './helpers/app.js'
 import { FakeEngine, FakeRuntime } from './helpers/fake-runtime.js'
 import { newDatabase, startPostgres, type PostgresCluster } from './helpers/postgres.js'
@@ -73,16 +73,7 @@ async function terminate(client: pg.Client, pid: number): Promise<void> {
 }
 
 async function addWorkspace(store: MetadataStore, id: string): Promise<void> {
-  const now = new Date().toISOString()
-  await store.insertWorkspace({
-    id,
-    name: null,
-    metadata: null,
-    createdAt: now,
-    updatedAt: now,
-    quotaBytes: null,
-    quotaId: null,
-  })
+  await store.insertWorkspace(workspaceRecord(id))
 }
 
 test(

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { SqliteStore, ValueSealer, loadOrCreateKey } from '../src/store/index.js'
 import type { SandboxRecord } from '../src/store/index.js'
-import { storeContract } from './store-contract.js'
+import { storeContract, workspaceRecord } from './store-contract.js'
 import { tempDir } from './helpers/app.js'
 
 storeContract('sqlite (sealed)', async () => {
@@ -23,15 +23,7 @@ const TOKEN = 'a'.repeat(64)
 async function storeWithSandbox(file: string, sealer?: ValueSealer): Promise<SqliteStore> {
   const store = new SqliteStore(file, sealer ? { sealer } : {})
   const now = new Date().toISOString()
-  await store.insertWorkspace({
-    id: 'ws_1',
-    name: null,
-    metadata: null,
-    createdAt: now,
-    updatedAt: now,
-    quotaBytes: null,
-    quotaId: null,
-  })
+  await store.insertWorkspace(workspaceRecord('ws_1'))
   const record: SandboxRecord = {
     id: 'sb_1',
     workspaceId: 'ws_1',

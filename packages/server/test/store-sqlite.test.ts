@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { SqliteStore } from '../src/store/index.js'
 import { MIGRATIONS } from '../src/store/migrations.js'
-import { storeContract } from './store-contract.js'
+import { storeContract, workspaceRecord } from './store-contract.js'
 import { tempDir } from './helpers/app.js'
 
 storeContract('sqlite (memory)', async () => new SqliteStore(':memory:'))
@@ -42,17 +42,7 @@ test('sqlite: past export id 65535 the lowest free id is used', async (t) => {
   const dir = await tempDir(t)
   const store = new SqliteStore(path.join(dir, 'wm.db'))
   t.after(() => store.close())
-  const now = new Date().toISOString()
-  const add = (id: string) =>
-    store.insertWorkspace({
-      id,
-      name: null,
-      metadata: null,
-      createdAt: now,
-      updatedAt: now,
-      quotaBytes: null,
-      quotaId: null,
-    })
+  const add = (id: string) => store.insertWorkspace(workspaceRecord(id))
   for (const id of ['ws_a', 'ws_b', 'ws_c']) await add(id)
   assert.equal(await store.nfsExportId('ws_a'), 1)
   assert.equal(await store.nfsExportId('ws_b'), 2)
