@@ -46,6 +46,7 @@ describe('live: wm sandbox', { skip: skipLive }, () => {
       'memory',
       'metadata',
       'name',
+      'network',
       'networkMode',
       'onIdle',
       'onTimeout',
