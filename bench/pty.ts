@@ -158,7 +158,10 @@ export async function ptyRows(options: { runs: number; table: BenchTable }): Pro
   } finally {
     if (sandboxId)
       await app.inject({ method: 'DELETE', url: `/v1/sandboxes/${sandboxId}?force=true` })
-    await app.close()
-    await fs.rm(dataDir, { recursive: true, force: true })
+    try {
+      await app.close()
+    } finally {
+      await fs.rm(dataDir, { recursive: true, force: true })
+    }
   }
 }
