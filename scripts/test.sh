@@ -210,6 +210,8 @@ run_replicas() { bash scripts/run-replicas.sh; }
 run_k8s() { bash scripts/run-k8s.sh; }
 # The dashboard in a real browser (Debian's chromium), against servers of its own.
 run_dashboard() { bash scripts/run-dashboard.sh; }
+# Every benchmark row once or twice, small: that `npm run bench` still runs (nothing timed is asserted).
+run_bench_smoke() { bash scripts/run-bench-smoke.sh; }
 run_schemathesis() { bash scripts/run-schemathesis.sh; }
 
 run_acceptance() {
@@ -352,6 +354,7 @@ else
 fi
 
 stop_server
+suite bench-smoke - run_bench_smoke
 suite dashboard node run_dashboard
 suite replicas node run_replicas
 if [ "${WM_SKIP_K8S:-}" = 1 ]; then
