@@ -36,7 +36,8 @@ import { processStdinRoutes } from './routes/process-stdin.js'
 import { PtyService } from './services/ptys.js'
 import { TokenSigner } from './services/tokens.js'
 import { ptyRouteSandbox, ptyRoutes } from './routes/pty.js'
-import { portProxyRoutes } from './routes/proxy.js'
+import { isProxyRoute, portProxyRoutes } from './routes/proxy.js'
+import { proxyTokenRoutes, verifyProxyToken } from './routes/proxy-token.js'
 import { PortConnector } from './services/port-proxy.js'
 import { createNfs, findNfsTools } from './nfs/index.js'
 import { CheckpointService } from './services/checkpoints.js'
@@ -191,6 +192,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const fileTokenAuth = fileTokenAuthenticator(config, tokens)
   registerAuth(app, config.auth.apiKeys, config.auth.header, (request) => {
     if (fileTokenAuth(request)) return true
+    if (isProxyRoute(request) && verifyProxyToken(tokens, request.raw)) return true
     const sandboxId = ptyRouteSandbox(request)
     const token = (request.query as { token?: unknown }).token
     if (sandboxId === undefined || typeof token !== 'string') return false
@@ -334,6 +336,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   fileTokenRoutes(app, { workspaces, tokens, config })
   keepaliveRoutes(app, { sandboxes, activity })
   portRoutes(app, { sandboxes, config })
+  proxyTokenRoutes(app, { sandboxes, tokens })
   processRoutes(app, processes)
   checkpointRoutes(app, checkpoints)
   applicationKindRoutes(app, plugins.kinds)
@@ -344,6 +347,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ports: new PortConnector(sandboxes),
     apiKeys: config.auth.apiKeys,
     apiKeyHeader: config.auth.header,
+    tokens,
     onConnection: (sandboxId) => activity.begin(sandboxId),
   })
   await app.register(dashboardRoutes, { auth: config.auth })

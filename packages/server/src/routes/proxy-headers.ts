@@ -50,6 +50,24 @@ export function matchProxyUrl(
   }
 }
 
+/** The value of cookie `name` in a `Cookie` header, if any. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const pair of (header ?? '').split(';')) {
+    const eq = pair.indexOf('=')
+    if (eq !== -1 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim()
+  }
+  return undefined
+}
+
+/** A `Cookie` header without cookie `name`; undefined when nothing else is left. */
+export function withoutCookie(header: string, name: string): string | undefined {
+  const kept = header
+    .split(';')
+    .map((pair) => pair.trim())
+    .filter((pair) => pair && pair.slice(0, Math.max(pair.indexOf('='), 0)).trim() !== name)
+  return kept.length ? kept.join('; ') : undefined
+}
+
 /** Names listed in a `Connection` header: hop-by-hop for this message only. */
 export function connectionTokens(value: string | string[] | undefined): Set<string> {
   const joined = Array.isArray(value) ? value.join(',') : (value ?? '')
@@ -63,21 +81,27 @@ export function connectionTokens(value: string | string[] | undefined): Set<stri
 
 /**
  * The request headers to send to the sandbox, in their original order and
- * case: without the API key header, hop-by-hop headers (except what an
+ * case: without the API key header (and the `dropCookie` cookie), hop-by-hop headers (except what an
  * upgrade needs, when `upgrade`), and with `X-Forwarded-For/-Proto/-Host/
  * -Prefix` set. `Host` is passed on unchanged.
  */
 export function forwardRequestHeaders(
   raw: IncomingMessage,
-  options: { apiKeyHeader: string; prefix: string; upgrade: boolean },
+  options: { apiKeyHeader: string; prefix: string; upgrade: boolean; dropCookie?: string },
 ): Array<[string, string]> {
   const listed = connectionTokens(raw.headers.connection)
   const out: Array<[string, string]> = []
   for (let i = 0; i + 1 < raw.rawHeaders.length; i += 2) {
     const name = raw.rawHeaders[i]!
-    const value = raw.rawHeaders[i + 1]!
+    let value = raw.rawHeaders[i + 1]!
     const lower = name.toLowerCase()
     if (lower === options.apiKeyHeader || FORWARDED.has(lower)) continue
+    if (lower === 'cookie' && options.dropCookie) {
+      // The proxy's own credential is for the proxy, never for the app.
+      const rest = withoutCookie(value, options.dropCookie)
+      if (rest === undefined) continue
+      value = rest
+    }
     if (options.upgrade) {
       // Bytes pass through unchanged after the head, so framing headers stay.
       if (lower === 'connection') continue // re-added below

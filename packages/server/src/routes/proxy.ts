@@ -9,6 +9,7 @@ import { ApiError } from '../errors.js'
 import { keyDigest, matchesAnyKey } from '../http/auth.js'
 import { toApiError } from '../http/error-handler.js'
 import { parsePort, type PortConnector } from '../services/port-proxy.js'
+import type { TokenSigner } from '../services/tokens.js'
 import { COMMON_ERRORS, IdString, errorResponses } from './common.js'
 import { PortString } from './ports.js'
 import {
@@ -20,6 +21,13 @@ import {
   responseHeaders,
   isChunked,
 } from './proxy-headers.js'
+import {
+  PROXY_COOKIE,
+  presentedProxyToken,
+  proxyCookie,
+  queryWithoutToken,
+  verifyProxyToken,
+} from './proxy-token.js'
 
 export interface PortProxyOptions {
   ports: PortConnector
@@ -27,11 +35,22 @@ export interface PortProxyOptions {
   apiKeys: readonly string[]
   apiKeyHeader: string
   /**
+   * Signs and checks proxy tokens (`?wm_proxy_token=`, then the `wm_proxy`
+   * cookie), which stand in for the key; without it only the key is taken.
+   */
+  tokens?: TokenSigner
+  /**
    * Called when a proxied upgrade (WebSocket) connection opens; the function
    * it returns is called once when that connection ends. HTTP requests go
    * through Fastify's hooks instead.
    */
   onConnection?: (sandboxId: string) => () => void
+}
+
+/** Whether a request is to the proxy routes (where a proxy token may stand in for the key). */
+export function isProxyRoute(request: FastifyRequest): boolean {
+  const url = request.routeOptions.url
+  return url === '/v1/sandboxes/:id/proxy/:port/*' || url === '/v1/sandboxes/:id/proxy/:port'
 }
 
 /** The prefix the proxied service is mounted under, as sent in `X-Forwarded-Prefix`. */
@@ -72,13 +91,24 @@ export async function portProxyRoutes(
       response: {
         // Whatever the service in the sandbox answers is passed through as it is.
         default: Type.Unknown({ description: 'The reply of the service inside the sandbox' }),
-        ...errorResponses(...COMMON_ERRORS, 404, 409, 502, 503),
+        303: Type.Null({
+          description:
+            'With ?wm_proxy_token=: Location is the same URL without it; Set-Cookie wm_proxy',
+        }),
+        ...errorResponses(...COMMON_ERRORS, 404, 409, 410, 502, 503),
       },
     },
     handler: async (request, reply) => {
       const port = parsePort(request.params.port)
       const target = matchProxyUrl(request.raw.url ?? '')
       if (!target) throw new ApiError('VALIDATION', 'not a proxy path')
+      if (options.tokens && presentedProxyToken(request.raw)?.from === 'query') {
+        return swapTokenForCookie(request, reply, options.tokens, {
+          ...target,
+          sandboxId: request.params.id,
+          port,
+        })
+      }
       return proxyHttp(request, reply, {
         sandboxId: request.params.id,
         port,
@@ -108,6 +138,30 @@ export async function portProxyRoutes(
     },
   })
 
+  /**
+   * Answers a request carrying `?wm_proxy_token=` with a 303 to the same URL
+   * without it, setting the token as a cookie for this sandbox port: the
+   * token leaves the address bar (and the app's Referer) at once.
+   */
+  async function swapTokenForCookie(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    tokens: TokenSigner,
+    target: { sandboxId: string; port: number; path: string; query: string },
+  ): Promise<FastifyReply> {
+    const { sandboxId, port } = target
+    const claims = verifyProxyToken(tokens, request.raw)!
+    const presented = presentedProxyToken(request.raw)!
+    const prefix = proxyPrefix(sandboxId, port)
+    const secure = Boolean((request.raw.socket as { encrypted?: boolean }).encrypted)
+    void reply.header(
+      'set-cookie',
+      proxyCookie(presented.token, { sandboxId, port, exp: claims.exp, secure }),
+    )
+    void reply.header('cache-control', 'no-store')
+    return reply.redirect(`${prefix}${target.path}${queryWithoutToken(target.query)}`, 303)
+  }
+
   async function proxyHttp(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -120,6 +174,7 @@ export async function portProxyRoutes(
         apiKeyHeader,
         prefix: proxyPrefix(target.sandboxId, target.port),
         upgrade: false,
+        dropCookie: PROXY_COOKIE,
       }),
     )
     if (headers['content-length'] === undefined && isChunked(raw.headers)) {
@@ -163,6 +218,8 @@ export async function portProxyRoutes(
     if (keyDigests.length === 0) return
     const presented = raw.headers[apiKeyHeader]
     const candidate = Array.isArray(presented) ? presented[0] : presented
+    // The same rule as for HTTP requests: no key, then a proxy token may stand in.
+    if (!candidate && options.tokens && verifyProxyToken(options.tokens, raw)) return
     if (!candidate)
       throw new ApiError('UNAUTHENTICATED', `missing API key in header ${apiKeyHeader}`)
     if (!matchesAnyKey(candidate, keyDigests))
@@ -201,10 +258,13 @@ export async function portProxyRoutes(
       apiKeyHeader,
       prefix: proxyPrefix(target.id, port),
       upgrade: true,
+      dropCookie: PROXY_COOKIE,
     })
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join('')
-    upstream.write(`${raw.method} ${target.path}${target.query} HTTP/1.1\r\n${headLines}\r\n`)
+    upstream.write(
+      `${raw.method} ${target.path}${queryWithoutToken(target.query)} HTTP/1.1\r\n${headLines}\r\n`,
+    )
     if (head.length) upstream.write(head)
     log.info({ sandboxId: target.id, port, url: raw.url }, 'proxied upgrade')
     const ended = options.onConnection?.(target.id)
