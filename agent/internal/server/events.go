@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,7 +10,7 @@ import (
 const eventBatch = 256
 
 // streamEvents writes the process's kept events after ?after=<seq> as
-// NDJSON, then follows new ones until the exit event, flushing each line.
+// NDJSON, then follows new ones until the exit event, flushing each batch.
 // The handler returns (and its goroutine ends) when the exit event is
 // written or the client goes away. While it runs it is a live follower: the
 // process is slowed to its pace rather than losing output, and a client
@@ -37,8 +36,7 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 	if rc.Flush() != nil {
 		return
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	lines := newEventLines()
 	ctx := r.Context()
 	f := p.Follow(after)
 	defer f.Close()
@@ -63,8 +61,14 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request) {
 			_ = rc.SetWriteDeadline(time.Unix(1, 0))
 			return
 		}
+		// One write and one flush per batch: a busy stream's batch holds many events.
 		for i := range evs {
-			if enc.Encode(&evs[i]) != nil || rc.Flush() != nil {
+			if lines.add(&evs[i]) != nil {
+				return
+			}
+		}
+		if len(evs) > 0 {
+			if _, err := w.Write(lines.take()); err != nil || rc.Flush() != nil {
 				return
 			}
 		}

@@ -34,11 +34,17 @@ function parseFrame(frame: string) {
   return { id: fields.id, event: fields.event, data: JSON.parse(fields.data ?? 'null') }
 }
 
+/** The frame of `line` as text, as the relay writes it. */
+function frameOf(line: string): { frame: string; exit: boolean } {
+  const { frame, exit } = lineToFrame(Buffer.from(line))
+  return { frame: Buffer.concat(frame).toString('utf8'), exit }
+}
+
 test('a plain output line is framed exactly as decoding it would frame it', () => {
   for (const type of ['stdout', 'stderr'] as const) {
     for (const [index, data] of tricky.entries()) {
       const line = JSON.stringify({ seq: index + 1, type, data })
-      const { frame, exit } = lineToFrame(line)
+      const { frame, exit } = frameOf(line)
       assert.equal(exit, false)
       assert.equal(frame, sseFrame(type, { data }, index + 1), JSON.stringify(data))
       assert.deepEqual(parseFrame(frame), { id: String(index + 1), event: type, data: { data } })
@@ -47,15 +53,15 @@ test('a plain output line is framed exactly as decoding it would frame it', () =
 })
 
 test('other lines are decoded: start, exit, dropped output, empty output', () => {
-  assert.deepEqual(lineToFrame('{"seq":0,"type":"start","pid":42}'), {
+  assert.deepEqual(frameOf('{"seq":0,"type":"start","pid":42}'), {
     frame: sseFrame('start', { pid: 42 }, 0),
     exit: false,
   })
-  assert.deepEqual(lineToFrame('{"seq":9,"type":"exit","code":3,"timed_out":false}'), {
+  assert.deepEqual(frameOf('{"seq":9,"type":"exit","code":3,"timed_out":false}'), {
     frame: sseFrame('exit', { code: 3, timed_out: false }, 9),
     exit: true,
   })
-  const dropped = lineToFrame('{"seq":4,"type":"stdout","data":"x\\"}","dropped":10}')
+  const dropped = frameOf('{"seq":4,"type":"stdout","data":"x\\"}","dropped":10}')
   assert.equal(dropped.frame, sseFrame('stdout', { data: 'x"}', dropped: 10 }, 4))
-  assert.equal(lineToFrame('{"seq":5,"type":"stderr"}').frame, sseFrame('stderr', { data: '' }, 5))
+  assert.equal(frameOf('{"seq":5,"type":"stderr"}').frame, sseFrame('stderr', { data: '' }, 5))
 })

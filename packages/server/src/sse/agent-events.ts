@@ -46,31 +46,40 @@ function toFrame(event: AgentEvent): string {
 }
 
 /**
- * The agent's encoding of an output event with nothing else in it, as Go's
- * encoder writes its fields in order: `{"seq":N,"type":"stdout","data":"…"}`.
+ * The agent's encoding of an output event with nothing else in it, as it
+ * writes its fields in order: `{"seq":N,"type":"stdout","data":"…"}`.
  */
 const PLAIN_OUTPUT = /^\{"seq":(\d+),"type":"(stdout|stderr)","data":"/
+/** Enough of a line's start to match PLAIN_OUTPUT (a seq of up to 19 digits). */
+const PREFIX_BYTES = 64
+const NEWLINE = 0x0a
+const FRAME_END = Buffer.from('}\n\n')
 
 /**
  * The SSE frame of one NDJSON line. Output events, nearly every line of a
- * busy stream, are framed from the agent's own JSON string literal of the
- * data: decoding it and encoding it again was most of the relay's CPU time.
- * The literal is valid JSON as it is and holds no raw line break (JSON
- * escapes them), so it is safe on an SSE `data:` line. It ends at the line's
- * closing `"}`: an unescaped quote cannot occur inside it. Any other line
- * (start, exit, dropped output) is decoded and framed field by field.
+ * busy stream, are framed around the agent's own JSON string literal of the
+ * data, bytes as they came: decoding it (UTF-8, then JSON) and encoding it
+ * again was most of the relay's CPU time. The literal is valid JSON as it is
+ * and holds no raw line break (JSON escapes them), so it is safe on an SSE
+ * `data:` line. It ends at the line's closing `"}`: an unescaped quote cannot
+ * occur inside it. Any other line (start, exit, dropped output) is decoded
+ * and framed field by field.
  */
-export function lineToFrame(line: string): { frame: string; exit: boolean } {
-  const plain = PLAIN_OUTPUT.exec(line)
-  if (plain && line.endsWith('"}')) {
-    const literal = line.slice(plain[0].length - 1, -1)
-    return {
-      frame: `id: ${plain[1]}\nevent: ${plain[2]}\ndata: {"data":${literal}}\n\n`,
-      exit: false,
-    }
+export function lineToFrame(line: Buffer): { frame: Buffer[]; exit: boolean } {
+  const plain = PLAIN_OUTPUT.exec(line.toString('latin1', 0, PREFIX_BYTES))
+  const end = line.length
+  if (plain && end > plain[0].length && line[end - 2] === 0x22 && line[end - 1] === 0x7d) {
+    const head = Buffer.from(`id: ${plain[1]}\nevent: ${plain[2]}\ndata: {"data":`)
+    return { frame: [head, line.subarray(plain[0].length - 1, end - 1), FRAME_END], exit: false }
   }
-  const event = JSON.parse(line) as AgentEvent
-  return { frame: toFrame(event), exit: event.type === 'exit' }
+  const event = JSON.parse(line.toString('utf8')) as AgentEvent
+  return { frame: [Buffer.from(toFrame(event))], exit: event.type === 'exit' }
+}
+
+/** Whether a line holds nothing but white space (a JSON line starts with `{` at once). */
+function isBlank(line: Buffer): boolean {
+  for (const byte of line) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false
+  return true
 }
 
 /**
@@ -81,7 +90,7 @@ export function lineToFrame(line: string): { frame: string; exit: boolean } {
  */
 export function relayEvents(events: IncomingMessage, raw: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
-    let buffered = ''
+    let rest: Buffer = Buffer.alloc(0)
     let sawExit = false
     const keepalive = setInterval(() => raw.write(': keep-alive\n\n'), KEEPALIVE_MS)
     const finish = () => {
@@ -91,22 +100,22 @@ export function relayEvents(events: IncomingMessage, raw: ServerResponse): Promi
     }
     raw.on('close', finish)
     raw.on('drain', () => events.resume())
-    events.setEncoding('utf8')
-    events.on('data', (chunk: string) => {
-      buffered += chunk
-      let frames = ''
+    events.on('data', (chunk: Buffer) => {
+      const data = rest.length ? Buffer.concat([rest, chunk]) : chunk
+      const frames: Buffer[] = []
       let start = 0
       let newline: number
-      while ((newline = buffered.indexOf('\n', start)) !== -1) {
-        const line = buffered.slice(start, newline).trim()
+      while ((newline = data.indexOf(NEWLINE, start)) !== -1) {
+        const line = data.subarray(start, newline)
         start = newline + 1
-        if (!line) continue
+        if (isBlank(line)) continue
         const { frame, exit } = lineToFrame(line)
         if (exit) sawExit = true
-        frames += frame
+        frames.push(...frame)
       }
-      buffered = buffered.slice(start)
-      if (frames && !raw.write(frames)) events.pause()
+      // A copy: the chunk's memory may be reused once this handler returns.
+      rest = Buffer.from(data.subarray(start))
+      if (frames.length && !raw.write(Buffer.concat(frames))) events.pause()
     })
     events.on('end', () => {
       if (!sawExit)
