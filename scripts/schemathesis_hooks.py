@@ -30,7 +30,8 @@
 7. A network policy's allow entries follow a grammar the document gives in words (host
    names, addresses, CIDRs, optional ports), and only mode allowlist takes them: a
    schema-valid policy keeps an allow list only in mode allowlist, with entries that follow
-   it. A policy change on a sandbox made outside the egress gateway (network none or
+   it, and a create gives its mode once (network, not also network_mode, which must
+   agree with it). A policy change on a sandbox made outside the egress gateway (network none or
    bridge) is refused whatever the body (400 code 1001 naming its network_mode), which is
    the sandbox's state, not the request's: that report is dropped.
 """
@@ -143,8 +144,10 @@ def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
             body.pop("quota_bytes", None)
         if _operation(case) == NETWORK_CHANGE:
             _valid_policy(body)
-        if _is_sandbox_create(case):
-            _valid_policy(body.get("network"))
+        if _is_sandbox_create(case) and isinstance(body.get("network"), dict):
+            _valid_policy(body["network"])
+            # network_mode, when given beside it, must name the same mode.
+            body.pop("network_mode", None)
     if not _is_sandbox_create(case):
         return
     if _is_positive(case):
