@@ -216,13 +216,46 @@ describe('dashboard files and sandbox tools', { timeout: 10 * 60_000 }, () => {
     await checkpoints.getByText('No checkpoints.').waitFor()
   })
 
-  test('a port link goes through the proxy', { timeout: STEP_MS }, async () => {
-    const ports = page.getByTestId('ports')
-    await ports.locator('input[name=port]').fill('8000')
-    await ports.getByRole('button', { name: 'Show link' }).click()
-    const link = ports.locator('a', { hasText: `/v1/sandboxes/${sandboxId}/proxy/8000/` })
-    await link.waitFor()
-  })
+  test(
+    'a port link opens the app in a new tab on a keyed server',
+    { timeout: STEP_MS },
+    async () => {
+      const ports = page.getByTestId('ports')
+      await ports.locator('input[name=port]').fill('8000')
+      await ports.getByRole('button', { name: 'Show link' }).click()
+      const link = ports.locator('a', { hasText: `/v1/sandboxes/${sandboxId}/proxy/8000/` })
+      await link.waitFor()
+
+      // A web server in the sandbox, then a click: the tab must reach it without the key header.
+      await api('POST', `/v1/sandboxes/${sandboxId}/processes`, {
+        cmd: 'sh',
+        args: [
+          '-c',
+          'mkdir -p /tmp/www && echo hi > /tmp/www/port-marker.txt && ' +
+            'nohup python3 -m http.server 8000 --bind 127.0.0.1 --directory /tmp/www >/dev/null 2>&1 &',
+        ],
+      })
+      for (;;) {
+        const reply = await fetch(`${server.url}/v1/sandboxes/${sandboxId}/proxy/8000/`, {
+          headers: { 'x-api-key': API_KEY },
+        })
+        if (reply.status !== 502) break
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      const popup = page.waitForEvent('popup')
+      await link.click()
+      const tab = await popup
+      await tab.getByText('port-marker.txt').waitFor()
+      const opened = new URL(tab.url())
+      assert.equal(opened.pathname, `/v1/sandboxes/${sandboxId}/proxy/8000/`)
+      assert.equal(opened.search, '') // the token left the address bar
+      // A sub-path of the app, with the cookie alone.
+      await tab.getByRole('link', { name: 'port-marker.txt' }).click()
+      await tab.getByText('hi').waitFor()
+      await tab.close()
+      assert.equal(await ports.getByTestId('error').count(), 0)
+    },
+  )
 
   test(
     'pause, resume, stop and start change the live state',

@@ -64,6 +64,11 @@ export class FakeApi {
     ['GET /v1/sandboxes', 'sandboxes', (q, r) => this.#listSandboxes(q, r)],
     ['POST /v1/sandboxes/:id/processes', 'processes', (_q, r, m) => this.#run(r, m)],
     ['GET /v1/sandboxes/:id/ports/:port', 'ports', (_q, r, m) => this.#port(r, m)],
+    [
+      'POST /v1/sandboxes/:id/ports/:port/proxy-token',
+      'ports',
+      (_q, r, m) => this.#proxyToken(r, m),
+    ],
     ['POST /v1/sandboxes/:id/checkpoints', CK, (q, r, m) => this.#checkpoint(q, r, m)],
     ['GET /v1/sandboxes/:id/checkpoints', CK, (_q, r, m) => this.#checkpointList(r, m)],
     ['POST /v1/sandboxes/:id/checkpoints/:c/restore', CK, (_q, r, m) => this.#restore(r, m)],
@@ -244,6 +249,12 @@ export class FakeApi {
   #run(response: ServerResponse, match: RegExpExecArray): void {
     if (!this.sandboxes.has(match[1]!)) return replyError(response, 404, 2001, 'no sandbox')
     replyJson(response, 200, { pid: 7, ...this.runResult })
+  }
+
+  #proxyToken(response: ServerResponse, match: RegExpExecArray): void {
+    const token = `wm1.t-${match[1]}-${match[2]}.mac`
+    const url = `/v1/sandboxes/${match[1]}/proxy/${match[2]}/?wm_proxy_token=${token}`
+    replyJson(response, 201, { token, url, expires_at: '2030-01-01T00:00:00.000Z' })
   }
 
   #port(response: ServerResponse, match: RegExpExecArray): void {

@@ -146,6 +146,15 @@ describe('WorkspaceHandle', () => {
     for (const bad of [0, 65536, 1.5]) await assert.rejects(ws.portUrl(bad), RangeError)
   })
 
+  test('proxyUrl mints a proxy token and returns the absolute URL that carries it', async () => {
+    const url = await ws.proxyUrl(8000)
+    const token = `wm1.t-${ws.sandboxId}-8000.mac`
+    assert.equal(url, `${api.url}/v1/sandboxes/${ws.sandboxId}/proxy/8000/?wm_proxy_token=${token}`)
+    assert.equal(api.last.method, 'POST')
+    assert.equal(api.last.headers['x-api-key'], 'k-123')
+    for (const bad of [0, 65536, 1.5]) await assert.rejects(ws.proxyUrl(bad), RangeError)
+  })
+
   test('checkpoint, list, restore and delete', async () => {
     const first = await ws.checkpoint('before')
     assert.deepEqual(
@@ -173,7 +182,12 @@ describe('WorkspaceHandle', () => {
   test('a handle without a sandbox says so; files still work', async () => {
     const client = api.client()
     const bare = await client.getWorkspace((await client.workspace.create()).id)
-    for (const action of [() => bare.exec('ls'), () => bare.portUrl(80), () => bare.checkpoint()]) {
+    for (const action of [
+      () => bare.exec('ls'),
+      () => bare.portUrl(80),
+      () => bare.proxyUrl(80),
+      () => bare.checkpoint(),
+    ]) {
       await assert.rejects(action(), /has no sandbox/)
     }
     await bare.writeFile('a.txt', 'ok')

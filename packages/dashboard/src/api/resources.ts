@@ -105,6 +105,11 @@ export const sandboxes = {
       'GET',
       `/v1/sandboxes/${enc(id)}/ports/${port}`,
     ),
+  proxyToken: (id: string, port: number) =>
+    requestJson<{ token: string; url: string; expires_at: string }>(
+      'POST',
+      `/v1/sandboxes/${enc(id)}/ports/${port}/proxy-token`,
+    ),
   ptyToken: (id: string) =>
     requestJson<{ token: string; expires_at: string }>(
       'POST',

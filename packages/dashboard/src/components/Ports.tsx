@@ -17,6 +17,29 @@ export function Ports({ sandboxId }: { sandboxId: string }) {
     })
   }
 
+  /**
+   * With a key, a plain link would be refused (a tab cannot send the key
+   * header): the tab is opened at once, inside the click, so no popup blocker
+   * stops it, and sent to the token URL once the token is minted; the proxy
+   * swaps the token for a cookie scoped to this port.
+   */
+  async function open(event: MouseEvent, linkPort: number) {
+    if (!apiKey()) return
+    event.preventDefault()
+    const tab = window.open('about:blank', '_blank')
+    if (tab) tab.opener = null
+    await action.run(`Opening port ${linkPort}`, async () => {
+      try {
+        const { url } = await sandboxes.proxyToken(sandboxId, linkPort)
+        if (tab) tab.location.href = url
+        else window.location.href = url
+      } catch (error) {
+        tab?.close()
+        throw error
+      }
+    })
+  }
+
   return (
     <div class="card" data-testid="ports">
       <h2>Ports</h2>
@@ -36,17 +59,17 @@ export function Ports({ sandboxId }: { sandboxId: string }) {
       {links.map((link) => (
         <div class="row" key={link.port}>
           <span>Port {link.port}:</span>{' '}
-          <a href={link.url} target="_blank" rel="noopener noreferrer" class="mono">
+          <a
+            href={link.url}
+            target="_blank"
+            rel="noopener noreferrer"
+            class="mono"
+            onClick={(event) => void open(event, link.port)}
+          >
             {link.url}
           </a>
         </div>
       ))}
-      {apiKey() && links.length > 0 && (
-        <p class="hint">
-          The proxy asks for the API key in its header: a browser tab opened from here is refused
-          (401); use a client that sends the header, or the SDK&apos;s port forwarding.
-        </p>
-      )}
     </div>
   )
 }

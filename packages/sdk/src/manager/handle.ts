@@ -12,6 +12,7 @@ import type { ProcessService } from '../services/process.js'
 import type { WorkspaceService } from '../services/workspace.js'
 import type { Transport } from '../transport.js'
 import type { CallOptions, FileInfo, Workspace } from '../types.js'
+import { mintProxyUrl } from '../services/sandbox.js'
 import { workingDirectory, workspacePath } from './paths.js'
 import * as routes from './routes.js'
 import type {
@@ -214,6 +215,16 @@ export class WorkspaceHandle {
   /** The authenticated proxy URL of `port` inside the sandbox. */
   async portUrl(port: number, options: CallOptions = {}): Promise<string> {
     return (await this.portHint(port, options)).url
+  }
+
+  /**
+   * A URL that opens `port` in a browser without the API key header: it
+   * carries a short-lived proxy token (about 5 minutes), which the server
+   * swaps for a cookie scoped to this port on the first visit.
+   */
+  async proxyUrl(port: number, options: CallOptions = {}): Promise<string> {
+    const sandboxId = this.requireSandbox('forward ports')
+    return mintProxyUrl(this.#context.transport, sandboxId, port, options)
   }
 
   /** Checkpoints the sandbox; `kind` says whether processes were kept. */

@@ -152,11 +152,16 @@ export async function portHint(
   port: number,
   options: CallOptions,
 ): Promise<PortHint> {
+  checkPort(port)
+  const path = sandboxUrl(sandboxId, `/ports/${port}`)
+  return transport.json<PortHint>({ method: 'GET', path, ...call(options) })
+}
+
+/** Throws RangeError unless `port` is a whole number from 1 to 65535. */
+function checkPort(port: number): void {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new RangeError(`port must be a whole number from 1 to 65535, got ${String(port)}`)
   }
-  const path = sandboxUrl(sandboxId, `/ports/${port}`)
-  return transport.json<PortHint>({ method: 'GET', path, ...call(options) })
 }
 
 function checkpointsUrl(sandboxId: string, checkpointId?: string, suffix = ''): string {

@@ -26,6 +26,28 @@ export function sandboxUrl(id: string, suffix = ''): string {
   return `/v1/sandboxes/${encodeURIComponent(id)}${suffix}`
 }
 
+/**
+ * Mints a proxy token for `port` and returns the absolute URL that opens it
+ * in a browser without the API key header (the server swaps the token for a
+ * cookie scoped to that port). Shared by `client.sandbox` and workspace handles.
+ */
+export async function mintProxyUrl(
+  transport: Transport,
+  id: string,
+  port: number,
+  options: CallOptions = {},
+): Promise<string> {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RangeError(`port must be a whole number from 1 to 65535, got ${String(port)}`)
+  }
+  const minted = await transport.json<{ token: string; url: string; expires_at: string }>({
+    method: 'POST',
+    path: sandboxUrl(id, `/ports/${port}/proxy-token`),
+    ...callFields(options),
+  })
+  return `${transport.config.apiUrl}${minted.url}`
+}
+
 function callFields(options: CallOptions): CallOptions {
   return { signal: options.signal, timeoutMs: options.timeoutMs }
 }
@@ -122,6 +144,14 @@ export class SandboxService {
    */
   async stop(id: string, options: CallOptions = {}): Promise<Sandbox> {
     return this.#lifecycle(id, 'stop', options)
+  }
+
+  /**
+   * A URL that opens `port` of the sandbox in a browser: it carries a
+   * short-lived proxy token (about 5 minutes) that stands in for the API key.
+   */
+  async proxyUrl(id: string, port: number, options: CallOptions = {}): Promise<string> {
+    return mintProxyUrl(this.#transport, id, port, options)
   }
 
   /** The sandbox's network policy and what the egress gateway refused it. */
