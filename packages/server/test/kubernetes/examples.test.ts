@@ -74,7 +74,8 @@ if (!KUBECONFIG) {
         }),
       )
       try {
-        await waitUntilReady(server, `${url}/ready`)
+        // A bound, not a speed check: tsx compiles the server on its first start, slowly on a busy host.
+        await waitUntilReady(server, `${url}/ready`, 180_000)
         const { code, output } = await runExamples(url)
         const summary = /^examples: (\d+) passed, (\d+) failed$/m.exec(output)
         assert.ok(summary, `no summary line in the examples' output:\n${output}`)
