@@ -80,8 +80,9 @@ function startServer(dataDir: string, port: number) {
   return child
 }
 
+/** Polls /health for up to a minute: a bound for a busy host, not a speed check. */
 async function waitForHealth(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 600; i++) {
     try {
       if ((await fetch(`${url}/health`)).ok) return
     } catch {
