@@ -18,6 +18,15 @@ export function parseWholeSeconds(value: string): number {
   return Number(value)
 }
 
+/** A TCP port inside a sandbox, 1-65535. */
+export function parsePort(value: string): number {
+  const text = value.trim()
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+    throw new InvalidArgumentError('expected a port from 1 to 65535')
+  }
+  return Number(text)
+}
+
 /** CPU limit: cores as a number (`0.5`), or `1c` / `500m`, passed through for the server to check. */
 export function parseCpu(value: string): number | string {
   const text = value.trim()

@@ -8,7 +8,13 @@ import type {
   SandboxState,
 } from 'workspace-sdk'
 import type { CliContext } from '../context.js'
-import { parseCpu, parseMemory, parseSeconds, parseWholeSeconds } from '../option-values.js'
+import {
+  parseCpu,
+  parseMemory,
+  parsePort,
+  parseSeconds,
+  parseWholeSeconds,
+} from '../option-values.js'
 import { formatSandboxDetails, formatSandboxTable } from '../output.js'
 import { parseMetaEntry } from './workspace.js'
 import { collect, registerNetworkCommand } from './network.js'
@@ -162,6 +168,18 @@ export function registerSandboxCommands(program: Command, context: CliContext): 
   }
 
   registerNetworkCommand(sandbox, context)
+
+  sandbox
+    .command('port-url')
+    .argument('<id>', 'sandbox id')
+    .argument('<port>', 'port inside the sandbox, 1-65535', parsePort)
+    .description(
+      'print a URL that opens the port in a browser: a proxy token (good for about 5 minutes) stands in for the API key',
+    )
+    .action(async (id: string, port: number) => {
+      const url = await service().proxyUrl(id, port)
+      context.result({ url }, (value) => `${value.url}\n`)
+    })
 
   sandbox
     .command('rm')
