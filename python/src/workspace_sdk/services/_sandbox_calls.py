@@ -52,6 +52,19 @@ def network(sandbox_id: str) -> Call[NetworkStatus]:
     )
 
 
+def proxy_url(sandbox_id: str, port: int) -> Call[str]:
+    """Mint a proxy token for ``port``; the reply's ``url`` is made absolute on the API URL."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ValueError(f"port must be an integer from 1 to 65535, got {port!r}")
+
+    def absolute(response: httpx.Response) -> str:
+        requested = str(response.request.url)
+        base = requested[: requested.find("/v1/sandboxes/")]
+        return base + str(parse_json(response)["url"])
+
+    return Call("POST", f"{sandbox_path(sandbox_id)}/ports/{port}/proxy-token", absolute)
+
+
 def update_network(sandbox_id: str, policy: NetworkPolicy) -> Call[NetworkStatus]:
     if not isinstance(policy, NetworkPolicy):
         raise TypeError(f"expected NetworkPolicy, got {type(policy).__name__}")

@@ -60,6 +60,15 @@ class SandboxService:
         """
         self._http.call(calls.delete(sandbox_id, force))
 
+    def proxy_url(self, sandbox_id: str, port: int) -> str:
+        """A URL that opens ``port`` of the sandbox in a browser without the API key.
+
+        It carries a short-lived proxy token (about 5 minutes), which the server swaps
+        for a cookie scoped to that port on the first visit. ``ValueError`` for a port
+        outside 1-65535, ``SandboxNotFoundError`` for an unknown sandbox.
+        """
+        return self._http.call(calls.proxy_url(sandbox_id, port))
+
     def network(self, sandbox_id: str) -> NetworkStatus:
         """The sandbox's network policy and what the egress gateway refused it."""
         return self._http.call(calls.network(sandbox_id))
@@ -150,6 +159,10 @@ class AsyncSandboxService:
     async def delete(self, sandbox_id: str, force: bool = False) -> None:
         """See ``SandboxService.delete``."""
         await self._http.call(calls.delete(sandbox_id, force))
+
+    async def proxy_url(self, sandbox_id: str, port: int) -> str:
+        """See ``SandboxService.proxy_url``."""
+        return await self._http.call(calls.proxy_url(sandbox_id, port))
 
     async def network(self, sandbox_id: str) -> NetworkStatus:
         """The sandbox's network policy and what the egress gateway refused it."""
