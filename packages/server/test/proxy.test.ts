@@ -186,6 +186,10 @@ test('the proxy reaches services inside a sandbox with network none', async (t) 
     const reply = await request(base, 'GET', `${prefix}/8000?x=1`)
     assert.equal(reply.status, 308)
     assert.equal(reply.headers.location, `${prefix}/8000/?x=1`)
+    // Not for a sandbox that is not there: that is 404 at once.
+    const gone = await request(base, 'GET', '/v1/sandboxes/sb_nosuchsandbox/proxy/8000')
+    assert.equal(gone.status, 404)
+    assert.equal(JSON.parse(gone.body.toString()).error.code, 2001)
   })
 
   await t.test('a WebSocket echoes through the proxy', async () => {

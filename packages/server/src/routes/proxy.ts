@@ -126,11 +126,13 @@ export async function portProxyRoutes(
       params: ProxyParams,
       response: {
         308: Type.Null({ description: 'Location: the same path with a trailing slash' }),
-        ...errorResponses(...COMMON_ERRORS),
+        ...errorResponses(...COMMON_ERRORS, 404),
       },
     },
     handler: async (request, reply) => {
       parsePort(request.params.port)
+      // A sandbox that is not there is 404, not a redirect to a path that is 404 too.
+      await ports.requireSandbox(request.params.id)
       const raw = request.raw.url ?? ''
       const q = raw.indexOf('?')
       const location = q === -1 ? `${raw}/` : `${raw.slice(0, q)}/${raw.slice(q)}`

@@ -27,6 +27,11 @@ export class PortConnector {
     this.#sandboxes = sandboxes
   }
 
+  /** 404 `2001` unless the sandbox exists (what the proxy answers before anything else). */
+  async requireSandbox(sandboxId: string): Promise<void> {
+    await this.#sandboxes.require(sandboxId)
+  }
+
   /**
    * A connected stream to `127.0.0.1:{port}` in the sandbox. 404 `2001` for
    * an unknown sandbox, 409 `2002` when it is not running, 502 `2005` when
