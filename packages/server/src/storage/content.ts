@@ -7,7 +7,7 @@ import type { FileInfo } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
 import { escapes, ignoring, isADirectory, mapped, notRegular } from './fs-errors.js'
 import { baseName, parentOf, show, type ParsedPath } from './path.js'
-import { writeAll } from './tree.js'
+import { writeAllv } from './tree.js'
 import { at, lstatAt, toInfo, walkDirs, withHandle } from './walk.js'
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants
@@ -62,7 +62,8 @@ export async function openReadAt(
       return { stream: Readable.from([]), size: 0, info }
     }
     // Bounded by the size seen now, so a file growing meanwhile cannot overrun Content-Length.
-    const stream = file.createReadStream({ start: 0, end: st.size - 1 })
+    // Reads of a MiB: the default 64 KiB made a read and a socket write per 64 KiB.
+    const stream = file.createReadStream({ start: 0, end: st.size - 1, highWaterMark: 1 << 20 })
     return { stream, size: st.size, info }
   } catch (err) {
     await file.close()
@@ -106,14 +107,51 @@ export async function writeAt(
   })
 }
 
+/** Bytes gathered from the body before they are written in one call. */
+const WRITE_BATCH_BYTES = 1 << 20
+
+/**
+ * Writes the body into `tmp`, at most `limit` bytes. Chunks are gathered
+ * into batches of about a MiB, each written in one call while the next is
+ * read: writing each HTTP chunk (tens of KiB) alone, and reading nothing
+ * meanwhile, left the disk and the socket waiting on each other. At most
+ * one batch is in flight, so memory stays bounded and the client is slowed
+ * to the disk's pace. On any failure the write in flight is waited for
+ * before returning: the caller then closes the descriptor, which a pending
+ * write must not outlive.
+ */
 async function receive(body: Readable, tmp: FileHandle, rel: string, limit: number) {
   let total = 0
-  // destroyOnReturn: false: stopping early must not tear down an HTTP request the caller answers on.
-  for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<unknown>) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array)
-    total += buf.length
-    if (total > limit) throw tooLarge(rel, limit)
-    await mapped(rel, () => writeAll(tmp, buf))
+  let batch: Uint8Array[] = []
+  let batched = 0
+  let inFlight: Promise<void> = Promise.resolve()
+  const flush = async () => {
+    await inFlight
+    const buffers = batch
+    batch = []
+    batched = 0
+    inFlight = mapped(rel, () => writeAllv(tmp, buffers))
+    // Handled here so a failure while the next chunk is awaited is not an unhandled
+    // rejection; it is thrown by the next `await inFlight`.
+    inFlight.catch(() => undefined)
+  }
+  try {
+    // destroyOnReturn: false: stopping early must not tear down an HTTP request the caller answers on.
+    for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<unknown>) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array)
+      total += buf.length
+      if (total > limit) throw tooLarge(rel, limit)
+      batch.push(buf)
+      batched += buf.length
+      if (batched >= WRITE_BATCH_BYTES) await flush()
+    }
+    if (batched) await flush()
+    await inFlight
+  } catch (error) {
+    // A body left unread here may still fail later (a client going away): that is not news.
+    body.on('error', () => undefined)
+    await inFlight.catch(() => undefined)
+    throw error
   }
 }
 

@@ -38,6 +38,17 @@ function tooDeep(rel: string): ApiError {
 }
 
 /** Writes all of `buf` (a write may be partial). */
+/** Writes every byte of `buffers`, in order, with as few calls as the kernel allows. */
+export async function writeAllv(handle: FileHandle, buffers: Uint8Array[]): Promise<void> {
+  const rest = buffers.filter((buf) => buf.length > 0)
+  while (rest.length) {
+    const { bytesWritten } = await handle.writev(rest)
+    let skip = bytesWritten
+    while (rest.length && skip >= rest[0]!.length) skip -= rest.shift()!.length
+    if (skip && rest.length) rest[0] = rest[0]!.subarray(skip)
+  }
+}
+
 export async function writeAll(handle: FileHandle, buf: Uint8Array): Promise<void> {
   let off = 0
   while (off < buf.length) {

@@ -65,12 +65,15 @@ export function body(...chunks: (string | Buffer)[]): Readable {
   return Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)))
 }
 
-/** A body stream that yields some bytes and then fails, as an aborted upload does. */
+/**
+ * A body stream that yields some bytes (fewer than the fixture's smallest
+ * transfer limit) and then fails, as an aborted upload does.
+ */
 export function failingBody(): Readable {
   let sent = 0
   return new Readable({
     read() {
-      if (sent++ < 3) this.push(Buffer.alloc(1000, 'x'))
+      if (sent++ < 3) this.push(Buffer.alloc(300, 'x'))
       else this.destroy(new Error('client went away'))
     },
   })
