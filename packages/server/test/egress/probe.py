@@ -10,6 +10,10 @@ import time
 import urllib.request
 
 no_proxy = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# "proxy" asks the gateway's proxy for every address, loopback included: NO_PROXY (the
+# sandbox's own loopback bypasses the proxy) is set aside for it.
+for name in ("NO_PROXY", "no_proxy"):
+    os.environ.pop(name, None)
 via_proxy = urllib.request.build_opener()
 
 
