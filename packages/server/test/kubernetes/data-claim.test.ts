@@ -6,7 +6,14 @@ import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { createWorkspace } from '../helpers/app.js'
 import { createSandbox, run, sandboxApp } from '../helpers/sandbox.js'
-import { KUBECONFIG, NO_CLUSTER, clients, clusterEnv, freshNamespace } from './cluster.js'
+import {
+  KUBECONFIG,
+  NO_CLUSTER,
+  clients,
+  clusterEnv,
+  freshNamespace,
+  waitUntil,
+} from './cluster.js'
 
 /*
  * WM_K8S_WORKSPACE_VOLUME=pvc against a real cluster: the server's data dir
@@ -88,6 +95,15 @@ if (!KUBECONFIG) {
           },
         },
       })
+      // The claim binds to the volume in the controller's own time; a pod made before that
+      // is refused as unschedulable (its claim unbound).
+      await waitUntil(
+        async () =>
+          (await core.readNamespacedPersistentVolumeClaim({ name: CLAIM, namespace })).status
+            ?.phase === 'Bound',
+        60_000,
+        'the data claim bound',
+      )
       const { app } = await sandboxApp(t, {
         WM_RUNTIME: 'kubernetes',
         ...clusterEnv(file, namespace),
