@@ -100,3 +100,11 @@ test('every documented path answers TRACE with 405 and an Allow of its documente
     assert.deepEqual(allow, documented, `TRACE ${path}`)
   }
 })
+
+test('GET on the PTY token path is 405 with Allow: POST, not a PTY named "tokens"', async (t) => {
+  const { app } = await testApp(t)
+  const response = await app.inject({ method: 'GET', url: '/v1/sandboxes/sb_1/pty/tokens' })
+  assert.equal(response.statusCode, 405)
+  assert.equal(response.headers.allow, 'POST')
+  assert.equal(response.json().error.code, 1008)
+})

@@ -104,8 +104,17 @@ export async function ptyRoutes(
           token: Type.Optional(Type.String({ maxLength: 4096 })),
         }),
       },
-      preHandler: async (request) => {
+      preHandler: async (request, reply) => {
         const { id, ptyId } = request.params as { id: string; ptyId: string }
+        if (ptyId === 'tokens') {
+          // The POST-only token route's path, matched here as a PTY id: its method is wrong.
+          void reply.header('allow', 'POST')
+          throw new ApiError(
+            'METHOD_NOT_ALLOWED',
+            `${request.method} is not allowed on ${request.url.split('?')[0]}; allowed: POST`,
+            { allowed: ['POST'] },
+          )
+        }
         const { after } = request.query as { after?: string }
         connections.set(
           request,
