@@ -5,7 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import pino from 'pino'
-import { SqliteStore, type Coordination, type LeaderLease } from '../src/store/index.js'
+import { SqliteStore } from '../src/store/index.js'
+import { TestLease, leasedReplica } from './helpers/shared-lease.js'
 import { Leadership } from '../src/cluster/leadership.js'
 import {
   INSTANCE_ID_FILE,
@@ -25,41 +26,6 @@ async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise
   return dir
 }
 
-/** A lease one holder at a time can take, which a test can make "lost" (as a dead connection). */
-class Lease {
-  holder: string | undefined
-  grant(who: string): Coordination['tryLead'] {
-    return async () => {
-      if (this.holder !== undefined) return undefined
-      this.holder = who
-      const lease: LeaderLease = {
-        check: async () => this.holder === who,
-        release: async () => {
-          if (this.holder === who) this.holder = undefined
-        },
-      }
-      return lease
-    }
-  }
-}
-
-/** A SqliteStore whose coordination is a shared test lease (two "replicas" of one store). */
-function replica(store: SqliteStore, lease: Lease, who: string): SqliteStore {
-  const coordination: Coordination = {
-    replicated: true,
-    withLock: (_key, fn) => fn(),
-    tryLead: lease.grant(who),
-  }
-  return new Proxy(store, {
-    get: (target, property) =>
-      property === 'coordination'
-        ? coordination
-        : ((Reflect.get(target, property) as unknown as (...a: unknown[]) => unknown)?.bind?.(
-            target,
-          ) ?? Reflect.get(target, property)),
-  })
-}
-
 function election(store: SqliteStore, id: string, events: string[]): Leadership {
   return new Leadership({
     store,
@@ -75,10 +41,10 @@ function election(store: SqliteStore, id: string, events: string[]): Leadership 
 test('one of two replicas leads; when its lease is lost the other takes over and both say who leads', async (t) => {
   const shared = new SqliteStore(':memory:')
   t.after(() => shared.close())
-  const lease = new Lease()
+  const lease = new TestLease()
   const events: string[] = []
-  const a = election(replica(shared, lease, 'a'), 'a', events)
-  const b = election(replica(shared, lease, 'b'), 'b', events)
+  const a = election(leasedReplica(shared, lease, 'a'), 'a', events)
+  const b = election(leasedReplica(shared, lease, 'b'), 'b', events)
   await a.start()
   await b.start()
   t.after(async () => {
@@ -107,10 +73,10 @@ test('one of two replicas leads; when its lease is lost the other takes over and
 test('a leader whose work fails to start gives the lease up, and the start fails', async (t) => {
   const shared = new SqliteStore(':memory:')
   t.after(() => shared.close())
-  const lease = new Lease()
+  const lease = new TestLease()
   const follows: string[] = []
   const broken = new Leadership({
-    store: replica(shared, lease, 'a'),
+    store: leasedReplica(shared, lease, 'a'),
     replicaId: 'a',
     intervalMs: 60_000,
     log,

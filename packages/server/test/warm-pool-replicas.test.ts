@@ -7,46 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config/index.js'
-import { SqliteStore, type Coordination, type LeaderLease } from '../src/store/index.js'
+import { SqliteStore } from '../src/store/index.js'
+import { TestLease, leasedReplica } from './helpers/shared-lease.js'
 import type { SandboxService } from '../src/services/sandboxes.js'
 import { createWorkspace } from './helpers/app.js'
 import { TEST_TEMPLATE } from './helpers/sandbox.js'
 import { mountsUnder, pooledContainerIds } from './helpers/warm-pool.js'
-
-/** A lease one replica at a time holds; a test frees it as a dead connection would. */
-class Lease {
-  holder: string | undefined
-  tryLead(who: string): Coordination['tryLead'] {
-    return async () => {
-      if (this.holder !== undefined) return undefined
-      this.holder = who
-      const lease: LeaderLease = {
-        check: async () => this.holder === who,
-        release: async () => {
-          if (this.holder === who) this.holder = undefined
-        },
-      }
-      return lease
-    }
-  }
-}
-
-/** One store seen by two replicas: shared rows, the shared lease; closed by the test, not by them. */
-function replicaStore(store: SqliteStore, lease: Lease, who: string): SqliteStore {
-  const coordination: Coordination = {
-    replicated: true,
-    withLock: (_key, fn) => fn(),
-    tryLead: lease.tryLead(who),
-  }
-  return new Proxy(store, {
-    get: (target, property) => {
-      if (property === 'coordination') return coordination
-      if (property === 'close') return async () => undefined
-      const value = Reflect.get(target, property) as unknown
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
-}
 
 async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
@@ -59,7 +25,7 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 test('only the leader keeps a pool: a follower makes its sandboxes; when the lead moves, the old pool goes and the new leader fills its own', async (t) => {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wm-pool-replicas-'))
   const shared = new SqliteStore(path.join(dataDir, 'wm.db'))
-  const lease = new Lease()
+  const lease = new TestLease()
   const replicas: Array<{ sandboxes: SandboxService; close: () => Promise<unknown> }> = []
   const start = async (who: string) => {
     const config = loadConfig({
@@ -74,7 +40,7 @@ test('only the leader keeps a pool: a follower makes its sandboxes; when the lea
     let sandboxes: SandboxService | undefined
     const app = await buildApp(config, {
       logger: pino({ level: 'silent' }),
-      store: replicaStore(shared, lease, who),
+      store: leasedReplica(shared, lease, who, { keepOpen: true }),
       expose: (services) => (sandboxes = services.sandboxes),
     })
     await app.ready()
