@@ -1,4 +1,3 @@
-import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import fs from 'node:fs/promises'
@@ -6,6 +5,7 @@ import pino from 'pino'
 import { buildApp } from '../packages/server/src/app.js'
 import { loadConfig } from '../packages/server/src/config/index.js'
 import type { SandboxService } from '../packages/server/src/services/sandboxes.js'
+import { jsonClient } from './http.js'
 import { createRawContainer, docker } from './raw.js'
 import { timeRuns } from './stats.js'
 import type { BenchTable } from './table.js'
@@ -40,29 +40,7 @@ export async function warmPoolRows(options: {
     expose: (services) => (sandboxes = services.sandboxes),
   })
   const base = new URL(await app.listen({ host: '127.0.0.1', port: 0 }))
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
-  const request = (method: string, route: string, body?: unknown) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body)
-      const req = http.request(
-        {
-          agent,
-          host: base.hostname,
-          port: base.port,
-          method,
-          path: route,
-          headers: payload ? { 'content-type': 'application/json' } : {},
-        },
-        (res) => {
-          let text = ''
-          res.setEncoding('utf8')
-          res.on('data', (chunk: string) => (text += chunk))
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
-        },
-      )
-      req.on('error', reject)
-      req.end(payload)
-    })
+  const { request, close } = jsonClient(base)
   const pool = sandboxes!.pool!
   try {
     const workspace = JSON.parse((await request('POST', '/v1/workspaces', {})).text)
@@ -105,7 +83,7 @@ export async function warmPoolRows(options: {
     )
     await request('DELETE', `/v1/workspaces/${workspace.id}`)
   } finally {
-    agent.destroy()
+    close()
     await app.close()
     await fs.rm(dataDir, { recursive: true, force: true })
   }
