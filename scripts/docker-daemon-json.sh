@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: docker-daemon-json.sh FILE RUNSC_BIN
+# Usage: docker-daemon-json.sh FILE RUNSC_BIN DATA_ROOT
 #
 # Writes the Docker engine configuration Workspace Manager wants into FILE
 # (ensure-docker.sh passes /etc/docker/daemon.json), but only when there is no
@@ -15,26 +15,44 @@
 #   --host-uds=create lets the agent's socket reach the server;
 #   --overlay2=none keeps the root filesystem's writes on disk, where
 #   `docker commit` (checkpoint images) and the memory limit expect them.
+# - When DATA_ROOT is not empty, the engine's data root there with the btrfs
+#   storage driver: DATA_ROOT sits on a btrfs filesystem with quotas on
+#   (ensure-docker.sh prepares it), where `--storage-opt size=` limits each
+#   container's root filesystem (the sandbox's `disk_bytes`). overlay2 on
+#   ext4 cannot limit it, and XFS project quotas need kernel quota support
+#   that not every kernel has (see ensure-quota-fs.sh).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-[ "$#" = 2 ] || die "usage: docker-daemon-json.sh FILE RUNSC_BIN"
+[ "$#" = 3 ] || die "usage: docker-daemon-json.sh FILE RUNSC_BIN DATA_ROOT"
 file="$1"
 runsc="$2"
+data_root="$3"
 
+# The data-root lines of the file, when DATA_ROOT is set.
+storage_lines() {
+  [ -n "$data_root" ] || return 0
+  printf '  "data-root": "%s",\n  "storage-driver": "btrfs",\n' "$data_root"
+}
+# Command substitution drops trailing newlines; the x keeps them.
+STORAGE_LINES="$(storage_lines; echo x)"
+STORAGE_LINES="${STORAGE_LINES%x}"
 # The file's content this script writes, with or without runsc.
 wanted_with_runsc() {
-  printf '{\n  "live-restore": true,\n  "experimental": true,\n  "runtimes": {\n    "runsc": {\n      "path": "%s",\n      "runtimeArgs": ["--host-uds=create", "--overlay2=none"]\n    }\n  }\n}\n' "$runsc"
+  printf '{\n%s  "live-restore": true,\n  "experimental": true,\n  "runtimes": {\n    "runsc": {\n      "path": "%s",\n      "runtimeArgs": ["--host-uds=create", "--overlay2=none"]\n    }\n  }\n}\n' "$STORAGE_LINES" "$runsc"
 }
-WANTED_PLAIN="$(printf '{\n  "live-restore": true\n}\n')"
+wanted_plain() { printf '{\n%s  "live-restore": true\n}\n' "$STORAGE_LINES"; }
+# The plain file without a data root.
+LEGACY_PLAIN="$(printf '{\n  "live-restore": true\n}\n')"
 
 # True when FILE is absent or one this script (or its earlier runsc-only
 # version, which named RUNSC_BIN) wrote.
 ours() {
   [ -e "$file" ] || return 0
   grep -qF "\"$runsc\"" "$file" && return 0
-  [ "$(cat "$file")" = "$WANTED_PLAIN" ]
+  # Our plain file, with or without the data-root lines of any data root.
+  [ "$(grep -v -e '^  "data-root": ' -e '^  "storage-driver": "btrfs",$' "$file")" = "$LEGACY_PLAIN" ]
 }
 
 if ! ours; then
@@ -46,7 +64,7 @@ if ! ours; then
   exit 0
 fi
 
-if [ -x "$runsc" ]; then wanted="$(wanted_with_runsc)"; else wanted="$WANTED_PLAIN"; fi
+if [ -x "$runsc" ]; then wanted="$(wanted_with_runsc)"; else wanted="$(wanted_plain)"; fi
 if [ "$(cat "$file" 2>/dev/null)" = "$wanted" ]; then
   echo unchanged
   exit 0

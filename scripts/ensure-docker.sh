@@ -17,6 +17,13 @@
 #   (the kernel has no blkio weight: a harmless warning).
 # - PID 1 does not reap orphans: a killed dockerd stays a zombie and its pid
 #   file blocks the next start; see clear_stale_pidfile in start-dockerd.sh.
+# - Per-container root filesystem limits (`--storage-opt size=`, a sandbox's
+#   `disk_bytes`) need a quota-capable driver: overlay2 on ext4 has none and
+#   this kernel lacks XFS quotas. So an engine this script starts gets its data
+#   root on a loop-mounted btrfs image with quotas on ($WM_ENGINE_FS_IMAGE at
+#   $WM_ENGINE_FS_MOUNT, sparse) and the btrfs driver. WM_ENGINE_FS=default
+#   keeps the engine's own data root. A running engine is never moved: its
+#   data root changes only when it is started again by this script.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,11 +36,42 @@ engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
 DAEMON_JSON=/etc/docker/daemon.json
 RUNSC_BIN="$WM_RUNSC_BIN"
 RELOAD_WAIT_SECONDS=10
+ENGINE_FS="${WM_ENGINE_FS:-btrfs}"
+ENGINE_FS_IMAGE="${WM_ENGINE_FS_IMAGE:-/var/lib/wm-engine.img}"
+ENGINE_FS_MOUNT="${WM_ENGINE_FS_MOUNT:-/var/lib/wm-engine}"
+ENGINE_DATA_ROOT="$ENGINE_FS_MOUNT/docker"
 
-# Writes $DAEMON_JSON (live-restore; gVisor as runtime runsc when installed)
-# unless someone else's is there; prints written, unchanged or foreign.
+# Writes $DAEMON_JSON (live-restore; gVisor as runtime runsc when installed;
+# the data root $1 on btrfs when not empty) unless someone else's is there;
+# prints written, unchanged or foreign.
 configure_daemon() {
-  bash "$(dirname "${BASH_SOURCE[0]}")/docker-daemon-json.sh" "$DAEMON_JSON" "$RUNSC_BIN"
+  bash "$(dirname "${BASH_SOURCE[0]}")/docker-daemon-json.sh" "$DAEMON_JSON" "$RUNSC_BIN" "${1:-}"
+}
+
+# Mounts the engine's btrfs filesystem and prints the data root to use, or
+# nothing (WM_ENGINE_FS=default, or no btrfs here: the engine keeps its own
+# root and sandboxes cannot have disk_bytes).
+engine_data_root() {
+  [ "$ENGINE_FS" = btrfs ] || return 0
+  if WM_QUOTA_FS_IMAGE="$ENGINE_FS_IMAGE" WM_QUOTA_FS_MOUNT="$ENGINE_FS_MOUNT" \
+    WM_QUOTA_FS_SIZE="${WM_ENGINE_FS_SIZE:-48G}" WM_QUOTA_FS_MODE=0711 \
+    bash "$(dirname "${BASH_SOURCE[0]}")/ensure-quota-fs.sh" >&2; then
+    echo "$ENGINE_DATA_ROOT"
+  else
+    log "docker: WARNING: no btrfs filesystem for the engine's data root: sandboxes cannot have disk_bytes"
+  fi
+}
+
+# The data root a running engine uses when it is ours on btrfs, else nothing,
+# so that rewriting $DAEMON_JSON never moves a running engine at its next start.
+running_data_root() {
+  local root
+  root="$(docker info --format '{{.DockerRootDir}} {{.Driver}}' 2>/dev/null || true)"
+  if [ "$root" = "$ENGINE_DATA_ROOT btrfs" ]; then
+    echo "$ENGINE_DATA_ROOT"
+  else
+    log "docker: the engine's data root is ${root:-unknown} (not $ENGINE_DATA_ROOT on btrfs): sandboxes cannot have disk_bytes until the engine is started by this script"
+  fi
 }
 
 live_restore() { timeout 10 docker info --format '{{.LiveRestoreEnabled}}' 2>/dev/null || true; }
@@ -62,7 +100,7 @@ if have docker && engine_answers; then
   if is_root && pidof dockerd >/dev/null; then
     # Reload when the file changed, or when ours was written but never read
     # (an earlier run stopped before reloading).
-    case "$(configure_daemon)" in
+    case "$(configure_daemon "$(running_data_root)")" in
       written) reload_engine ;;
       unchanged) [ "$(live_restore)" = true ] || reload_engine ;;
     esac
@@ -91,7 +129,7 @@ have docker || die "dockerd is installed but no docker client is on PATH"
 if pidof dockerd >/dev/null; then
   log "docker: dockerd is running (pid $(pidof dockerd)) but does not answer yet; waiting"
 else
-  configure_daemon >/dev/null
+  configure_daemon "$(engine_data_root)" >/dev/null
   bash "$(dirname "${BASH_SOURCE[0]}")/start-dockerd.sh"
 fi
 

@@ -11,7 +11,9 @@
 #
 # Env: WM_QUOTA_FS_IMAGE (default /var/lib/wm-quota.img), WM_QUOTA_FS_MOUNT
 # (default /var/lib/wm-quota, the tests' WM_TEST_QUOTA_ROOT), WM_QUOTA_FS_SIZE
-# (default 16G; sparse, so it takes only what is written).
+# (default 16G; sparse, so it takes only what is written), WM_QUOTA_FS_MODE
+# (default 1777: tests running as any user make their data directories here).
+# ensure-docker.sh uses it for the engine's data root too.
 #
 # Idempotent: mounted with quotas on -> nothing (well under a second); an image
 # that exists but is not mounted (after a reboot) is mounted again with its
@@ -62,6 +64,5 @@ fi
 # Kept in the filesystem: enabled once, on for every later mount.
 quotas_on || btrfs quota enable "$MOUNT"
 quotas_on || die "could not enable quotas on $MOUNT"
-# Tests running as any user make their data directories here; sticky like /tmp.
-chmod 1777 "$MOUNT"
+chmod "${WM_QUOTA_FS_MODE:-1777}" "$MOUNT"
 log "quota-fs: $MOUNT ready ($(df -h --output=size "$MOUNT" | tail -n 1 | tr -d ' ') btrfs, quotas on)"

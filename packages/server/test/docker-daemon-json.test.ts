@@ -1,6 +1,7 @@
 /**
  * scripts/docker-daemon-json.sh: the engine configuration the bootstrap
- * writes (live-restore, gVisor when installed), written over its own file
+ * writes (live-restore, gVisor when installed, the btrfs data root when
+ * given), written over its own file
  * only, on real files in a temporary directory.
  */
 import { test } from 'node:test'
@@ -15,8 +16,8 @@ import { promisify } from 'node:util'
 const SCRIPT = fileURLToPath(new URL('../../../scripts/docker-daemon-json.sh', import.meta.url))
 
 /** Runs the script on `file`; what it printed (one word) and logged. */
-async function configure(file: string, runsc: string) {
-  const { stdout, stderr } = await promisify(execFile)('bash', [SCRIPT, file, runsc])
+async function configure(file: string, runsc: string, dataRoot = '') {
+  const { stdout, stderr } = await promisify(execFile)('bash', [SCRIPT, file, runsc, dataRoot])
   return { outcome: stdout.trim(), log: stderr }
 }
 
@@ -44,6 +45,25 @@ test('no daemon.json: live-restore, plus runsc with the experimental mode when i
     runtimes: { runsc: { path: runsc, runtimeArgs: ['--host-uds=create', '--overlay2=none'] } },
   })
   assert.equal((await configure(file, runsc)).outcome, 'unchanged')
+})
+
+test('a data root adds the btrfs driver; dropping it goes back, both still ours', async (t) => {
+  const { file, runsc, absent } = await scratch(t)
+  assert.equal((await configure(file, absent, '/var/lib/wm-engine/docker')).outcome, 'written')
+  assert.deepEqual(await read(file), {
+    'data-root': '/var/lib/wm-engine/docker',
+    'storage-driver': 'btrfs',
+    'live-restore': true,
+  })
+  assert.equal((await configure(file, absent, '/var/lib/wm-engine/docker')).outcome, 'unchanged')
+  // A running engine elsewhere: the file follows it rather than moving it at its next start.
+  assert.equal((await configure(file, absent)).outcome, 'written')
+  assert.deepEqual(await read(file), { 'live-restore': true })
+  assert.equal((await configure(file, runsc, '/srv/engine')).outcome, 'written')
+  const now = (await read(file)) as Record<string, unknown>
+  assert.equal(now['data-root'], '/srv/engine')
+  assert.equal(now['storage-driver'], 'btrfs')
+  assert.equal(now.experimental, true)
 })
 
 test('the file an earlier version wrote for runsc gains live-restore', async (t) => {
