@@ -31,6 +31,7 @@ const ReadChunk = 32 << 10
 // Copier reads one descriptor.
 type Copier struct {
 	f       *os.File
+	chunk   int
 	window  time.Duration
 	exited  chan struct{}
 	drained chan struct{}
@@ -38,8 +39,11 @@ type Copier struct {
 
 // New returns a copier for f, which must be pollable (non-blocking) so that
 // its reads honour deadlines.
-func New(f *os.File) *Copier {
-	return &Copier{f: f, window: Window, exited: make(chan struct{}), drained: make(chan struct{})}
+func New(f *os.File) *Copier { return NewSize(f, ReadChunk) }
+
+// NewSize is New reading up to chunk bytes at once.
+func NewSize(f *os.File, chunk int) *Copier {
+	return &Copier{f: f, chunk: chunk, window: Window, exited: make(chan struct{}), drained: make(chan struct{})}
 }
 
 // Exited tells the copier that the child has exited; call it once.
@@ -71,7 +75,7 @@ func (c *Copier) Run(sink func([]byte)) {
 			_ = c.f.SetReadDeadline(time.Time{})
 		}
 	}
-	buf := make([]byte, ReadChunk)
+	buf := make([]byte, c.chunk)
 	for {
 		if !noticed {
 			select {

@@ -71,3 +71,27 @@ func (ps *pipeSet) closeParentEnds() {
 		}
 	}
 }
+
+// RawReadChunk is the most read at once from a raw stdout pipe.
+const RawReadChunk = 256 << 10
+
+// rawPipeBytes is the pipe size asked for raw stdout: with the kernel's
+// default (64 KiB) each read moves at most that much, and a fast writer
+// waits for the reader more often.
+const rawPipeBytes = 1 << 20
+
+// fSetPipeSz is F_SETPIPE_SZ (fcntl.h), which package syscall lacks.
+const fSetPipeSz = 1031
+
+// growPipe asks for a pipe of n bytes; a refusal (over
+// /proc/sys/fs/pipe-max-size for an unprivileged agent, or past the user's
+// pipe budget) leaves it as it was, which is only slower.
+func growPipe(f *os.File, n int) {
+	raw, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = raw.Control(func(fd uintptr) {
+		_, _, _ = syscall.Syscall(syscall.SYS_FCNTL, fd, fSetPipeSz, uintptr(n))
+	})
+}

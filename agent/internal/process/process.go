@@ -3,6 +3,7 @@ package process
 import (
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,6 +41,9 @@ type Process struct {
 	followerTimeout time.Duration
 
 	done chan struct{} // closed once the exit event is in the ring
+	// finished is set with the exit event; a raw stdout sink is not called
+	// after it.
+	finished atomic.Bool
 }
 
 // Info describes a process on the wire.

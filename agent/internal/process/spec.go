@@ -33,6 +33,12 @@ type StartOptions struct {
 	// process and then asks for its events loses none of them to the ring
 	// however fast it writes.
 	HoldForFollower bool
+	// RawStdout, when set, is handed stdout's bytes as they are read,
+	// instead of the event ring: no text decoding, no events, nothing
+	// collected. It may block (the process is then slowed to its pace) and
+	// must not keep the slice. Nothing is handed to it once the process has
+	// exited (what descendants still write is discarded).
+	RawStdout func([]byte)
 }
 
 // ValidationError is a Spec the manager refuses before trying to start it.

@@ -52,6 +52,7 @@ func (p *Process) finish(code int, timedOut bool) {
 		p.emitLocked(stream, p.decoders[stream].flush())
 	}
 	p.exited, p.exitCode, p.timedOut, p.endedAt = true, code, timedOut, time.Now()
+	p.finished.Store(true)
 	p.appendLocked(exitEvent(code, timedOut))
 	p.wakeReaderLocked() // a reader waiting for followers discards from now on
 	stdin := p.stdin

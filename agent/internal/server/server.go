@@ -81,6 +81,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /v1/hello", s.hello)
 	s.mux.HandleFunc("POST /v1/processes", s.startProcess)
 	s.mux.HandleFunc("POST /v1/processes/run", s.runProcess)
+	s.mux.HandleFunc("POST /v1/processes/raw", s.startRaw)
 	s.mux.HandleFunc("GET /v1/processes", s.listProcesses)
 	s.mux.HandleFunc("GET /v1/processes/{pid}", s.getProcess)
 	s.mux.HandleFunc("GET /v1/processes/{pid}/events", s.streamEvents)
