@@ -8,7 +8,9 @@
  *   5. upload and download of 1 GiB through files/content vs cp (and cp + sync);
  *   6. GET /v1/sandboxes/{id} under autocannon -c 50 vs GET /health;
  *   7. pause/resume and stop/start (bench/lifecycle.ts), the PTY keystroke
- *      echo (bench/pty.ts) and checkpoint/restore under gVisor (bench/checkpoint.ts).
+ *      echo (bench/pty.ts) and checkpoint/restore under gVisor (bench/checkpoint.ts);
+ *   8. HTTP GETs and 256 MiB downloads through the egress gateway vs bridge mode
+ *      (bench/egress.ts; needs `ip netns`).
  * The store and Kubernetes rows have scripts of their own (bench:store, bench:k8s).
  * Needs the Docker engine, the agent binary, workspace-test:latest and runsc.
  * BENCH_RUNS overrides every row's number of timed runs. BENCH_SMOKE=1 is the
@@ -27,6 +29,7 @@ import pino from 'pino'
 import { buildApp } from '../packages/server/src/app.js'
 import { loadConfig } from '../packages/server/src/config/index.js'
 import { checkpointRows } from './checkpoint.js'
+import { egressRows } from './egress.js'
 import { expectJson, jsonClient } from './http.js'
 import { lifecycleRows } from './lifecycle.js'
 import { ptyRows } from './pty.js'
@@ -192,6 +195,16 @@ try {
 await table.run('keystroke echo round trip (PTY)', () => ptyRows({ runs: runsOf(200, 3), table }))
 await table.run('checkpoint and restore under gVisor', () =>
   checkpointRows({ runs: runsOf(10, 2), table }),
+)
+await table.run('egress gateway: HTTP GET and download', () =>
+  egressRows({
+    template: TEMPLATE,
+    requests: runsOf(300, 6),
+    rounds: SMOKE ? 2 : 6,
+    bytes: (SMOKE ? 4 : 256) * MiB,
+    downloads: runsOf(5, 2),
+    table,
+  }),
 )
 table.print(`npm run bench${SMOKE ? ' (BENCH_SMOKE=1: a smoke run, figures mean nothing)' : ''}`, [
   'ours = the workspace-manager API on 127.0.0.1; baseline = measured in the same run;',
