@@ -182,6 +182,7 @@ test('replies that are not JSON are documented with their content type', async (
   const run = await operation(app, '/v1/sandboxes/{id}/processes', 'post')
   assert.deepEqual(Object.keys(run.responses['200']?.content ?? {}).sort(), [
     'application/json',
+    'application/octet-stream',
     'text/event-stream',
   ])
   const metrics = await operation(app, '/metrics', 'get')

@@ -5,6 +5,7 @@ import { CommandResult, ProcessList, RunProcessBody, SignalBody } from '@workspa
 import { ApiError } from '../errors.js'
 import type { ProcessService } from '../services/processes.js'
 import { relayEvents, sseFrame, startSse } from '../sse/agent-events.js'
+import { relayRawOutput, startRawOutput } from '../sse/raw-output.js'
 import { COMMON_ERRORS, IdString, PidParams, errorResponses } from './common.js'
 
 const PROCESS_ERRORS = [...COMMON_ERRORS, 404, 408, 409, 503] as const
@@ -21,8 +22,21 @@ const EventStream = {
   content: { 'text/event-stream': { schema: Type.String() } },
 }
 
-function wantsEventStream(accept: string | undefined): boolean {
-  return accept?.split(',').some((type) => type.trim().startsWith('text/event-stream')) ?? false
+/** Output modes of a run, chosen by Accept. */
+type RunMode = 'json' | 'sse' | 'raw'
+
+/**
+ * The mode asked for: the first of text/event-stream and
+ * application/octet-stream that Accept names, else the JSON reply (which
+ * any other Accept gets, as before these modes existed).
+ */
+function runMode(accept: string | undefined): RunMode {
+  for (const type of accept?.split(',') ?? []) {
+    const name = type.split(';')[0]?.trim().toLowerCase()
+    if (name === 'text/event-stream') return 'sse'
+    if (name === 'application/octet-stream') return 'raw'
+  }
+  return 'json'
 }
 
 /** Run, list, follow, signal and feed processes. */
@@ -36,15 +50,20 @@ export function processRoutes(app: FastifyInstance, processes: ProcessService): 
       schema: {
         tags,
         summary:
-          'Run a command: JSON reply when it ends, or SSE events start/stdout/stderr/exit/error with Accept: text/event-stream',
+          'Run a command: JSON reply when it ends; SSE events start/stdout/stderr/exit/error with Accept: text/event-stream; or its raw stdout bytes with Accept: application/octet-stream (pid in x-pid, exit code in trailer x-exit-code, stderr in the process output events)',
         params: Type.Object({ id: IdString }),
         body: RunProcessBody,
         response: {
           200: {
-            description: 'The result (JSON), or its events (SSE) with Accept: text/event-stream',
+            description:
+              'The result (JSON); its events (SSE) with Accept: text/event-stream; its stdout bytes with Accept: application/octet-stream, the process ending the body with trailers x-exit-code and x-timed-out (a body cut off without them means the stream broke)',
+            headers: {
+              'x-pid': Type.Integer({ description: 'The process id (raw output only)' }),
+            },
             content: {
               'application/json': { schema: CommandResult },
               'text/event-stream': { schema: Type.String() },
+              'application/octet-stream': { schema: Type.String({ format: 'binary' }) },
             },
           },
           ...errorResponses(...PROCESS_ERRORS, 413),
@@ -54,7 +73,16 @@ export function processRoutes(app: FastifyInstance, processes: ProcessService): 
     },
     async (request, reply) => {
       const { id } = request.params
-      if (!wantsEventStream(request.headers.accept)) return processes.run(id, request.body)
+      const mode = runMode(request.headers.accept)
+      if (mode === 'json') return processes.run(id, request.body)
+      if (mode === 'raw') {
+        // A command that cannot start is an ordinary error reply: nothing has been sent yet.
+        const { pid, stdout } = await processes.startRaw(id, request.body)
+        reply.hijack()
+        startRawOutput(reply.raw, request.id, pid)
+        await relayRawOutput(stdout, reply.raw)
+        return reply
+      }
       let started
       try {
         started = await processes.start(id, request.body)

@@ -88,6 +88,27 @@ export class ProcessService {
     return { pid, events: await this.events(sandboxId, pid, 0) }
   }
 
+  /**
+   * Starts a command whose stdout comes back as raw bytes: resolves its pid
+   * and the agent's response (stdout as the body, the exit in its trailers).
+   * Stderr is kept in the process's events.
+   */
+  async startRaw(
+    sandboxId: string,
+    body: RunProcessBody,
+  ): Promise<{ pid: number; stdout: IncomingMessage }> {
+    const agent = await this.#sandboxes.agentFor(sandboxId)
+    const stdout = await agent.open({
+      method: 'POST',
+      path: '/v1/processes/raw',
+      body: {
+        ...agentBody(body, body.stdin === true, agent),
+        ...(typeof body.stdin === 'string' ? { stdin_data: body.stdin } : {}),
+      },
+    })
+    return { pid: Number(stdout.headers['x-pid']), stdout }
+  }
+
   /** The kept events of `pid` after sequence number `after`, then live ones until it exits. */
   async events(sandboxId: string, pid: number, after: number): Promise<IncomingMessage> {
     const agent = await this.#sandboxes.agentFor(sandboxId)
