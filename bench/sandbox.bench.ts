@@ -4,8 +4,9 @@
  *   1. exec `echo hi` back to back: our API vs dockerode exec;
  *   2. exec `echo hi` after the host sat idle ~50 ms, the two alternated;
  *   3. create -> running vs dockerode create + start, cold and from the warm pool;
- *   4. stdout of `yes | head -c 512MiB` read to the end: our SSE vs the exec stream;
- *   5. upload and download of 1 GiB through files/content vs cp (and cp + sync);
+ *   4. stdout of `yes | head -c 512MiB` read to the end by curl: our SSE and our raw output
+ *      vs the `docker exec` CLI;
+ *   5. upload and download of 1 GiB through files/content with curl vs cp (and cp + sync);
  *   6. GET /v1/sandboxes/{id} under autocannon -c 50 vs GET /health;
  *   7. pause/resume and stop/start (bench/lifecycle.ts), the PTY keystroke
  *      echo (bench/pty.ts) and checkpoint/restore under gVisor (bench/checkpoint.ts);
@@ -161,6 +162,7 @@ async function main(): Promise<void> {
     await table.run('upload and download through files/content', async () =>
       transferRows({
         base,
+        request,
         workspaceId: workspace.id,
         dir: await fs.mkdtemp(path.join(dataDir, 'transfer-')),
         bytes: (SMOKE ? 4 : 1024) * MiB,
