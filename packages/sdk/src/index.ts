@@ -74,6 +74,8 @@ export type {
   ProcessEvent,
   ProcessHandle,
   ProcessInfo,
+  RawOutput,
+  RawOutputExit,
   RunOptions,
   SendStdinOptions,
   ShellOptions,

@@ -1,4 +1,5 @@
 /** Public data types of `client.process`. */
+import type { Readable } from 'node:stream'
 import type { CommandOutput } from './errors.js'
 import type { UploadContent } from './request-body.js'
 import type { CallOptions } from './types.js'
@@ -64,6 +65,27 @@ export type ShellOptions = Omit<CommandOptions, 'args'>
 export interface StreamOptions extends CommandOptions {
   /** Text written to stdin then closed, or `true` to keep stdin open for `sendStdin`. */
   stdin?: string | boolean
+}
+
+/** How a process whose raw stdout was read ended. */
+export interface RawOutputExit {
+  /** Exit code, as in {@link CommandResult}. */
+  readonly exitCode: number
+  /** True when it was killed at its timeout. */
+  readonly timedOut: boolean
+}
+
+/** A running process's raw stdout, from `client.process.streamStdout`. */
+export interface RawOutput {
+  /** Process id inside the sandbox (for `kill`, `sendStdin`, `attach`). */
+  readonly pid: number
+  /** Its stdout bytes exactly as written, as they come; read it to the end. */
+  readonly stdout: Readable
+  /**
+   * Settles once `stdout` has been read to its end: the exit code, or a
+   * network error when the stream broke before the process exited.
+   */
+  readonly exit: Promise<RawOutputExit>
 }
 
 /** Options of `client.process.start`: a stream whose output goes to callbacks. */

@@ -12,12 +12,14 @@ import type {
   ProcessEvent,
   ProcessHandle,
   ProcessInfo,
+  RawOutput,
   RunOptions,
   SendStdinOptions,
   ShellOptions,
   StartOptions,
   StreamOptions,
 } from '../process-types.js'
+import { rawOutput } from '../raw-output.js'
 import type { UploadContent } from '../request-body.js'
 import type { Transport } from '../transport.js'
 import type { CallOptions } from '../types.js'
@@ -117,6 +119,36 @@ export class ProcessService {
       timeoutMs: idleMs,
       signal: options.signal,
     })
+  }
+
+  /**
+   * Starts `cmd` and resolves once it runs, with its stdout as a byte stream:
+   * exactly what it wrote (binary data too), with no event framing, the
+   * fastest way to read bulk output. Stderr is not in it: it is kept in the
+   * process's events (`attach(sandboxId, pid)`). `exit` settles when
+   * `stdout` has been read to the end. The process belongs to this stream:
+   * destroying it (or aborting `signal`) before the end kills the process.
+   * A command that cannot start rejects with the server's reason (400).
+   */
+  async streamStdout(
+    sandboxId: string,
+    cmd: string,
+    options: StreamOptions = {},
+  ): Promise<RawOutput> {
+    const config = this.#transport.config
+    const idleMs =
+      options.timeoutMs === undefined
+        ? config.execTimeoutMs
+        : options.timeoutMs + COMMAND_TIMEOUT_SLACK_MS
+    const response = await this.#transport.open({
+      method: 'POST',
+      path: processesUrl(sandboxId),
+      json: commandBody(cmd, options, options.stdin),
+      accept: 'application/octet-stream',
+      timeoutMs: idleMs,
+      signal: options.signal,
+    })
+    return rawOutput(response)
   }
 
   /**

@@ -25,6 +25,7 @@ from ._sandbox_calls import sandbox_path
 SLACK = 30.0  # seconds the HTTP request waits beyond a command's own timeout
 MAX_COMMAND_TIMEOUT = 86400.0  # the server's upper bound for a command timeout
 EVENT_STREAM = {"Accept": "text/event-stream"}
+OCTET_STREAM = {"Accept": "application/octet-stream"}
 
 
 def _processes(sandbox_id: str) -> str:
@@ -80,6 +81,22 @@ def run_stream(
         json=body,
         timeout=timeout,
         headers=EVENT_STREAM,
+    )
+
+
+def raw_stdout(
+    sandbox_id: str, cmd: str, options: RunCommandOptions | None, default: float
+) -> Call[None]:
+    """Start and read its raw stdout bytes; timeouts as ``run_stream``."""
+    body = _body(cmd, options)
+    timeout = float(body["timeout"]) + SLACK if "timeout" in body else default
+    return Call(
+        "POST",
+        _processes(sandbox_id),
+        parse_nothing,
+        json=body,
+        timeout=timeout,
+        headers=OCTET_STREAM,
     )
 
 

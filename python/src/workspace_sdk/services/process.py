@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Generator
 
 from .._event_stream import ProcessEventStream
 from .._http import AsyncHTTP, Call, SyncHTTP
+from .._raw_stdout import AsyncRawStdout, RawStdout
 from .._sse import ProcessEventReader
 from ..models import CommandResult, ProcessEvent, ProcessInfo, RunCommandOptions
 from . import _process_calls as calls
@@ -98,6 +99,20 @@ class ProcessService:
         call = calls.run_stream(sandbox_id, cmd, options, self._http.config.exec_timeout)
         return ProcessEventStream(_events(self._http, call, _what(sandbox_id, cmd)))
 
+    def stream_stdout(
+        self, sandbox_id: str, cmd: str, options: RunCommandOptions | None = None
+    ) -> RawStdout:
+        """Run ``cmd`` and read its stdout as raw ``bytes`` chunks, exactly as written.
+
+        The fast path for bulk or binary output: no event framing, no text decoding.
+        Use ``with ... as out: for chunk in out:``; then ``out.exit_code`` and
+        ``out.timed_out``. Stderr is kept in the process's events (``attach(sb, out.pid)``).
+        The process belongs to the stream: leaving the block early kills it. A command
+        that cannot start raises ``WorkspaceError`` code 1001 on entry.
+        """
+        call = calls.raw_stdout(sandbox_id, cmd, options, self._http.config.exec_timeout)
+        return RawStdout(self._http, call, calls.list_all(sandbox_id))
+
     def attach(
         self, sandbox_id: str, pid: int, after: int | str | None = None
     ) -> ProcessEventStream:
@@ -157,6 +172,13 @@ class AsyncProcessService:
         """See ``ProcessService.run_stream``; use with ``async for``."""
         call = calls.run_stream(sandbox_id, cmd, options, self._http.config.exec_timeout)
         return _aevents(self._http, call, _what(sandbox_id, cmd))
+
+    def stream_stdout(
+        self, sandbox_id: str, cmd: str, options: RunCommandOptions | None = None
+    ) -> AsyncRawStdout:
+        """See ``ProcessService.stream_stdout``; use with ``async with`` and ``async for``."""
+        call = calls.raw_stdout(sandbox_id, cmd, options, self._http.config.exec_timeout)
+        return AsyncRawStdout(self._http, call, calls.list_all(sandbox_id))
 
     def attach(
         self, sandbox_id: str, pid: int, after: int | str | None = None
