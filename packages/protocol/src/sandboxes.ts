@@ -53,6 +53,10 @@ export const Sandbox = Type.Object(
     error_message: Type.Union([Type.String(), Type.Null()]),
     cpu: Type.Number({ description: 'CPU limit in cores' }),
     memory: Type.Integer({ description: 'Memory limit in bytes (swap included)' }),
+    disk_bytes: Type.Union([Type.Integer(), Type.Null()], {
+      description:
+        'Bytes the sandbox may write to its root filesystem (outside its workspace); null when unlimited',
+    }),
     network_mode: Type.String(),
     network: Type.Optional(NetworkStatus),
     application_kind: Type.Union([Type.String(), Type.Null()]),
@@ -119,6 +123,19 @@ export const CreateSandboxBody = Type.Object(
         {
           description:
             'Memory limit, swap included: bytes as an integer, or a string with a unit k, m, g or t (powers of 1024: "512m", "1.5g", "64MiB"). At least 6m (6291456 bytes) and at most the host\'s total memory (400 code 1001 otherwise). Default WORKSPACE_DEFAULT_MEM',
+        },
+      ),
+    ),
+    disk_bytes: Type.Optional(
+      Type.Union(
+        [
+          Type.String({ maxLength: 16 }),
+          Type.Integer({ minimum: 1048576, maximum: Number.MAX_SAFE_INTEGER }),
+          Type.Null(),
+        ],
+        {
+          description:
+            'Bytes the sandbox may write to its root filesystem, outside its workspace (writes past it fail with "Disk quota exceeded" or "No space left on device"; on Kubernetes the pod is evicted): bytes as an integer, or a string with a unit k, m, g or t (powers of 1024: "512m", "2GiB"). At least 1m (1048576 bytes); 400 code 1001 when the engine cannot limit it. Default WM_SANDBOX_DISK_BYTES, else unlimited',
         },
       ),
     ),

@@ -121,6 +121,17 @@ async function workspaceQuotaSupport(
 }
 
 /**
+ * A default root filesystem size (WM_SANDBOX_DISK_BYTES) the engine cannot
+ * enforce refuses the start, as a default workspace quota does: every
+ * sandbox would run unlimited against the operator's intent.
+ */
+function checkDefaultDiskLimit(config: Config, runtime: SandboxRuntime): void {
+  const refusal = runtime.capabilities.diskLimitRefusal
+  if (config.sandboxDefaults.diskBytes === null || !refusal) return
+  throw new ConfigError('WM_SANDBOX_DISK_BYTES', `is set but cannot be enforced: ${refusal}`)
+}
+
+/**
  * Builds the whole HTTP service without listening, so tests drive it with
  * `app.inject()` and `main.ts` adds only `listen` and signal handling.
  */
@@ -289,6 +300,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onReady', async () => {
     // Before anything starts a sandbox: under runsc the network and checkpoint kinds depend on it.
     await runtime.probe()
+    checkDefaultDiskLimit(config, runtime)
     sandboxes.start()
     sharedActivity?.start()
     await leadership.start()

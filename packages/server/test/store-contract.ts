@@ -33,6 +33,8 @@ export function sandboxRecord(id: string, extra: Partial<SandboxRecord> = {}): S
     timeout: 60,
     nanoCpus: 1e9,
     memoryBytes: 256 * 1024 ** 2,
+    // Past 2^32: the column must hold 64-bit sizes.
+    diskBytes: 5 * 1024 ** 3,
     networkMode: 'none',
     networkAllow: null,
     applicationKind: null,
@@ -224,5 +226,15 @@ export function storeContract(
     await store.insertSandbox(sandboxRecord('sb_2', { autoResume: false, onIdle: 'delete' }))
     const second = await store.getSandbox('sb_2')
     assert.deepEqual([second?.autoResume, second?.onIdle], [false, 'delete'])
+  })
+
+  withStore('sandboxes: the root filesystem size is kept, null when unlimited', async (store) => {
+    await store.insertWorkspace(workspaceRecord('ws_1'))
+    await store.insertSandbox(sandboxRecord('sb_1'))
+    await store.insertSandbox(sandboxRecord('sb_2', { diskBytes: null }))
+    assert.equal((await store.getSandbox('sb_1'))?.diskBytes, 5 * 1024 ** 3)
+    assert.equal((await store.getSandbox('sb_2'))?.diskBytes, null)
+    const stopped = await store.updateSandbox('sb_1', { state: 'stopped' })
+    assert.equal(stopped?.diskBytes, 5 * 1024 ** 3, 'kept across updates')
   })
 }

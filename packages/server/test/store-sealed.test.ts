@@ -35,6 +35,7 @@ async function storeWithSandbox(file: string, sealer?: ValueSealer): Promise<Sql
     timeout: null,
     nanoCpus: 1e9,
     memoryBytes: 2 ** 30,
+    diskBytes: null,
     networkMode: 'none',
     networkAllow: null,
     applicationKind: null,

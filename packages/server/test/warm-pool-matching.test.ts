@@ -8,6 +8,7 @@ const pooled = {
   template: 'workspace-test:latest',
   nanoCpus: 1e9,
   memoryBytes: 512 * 1024 ** 2,
+  diskBytes: null,
   networkMode: 'none',
   applicationKind: null,
 }
@@ -27,6 +28,7 @@ test('a create with the pooled settings matches, whatever its env, metadata, nam
     timeout: 60,
     cpu: 1,
     memory: '512m',
+    disk_bytes: null,
     network_mode: 'none',
     application_kind: null,
     on_idle: 'stop',
@@ -41,6 +43,17 @@ test('a create with other limits, template, network or kind, or a field the pool
   const key = poolKey(pooled)
   assert.notEqual(claimKey(body(), record({ memoryBytes: 256 * 1024 ** 2 })), key)
   assert.notEqual(claimKey(body(), record({ nanoCpus: 5e8 })), key)
+  assert.notEqual(
+    claimKey(body({ disk_bytes: '64MiB' }), record({ diskBytes: 64 * 1024 ** 2 })),
+    key,
+    'a root filesystem size the pool was not made with',
+  )
+  const sized = { ...pooled, diskBytes: 64 * 1024 ** 2 }
+  assert.equal(
+    claimKey(body({ disk_bytes: 67108864 }), record({ diskBytes: 64 * 1024 ** 2 })),
+    poolKey(sized),
+    'the size a pool made with WM_SANDBOX_DISK_BYTES has matches',
+  )
   assert.notEqual(claimKey(body(), record({ template: 'workspace-test' })), key)
   assert.equal(claimKey(body({ network_mode: 'open' }), record({ networkMode: 'open' })), undefined)
   assert.equal(claimKey(body(), record({ networkMode: 'bridge' })), undefined)

@@ -10,6 +10,7 @@ import {
   ConfigError,
   type Env,
   parseCpu,
+  parseDiskSize,
   parseMemory,
   readBool,
   readChoice,
@@ -58,6 +59,8 @@ export interface Config {
     image: string
     nanoCpus: number
     memoryBytes: number
+    /** WM_SANDBOX_DISK_BYTES: what a sandbox may write to its root filesystem; null: unlimited. */
+    diskBytes: number | null
     networkMode: string
     applicationKind: string | null
     containerWorkspaceDir: string
@@ -215,6 +218,11 @@ function readDatabaseUrl(env: Env): string | null {
   return value
 }
 
+function readDiskBytes(env: Env): number | null {
+  const value = readString(env, 'WM_SANDBOX_DISK_BYTES')
+  return value === undefined ? null : parseDiskSize('WM_SANDBOX_DISK_BYTES', value)
+}
+
 /** Reads the whole configuration from `env`; throws ConfigError on the first bad value. */
 export function loadConfig(env: Env = process.env): Config {
   const containerWorkspaceDir = readString(env, 'CONTAINER_WORKSPACE_DIR') ?? '/workspace'
@@ -251,6 +259,7 @@ export function loadConfig(env: Env = process.env): Config {
         'WORKSPACE_DEFAULT_MEM',
         readString(env, 'WORKSPACE_DEFAULT_MEM') ?? '2g',
       ),
+      diskBytes: readDiskBytes(env),
       networkMode,
       applicationKind: readString(env, 'WORKSPACE_APPLICATION_KIND') ?? null,
       containerWorkspaceDir,

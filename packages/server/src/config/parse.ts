@@ -114,13 +114,26 @@ const MEMORY_UNITS: Record<string, number> = {
 
 /** Parses a memory size like "2g", "512m", "1024k" or plain bytes into bytes. */
 export function parseMemory(name: string, value: string): number {
+  return parseSize(name, value, { min: MIN_MEMORY_BYTES, minText: "6m, the engine's minimum" })
+}
+
+/** The smallest root filesystem size a sandbox may be given: 1 MiB. */
+export const MIN_DISK_BYTES = 1024 ** 2
+
+/** Parses a sandbox's root filesystem size like memory sizes ("2GiB", "512m", bytes), at least 1m. */
+export function parseDiskSize(name: string, value: string): number {
+  return parseSize(name, value, { min: MIN_DISK_BYTES, minText: '1m' })
+}
+
+/** A size like "2g", "512m", "64MiB" or plain bytes, in bytes, at least `min`. */
+function parseSize(name: string, value: string, limits: { min: number; minText: string }): number {
   const match = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?$/i.exec(value.trim())
   if (!match) {
     throw new ConfigError(name, `expected a size like "2g", "512m" or a byte count, got "${value}"`)
   }
   const bytes = Math.floor(Number(match[1]) * (MEMORY_UNITS[match[2]!.toLowerCase()] ?? 1))
-  if (bytes < MIN_MEMORY_BYTES) {
-    throw new ConfigError(name, `must be at least 6m, the engine's minimum, got "${value}"`)
+  if (bytes < limits.min) {
+    throw new ConfigError(name, `must be at least ${limits.minText}, got "${value}"`)
   }
   if (!Number.isSafeInteger(bytes)) throw new ConfigError(name, `"${value}" is too large`)
   return bytes

@@ -24,6 +24,11 @@ export interface SandboxSpec {
   env: Record<string, string>
   nanoCpus: number
   memoryBytes: number
+  /**
+   * Bytes the sandbox may write to its root filesystem (the image's own bytes not counted);
+   * null or absent: unlimited. Only when `capabilities.diskLimit`.
+   */
+  diskBytes?: number | null
   pidsLimit: number
   networkMode: string
   /**
@@ -109,6 +114,16 @@ export interface RuntimeCapabilities {
    * cannot (Kubernetes): the checkpoint service refuses up front.
    */
   filesystemCheckpoints: boolean
+  /**
+   * A sandbox's root filesystem size (`SandboxSpec.diskBytes`) is enforced: writes past it fail
+   * (Docker: the storage driver's size option) or the sandbox is evicted (Kubernetes).
+   */
+  diskLimit: boolean
+  /**
+   * Why it cannot be, naming the engine's storage driver, once `probe` has found so; absent
+   * while not known (the engine did not answer) or when it can.
+   */
+  diskLimitRefusal?: string
 }
 
 /** Starts, inspects and removes sandbox containers. */

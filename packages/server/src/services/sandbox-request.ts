@@ -4,7 +4,7 @@ import { ApiError } from '../errors.js'
 import { imageReferenceProblem, quoted } from '../image-reference.js'
 import type { Config } from '../config/index.js'
 import type { SandboxRecord } from '../store/index.js'
-import { requestedMemory, requestedNanoCpus } from './sandbox-wire.js'
+import { requestedDiskBytes, requestedMemory, requestedNanoCpus } from './sandbox-wire.js'
 import { requestedNetwork } from './sandbox-network.js'
 
 /** What a create request is resolved against besides its body. */
@@ -19,6 +19,11 @@ export interface SandboxRequestContext {
   networkless: boolean
   /** Allow entries may name hosts (false on Kubernetes); true when absent. */
   hostRules?: boolean
+  /**
+   * Why the engine cannot limit a sandbox's root filesystem (naming its storage driver), when it
+   * is known that it cannot: a create asking for `disk_bytes` is refused with it.
+   */
+  diskLimitRefusal?: string | undefined
   /** WORKSPACE_IDLE_ACTION: on_idle's and on_timeout's default. */
   idleAction: SandboxRecord['onIdle']
 }
@@ -36,6 +41,12 @@ export function newSandboxRecord(
   checkTemplate(context.template, context.templateSource)
   const nanoCpus = requestedNanoCpus(body.cpu, defaults.nanoCpus)
   const memoryBytes = requestedMemory(body.memory, defaults.memoryBytes)
+  const diskBytes = requestedDiskBytes(body.disk_bytes, defaults.diskBytes)
+  if (diskBytes !== null && context.diskLimitRefusal) {
+    throw new ApiError('VALIDATION', `disk_bytes cannot be honoured: ${context.diskLimitRefusal}`, {
+      disk_bytes: diskBytes,
+    })
+  }
   const { networkMode, networkAllow } = requestedNetwork(body, defaults.networkMode, {
     networkless: context.networkless,
     hostRules: context.hostRules ?? true,
@@ -54,6 +65,7 @@ export function newSandboxRecord(
     timeout: body.timeout ?? null,
     nanoCpus,
     memoryBytes,
+    diskBytes,
     networkMode,
     networkAllow,
     applicationKind: context.applicationKind,

@@ -1,7 +1,7 @@
 import type { Sandbox } from '@workspace-manager/protocol'
 import type { SandboxRecord } from '../store/index.js'
 import { ApiError } from '../errors.js'
-import { ConfigError, parseCpu, parseMemory } from '../config/parse.js'
+import { ConfigError, parseCpu, parseDiskSize, parseMemory } from '../config/parse.js'
 
 /** Env names whose values are secrets: shown masked in replies, never echoed back. */
 const SECRET_ENV_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL/i
@@ -46,6 +46,7 @@ export function sandboxToWire(record: SandboxRecord, lastActivityAt?: string): S
     error_message: record.errorMessage,
     cpu: record.nanoCpus / 1e9,
     memory: record.memoryBytes,
+    disk_bytes: record.diskBytes,
     network_mode: record.networkMode,
     application_kind: record.applicationKind,
     expires_at: record.expiresAt,
@@ -73,6 +74,15 @@ export function requestedMemory(
 ): number {
   if (value === null || value === undefined) return fallback
   return asValidation(() => parseMemory('memory', String(value)))
+}
+
+/** Reads a request's `disk_bytes` (bytes, or "512m"/"2GiB") into bytes; `fallback` when absent. */
+export function requestedDiskBytes(
+  value: string | number | null | undefined,
+  fallback: number | null,
+): number | null {
+  if (value === null || value === undefined) return fallback
+  return asValidation(() => parseDiskSize('disk_bytes', String(value)))
 }
 
 function asValidation<T>(parse: () => T): T {

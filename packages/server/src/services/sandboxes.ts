@@ -159,6 +159,7 @@ export class SandboxService {
       templateSource: templateSource(body.template, launch?.template, applicationKind),
       applicationKind,
       networkless: runtime.capabilities.networkless,
+      diskLimitRefusal: runtime.capabilities.diskLimitRefusal,
       hostRules: runtime.name !== 'kubernetes',
       idleAction: config.janitor.idleAction,
     })

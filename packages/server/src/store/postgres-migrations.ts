@@ -92,6 +92,8 @@ export const PG_MIGRATIONS: readonly string[] = [
    ALTER TABLE workspaces ADD COLUMN quota_id BIGINT;`,
   // The allow list of a sandbox behind the egress gateway (JSON array); null for one that is not.
   `ALTER TABLE sandboxes ADD COLUMN network_allow TEXT;`,
+  // What a sandbox may write to its root filesystem; null for unlimited (and rows before it).
+  `ALTER TABLE sandboxes ADD COLUMN disk_bytes BIGINT;`,
 ]
 
 /**

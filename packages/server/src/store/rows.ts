@@ -74,6 +74,8 @@ export interface SandboxRow {
   timeout: number | null
   nano_cpus: number
   memory_bytes: number
+  /** Null when unlimited (and in rows written before the column). */
+  disk_bytes: number | null
   network_mode: string
   application_kind: string | null
   error_message: string | null
@@ -117,6 +119,7 @@ export const SANDBOX_COLUMNS = [
   'auto_resume',
   'image',
   'network_allow',
+  'disk_bytes',
 ] as const satisfies readonly (keyof SandboxRow)[]
 
 /** A boolean column as a store keeps it: SQLite has no boolean type, PostgreSQL has. */
@@ -232,6 +235,7 @@ export function sandboxToRow(
     auto_resume: booleans === 'integer' ? (record.autoResume ? 1 : 0) : record.autoResume,
     image: record.image,
     network_allow: record.networkAllow === null ? null : JSON.stringify(record.networkAllow),
+    disk_bytes: record.diskBytes,
   }
 }
 
@@ -253,6 +257,7 @@ export function sandboxFromRow(row: SandboxRow, secrets: Secrets): SandboxRecord
     timeout: row.timeout,
     nanoCpus: row.nano_cpus,
     memoryBytes: row.memory_bytes,
+    diskBytes: row.disk_bytes,
     networkMode: row.network_mode,
     applicationKind: row.application_kind,
     errorMessage: row.error_message,

@@ -36,6 +36,8 @@ export interface SandboxRecord {
   timeout: number | null
   nanoCpus: number
   memoryBytes: number
+  /** Bytes it may write to its root filesystem (outside the workspace); null: unlimited. */
+  diskBytes: number | null
   networkMode: string
   /**
    * The allow list of mode `allowlist`; null for a sandbox whose container is

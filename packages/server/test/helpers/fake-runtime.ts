@@ -62,6 +62,7 @@ export class FakeRuntime implements SandboxRuntime {
       processCheckpoints: false,
       networkless: false,
       filesystemCheckpoints: true,
+      diskLimit: true,
       ...options.capabilities,
     }
   }

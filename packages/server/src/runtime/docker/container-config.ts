@@ -44,6 +44,8 @@ export function containerConfig(
     imageCommand?: string[]
     /** The gateway's network, for a sandbox behind it (`spec.egress`). */
     egress?: { name: string; gateway: string }
+    /** The storage driver's size limit of the root filesystem, image included where it counts it. */
+    storageBytes?: number
   },
 ): Docker.ContainerCreateOptions {
   const { egress } = extra
@@ -102,6 +104,9 @@ export function containerConfig(
       MemorySwap: spec.memoryBytes,
       NanoCpus: spec.nanoCpus,
       IpcMode: 'private',
+      ...(extra.storageBytes !== undefined
+        ? { StorageOpt: { size: String(extra.storageBytes) } }
+        : {}),
       ...(extra.ociRuntime ? { Runtime: extra.ociRuntime } : {}),
     },
   }

@@ -13,6 +13,8 @@ import {
   type SandboxSpec,
 } from '../types.js'
 import { containerConfig } from './container-config.js'
+import { foundByIdPrefix, toStatus } from './container-status.js'
+import { DiskLimits } from './disk-limit.js'
 import { DockerEgressNetwork } from './egress-network.js'
 import { engineStatus } from './connection.js'
 import { engineFailure } from './engine-errors.js'
@@ -48,32 +50,6 @@ export interface DockerRuntimeOptions {
   log: FastifyBaseLogger
 }
 
-function toStatus(sandboxId: string, info: Docker.ContainerInspectInfo): ContainerStatus {
-  return {
-    sandboxId,
-    containerId: info.Id,
-    running: info.State.Running,
-    exitCode: info.State.Running ? null : info.State.ExitCode,
-    oomKilled: info.State.OOMKilled,
-    error: info.State.Error || null,
-  }
-}
-
-/**
- * Whether the engine found `reference` as a prefix of the image's id rather
- * than by name: it falls back to ids, so a template "00" would name any image
- * whose id starts so (another sandbox's checkpoint among them). Templates
- * name images; such a match counts as no image.
- */
-function foundByIdPrefix(
-  reference: string,
-  info: { Id: string; RepoTags?: string[] | null },
-): boolean {
-  const hex = reference.replace(/^sha256:/, '')
-  if (!/^[a-f0-9]+$/.test(hex) || !info.Id.replace(/^sha256:/, '').startsWith(hex)) return false
-  return !(info.RepoTags ?? []).includes(`${reference}:latest`)
-}
-
 /** Sandboxes as Docker containers, through dockerode: the only module that imports it. */
 export class DockerRuntime implements SandboxRuntime {
   readonly name = 'docker'
@@ -81,12 +57,15 @@ export class DockerRuntime implements SandboxRuntime {
     processCheckpoints: false,
     networkless: false,
     filesystemCheckpoints: true,
+    diskLimit: false,
   }
   readonly #docker: Docker
   readonly #options: DockerRuntimeOptions
   #liveRestore: boolean | null = null
   /** Docker's data root, known once `probe` found process checkpoints work. */
   #rootDir: string | null = null
+  /** Root filesystem sizes: what the storage driver can do, and the size option of a spec. */
+  readonly #disk: DiskLimits
   /** The host's size, once the engine told it (it does not change while the engine runs). */
   #host: HostResources | null = null
   /** The network of sandboxes behind the egress gateway. */
@@ -95,6 +74,7 @@ export class DockerRuntime implements SandboxRuntime {
   constructor(options: DockerRuntimeOptions) {
     this.#options = options
     this.#docker = options.docker
+    this.#disk = new DiskLimits(options.docker, this.capabilities)
     this.egressNetwork = new DockerEgressNetwork(
       options.docker,
       options.instanceId,
@@ -117,6 +97,9 @@ export class DockerRuntime implements SandboxRuntime {
     } catch (error) {
       log.warn({ err: error }, 'could not ask the engine whether it has live-restore')
     }
+    await this.#disk.probe().catch((error: unknown) => {
+      log.warn({ err: error }, "could not ask the engine whether it can limit a sandbox's disk")
+    })
     if (!ociRuntime) return
     try {
       const support = await probeRunsc(this.#docker, ociRuntime, log)
@@ -186,7 +169,9 @@ export class DockerRuntime implements SandboxRuntime {
     } catch (error) {
       throw engineFailure(error, { action: 'prepare the container', missing })
     }
+    const storageBytes = await this.#disk.storageBytes(spec, platform)
     const config = containerConfig(spec, {
+      ...(storageBytes !== undefined ? { storageBytes } : {}),
       instanceLabel: [INSTANCE_LABEL, instanceId],
       ociRuntime: ociRuntime ?? undefined,
       ...(command ? { imageCommand: command } : {}),

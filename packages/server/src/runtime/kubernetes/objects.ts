@@ -111,14 +111,19 @@ export function sandboxSecret(spec: SandboxSpec, settings: ObjectSettings): V1Se
  * cannot be taken back without killing). CPU, which is only throttled, is
  * requested at a quarter of the limit: Docker reserves nothing for a
  * sandbox, and requests equal to limits would let a 2-CPU node hold only two
- * 1-CPU sandboxes whatever they do.
+ * 1-CPU sandboxes whatever they do. A root filesystem size is ephemeral
+ * storage, requested in full so the pod lands where it fits; the kubelet
+ * evicts a pod past it rather than failing its writes.
  */
-export function podResources(spec: Pick<SandboxSpec, 'nanoCpus' | 'memoryBytes'>) {
+export function podResources(spec: Pick<SandboxSpec, 'nanoCpus' | 'memoryBytes' | 'diskBytes'>) {
   const millis = Math.max(1, Math.round(spec.nanoCpus / 1e6))
   const memory = String(spec.memoryBytes)
+  const disk: Record<string, string> = spec.diskBytes
+    ? { 'ephemeral-storage': String(spec.diskBytes) }
+    : {}
   return {
-    requests: { cpu: `${Math.max(1, Math.round(millis / CPU_REQUEST_SHARE))}m`, memory },
-    limits: { cpu: `${millis}m`, memory },
+    requests: { cpu: `${Math.max(1, Math.round(millis / CPU_REQUEST_SHARE))}m`, memory, ...disk },
+    limits: { cpu: `${millis}m`, memory, ...disk },
   }
 }
 

@@ -90,6 +90,8 @@ export class KubernetesRuntime implements SandboxRuntime {
     processCheckpoints: false,
     networkless: false,
     filesystemCheckpoints: false,
+    // As ephemeral storage: the kubelet evicts a pod past it (writes do not fail).
+    diskLimit: true,
   }
   readonly #options: KubernetesRuntimeOptions
   readonly #cluster: Cluster

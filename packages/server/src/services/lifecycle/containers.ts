@@ -28,6 +28,7 @@ export interface PooledLaunch {
   template: string
   nanoCpus: number
   memoryBytes: number
+  diskBytes: number | null
   networkMode: string
 }
 
@@ -92,6 +93,7 @@ export class SandboxContainers {
       env: { ...launch?.env, ...record.env },
       nanoCpus: record.nanoCpus,
       memoryBytes: record.memoryBytes,
+      diskBytes: record.diskBytes,
       pidsLimit: config.sandboxDefaults.pidsLimit,
       networkMode: record.networkMode,
       egress: record.networkAllow !== null,
@@ -125,6 +127,7 @@ export class SandboxContainers {
       env: {},
       nanoCpus: pooled.nanoCpus,
       memoryBytes: pooled.memoryBytes,
+      diskBytes: pooled.diskBytes,
       pidsLimit: config.sandboxDefaults.pidsLimit,
       networkMode: pooled.networkMode,
       workspaceHostDir: await this.poolMounts.createSlot(pooled.id),

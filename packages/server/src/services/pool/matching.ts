@@ -4,7 +4,7 @@ import type { SandboxRecord } from '../../store/index.js'
 /** What a pooled sandbox was made with, and a create must ask for to be handed it. */
 export type PoolKeyParts = Pick<
   SandboxRecord,
-  'template' | 'nanoCpus' | 'memoryBytes' | 'networkMode' | 'applicationKind'
+  'template' | 'nanoCpus' | 'memoryBytes' | 'diskBytes' | 'networkMode' | 'applicationKind'
 >
 
 /** The key pooled sandboxes are kept and matched under. */
@@ -13,6 +13,7 @@ export function poolKey(parts: PoolKeyParts): string {
     parts.template,
     parts.nanoCpus,
     parts.memoryBytes,
+    parts.diskBytes,
     parts.networkMode,
     parts.applicationKind,
   ])
@@ -33,6 +34,7 @@ const CLAIMABLE_FIELDS = new Set([
   'timeout',
   'cpu',
   'memory',
+  'disk_bytes',
   'network_mode',
   'application_kind',
   'on_idle',

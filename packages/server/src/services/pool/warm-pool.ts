@@ -179,6 +179,7 @@ export class WarmPool {
       template: entry.template,
       nanoCpus: sandboxDefaults.nanoCpus,
       memoryBytes: sandboxDefaults.memoryBytes,
+      diskBytes: sandboxDefaults.diskBytes,
       networkMode: 'none',
       applicationKind: null,
     })
@@ -239,6 +240,7 @@ export class WarmPool {
         template: entry.template,
         nanoCpus: config.sandboxDefaults.nanoCpus,
         memoryBytes: config.sandboxDefaults.memoryBytes,
+        diskBytes: config.sandboxDefaults.diskBytes,
         networkMode: 'none',
       })
     } catch (error) {
