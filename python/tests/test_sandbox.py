@@ -256,10 +256,11 @@ def test_sandbox_contract_field_order() -> None:
     names = list(Sandbox.__dataclass_fields__)[:11]
     assert names == ["id", "workspace_id", "template", "state", "created_at", "updated_at",
                      "name", "env", "metadata", "timeout", "error_message"]  # fmt: skip
-    assert list(Sandbox.__dataclass_fields__)[-5:] == [
+    assert list(Sandbox.__dataclass_fields__)[-6:] == [
         "on_idle",
         "on_timeout",
         "auto_resume",
         "desired_state",
         "network",
+        "disk_bytes",
     ]

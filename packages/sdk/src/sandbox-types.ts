@@ -80,6 +80,11 @@ export interface Sandbox {
   cpu: number
   /** Memory limit, in bytes (no swap beyond it). */
   memory: number
+  /**
+   * Bytes it may write to its root filesystem (outside the workspace); `null` when unlimited.
+   * Absent on older servers.
+   */
+  diskBytes?: number | null
   /** `none`, `allowlist`, `open` or `bridge`. */
   networkMode: string
   /** The network policy and what the gateway refused. Absent on older servers. */
@@ -121,6 +126,12 @@ export interface CreateSandboxParams {
   cpu?: number | string
   /** Memory limit: bytes as a number, or `"512m"` / `"2g"`. */
   memory?: number | string
+  /**
+   * What it may write to its root filesystem: bytes as a number, or `"512m"` / `"2GiB"`
+   * (at least 1 MiB). Writes past it fail with "Disk quota exceeded" (on Kubernetes the
+   * sandbox is evicted). Default the server's `WM_SANDBOX_DISK_BYTES`, else unlimited.
+   */
+  diskBytes?: number | string
   /** Default `none` (the server's `WORKSPACE_NETWORK_MODE`); `network` says more. */
   networkMode?: NetworkMode
   /** The network policy, with an allow list; given with `networkMode`, the two must agree. */

@@ -112,6 +112,7 @@ class Sandbox:
     auto_resume: bool | None = None  # calls that need it running start or resume it first
     desired_state: DesiredState | None = None  # the state the server is driving it to (informative)
     network: NetworkStatus | None = None  # the policy and what the gateway refused
+    disk_bytes: int | None = None  # what it may write to its root filesystem; None: unlimited
 
 
 @dataclass
@@ -166,6 +167,10 @@ class CreateSandboxParams:
     # None: the server's default, True when on_idle or on_timeout is "stop" or "pause".
     auto_resume: bool | None = None
     network: NetworkPolicy | None = None  # with an allow list; must agree with network_mode
+    # What it may write to its root filesystem (outside the workspace): bytes, or "512m" /
+    # "2GiB", at least 1 MiB; writes past it fail with "Disk quota exceeded". None: the
+    # server's default (WM_SANDBOX_DISK_BYTES, else unlimited).
+    disk_bytes: str | int | None = None
 
 
 @dataclass

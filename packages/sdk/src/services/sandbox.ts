@@ -63,6 +63,7 @@ function createBody(params: CreateSandboxParams) {
     timeout: params.timeout,
     cpu: params.cpu,
     memory: params.memory,
+    diskBytes: params.diskBytes,
     networkMode: params.networkMode,
     network: params.network,
     applicationKind: params.applicationKind,
