@@ -7,7 +7,7 @@ import type { FileInfo } from '@workspace-manager/protocol'
 import { ApiError } from '../errors.js'
 import { escapes, ignoring, isADirectory, mapped, notRegular } from './fs-errors.js'
 import { baseName, parentOf, show, type ParsedPath } from './path.js'
-import { writeAllv } from './tree.js'
+import { receive } from './receive.js'
 import { at, lstatAt, toInfo, walkDirs, withHandle } from './walk.js'
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants
@@ -91,7 +91,7 @@ export async function writeAt(
     )
     let renamed = false
     try {
-      await receive(body, tmp, p.rel, limit)
+      await receive(body, tmp, p.rel, limit, () => tooLarge(p.rel, limit))
       await tmp.chmod(0o644)
       // Delayed allocation can first report a full disk or quota here, at the flush.
       await mapped(p.rel, () => tmp.sync())
@@ -105,54 +105,6 @@ export async function writeAt(
       await tmp.close()
     }
   })
-}
-
-/** Bytes gathered from the body before they are written in one call. */
-const WRITE_BATCH_BYTES = 1 << 20
-
-/**
- * Writes the body into `tmp`, at most `limit` bytes. Chunks are gathered
- * into batches of about a MiB, each written in one call while the next is
- * read: writing each HTTP chunk (tens of KiB) alone, and reading nothing
- * meanwhile, left the disk and the socket waiting on each other. At most
- * one batch is in flight, so memory stays bounded and the client is slowed
- * to the disk's pace. On any failure the write in flight is waited for
- * before returning: the caller then closes the descriptor, which a pending
- * write must not outlive.
- */
-async function receive(body: Readable, tmp: FileHandle, rel: string, limit: number) {
-  let total = 0
-  let batch: Uint8Array[] = []
-  let batched = 0
-  let inFlight: Promise<void> = Promise.resolve()
-  const flush = async () => {
-    await inFlight
-    const buffers = batch
-    batch = []
-    batched = 0
-    inFlight = mapped(rel, () => writeAllv(tmp, buffers))
-    // Handled here so a failure while the next chunk is awaited is not an unhandled
-    // rejection; it is thrown by the next `await inFlight`.
-    inFlight.catch(() => undefined)
-  }
-  try {
-    // destroyOnReturn: false: stopping early must not tear down an HTTP request the caller answers on.
-    for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<unknown>) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array)
-      total += buf.length
-      if (total > limit) throw tooLarge(rel, limit)
-      batch.push(buf)
-      batched += buf.length
-      if (batched >= WRITE_BATCH_BYTES) await flush()
-    }
-    if (batched) await flush()
-    await inFlight
-  } catch (error) {
-    // A body left unread here may still fail later (a client going away): that is not news.
-    body.on('error', () => undefined)
-    await inFlight.catch(() => undefined)
-    throw error
-  }
 }
 
 /**

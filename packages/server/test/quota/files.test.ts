@@ -1,6 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { MiB, createWorkspace, getWorkspace, hostEntries, quotaApp, upload } from './helpers.js'
+import { createHash } from 'node:crypto'
+import {
+  MiB,
+  createWorkspace,
+  getWorkspace,
+  hostEntries,
+  quotaApp,
+  upload,
+  uploadStreamed,
+} from './helpers.js'
 
 /*
  * The file API on a workspace with a quota, on a filesystem that enforces
@@ -31,6 +40,28 @@ test('an upload past a 20 MiB quota is 507 code 5007, naming the quota, and leav
     url: `/v1/workspaces/${ws.id}/files/info?path=second.bin`,
   })
   assert.equal(info.statusCode, 404)
+})
+
+test('an upload flushed early as it arrives lands whole, and past the quota leaves nothing', async (t) => {
+  const { app, config } = await quotaApp(t)
+  // 200 MiB: the server flushes it to disk every 64 MiB while it is still arriving.
+  const roomy = await createWorkspace(app, { quota_bytes: 300 * MiB })
+  const landed = await uploadStreamed(app, roomy.id, 'big.bin', 200)
+  assert.equal(landed.response.statusCode, 201, landed.response.body)
+  assert.equal(landed.response.json().size, 200 * MiB)
+  const back = await app.inject({
+    method: 'GET',
+    url: `/v1/workspaces/${roomy.id}/files/content?path=big.bin`,
+  })
+  assert.equal(back.statusCode, 200)
+  assert.equal(createHash('sha256').update(back.rawPayload).digest('hex'), landed.sha256)
+
+  // Refused at about 100 MiB, with the first early flush done and maybe another in flight.
+  const tight = await createWorkspace(app, { quota_bytes: 100 * MiB })
+  const refused = await uploadStreamed(app, tight.id, 'big.bin', 200)
+  assert.equal(refused.response.statusCode, 507, refused.response.body)
+  assert.equal(refused.response.json().error.code, 5007)
+  assert.deepEqual(await hostEntries(config, tight.id), [])
 })
 
 test('a copy past the quota is 507 code 5007 and leaves no partial copy', async (t) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
+import { Readable } from 'node:stream'
 import path from 'node:path'
 import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
@@ -74,6 +75,29 @@ export function upload(app: FastifyInstance, id: string, file: string, bytes: nu
     // Random, so no filesystem compression makes it take less than its size.
     payload: randomBytes(bytes),
   })
+}
+
+/**
+ * Uploads `mib` MiB streamed a MiB at a time (one random MiB over and over),
+ * as a client's body arrives: long enough for the server to flush it to disk
+ * early, several times, while it is still being received. Resolves the
+ * response and the content's SHA-256.
+ */
+export async function uploadStreamed(app: FastifyInstance, id: string, file: string, mib: number) {
+  const chunk = randomBytes(MiB)
+  const hash = createHash('sha256')
+  for (let i = 0; i < mib; i++) hash.update(chunk)
+  const response = await app.inject({
+    method: 'PUT',
+    url: `/v1/workspaces/${id}/files/content?path=${encodeURIComponent(file)}`,
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(mib * MiB) },
+    payload: Readable.from(
+      (function* () {
+        for (let i = 0; i < mib; i++) yield chunk
+      })(),
+    ),
+  })
+  return { response, sha256: hash.digest('hex') }
 }
 
 /** Names in the host directory of a workspace (temp files of the file API included). */
