@@ -34,6 +34,9 @@
    agree with it). A policy change on a sandbox made outside the egress gateway (network none or
    bridge) is refused whatever the body (400 code 1001 naming its network_mode), which is
    the sandbox's state, not the request's: that report is dropped.
+8. A secret's hosts follow the host-name grammar of allow entries, and its name may be
+   neither in the create's env nor one the server reserves (said in the document's
+   words): a schema-valid create with secrets gets one secret that follows them.
 """
 
 from __future__ import annotations
@@ -119,6 +122,7 @@ def _is_positive(case: Any) -> bool:
 WORKSPACE_WRITES = {("POST", "/v1/workspaces"), ("PATCH", "/v1/workspaces/{id}")}
 NETWORK_CHANGE = ("PATCH", "/v1/sandboxes/{id}/network")
 VALID_ALLOW = ["example.com"]
+VALID_SECRET_NAME = "SCHEMA_SECRET"
 
 
 def _operation(case: Any) -> tuple[str, str]:
@@ -148,6 +152,16 @@ def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
             _valid_policy(body["network"])
             # network_mode, when given beside it, must name the same mode.
             body.pop("network_mode", None)
+        if (
+            _is_sandbox_create(case)
+            and isinstance(body.get("secrets"), dict)
+            and body["secrets"]
+        ):
+            body["secrets"] = {
+                VALID_SECRET_NAME: {"value": "s", "hosts": ["api.example.com"]}
+            }
+            if isinstance(body.get("env"), dict):
+                body["env"].pop(VALID_SECRET_NAME, None)
     if not _is_sandbox_create(case):
         return
     if _is_positive(case):

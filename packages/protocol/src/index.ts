@@ -57,3 +57,13 @@ export {
   DeniedDestination,
   MAX_ALLOW_ENTRIES,
 } from './network.js'
+export {
+  SecretSpec,
+  SecretsBody,
+  SecretStatus,
+  SecretsStatus,
+  MAX_SECRETS,
+  MAX_SECRET_HOSTS,
+  MAX_SECRET_VALUE,
+  SECRET_NAME_PATTERN,
+} from './secrets.js'

@@ -4,6 +4,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { MetadataInput, NameInput, StringMap } from './schemas.js'
 import { NetworkPolicyBody, NetworkStatus } from './network.js'
+import { SecretsBody, SecretsStatus } from './secrets.js'
 
 /** Lifecycle of a sandbox. */
 export const SandboxState = Type.Union([
@@ -59,6 +60,7 @@ export const Sandbox = Type.Object(
     }),
     network_mode: Type.String(),
     network: Type.Optional(NetworkStatus),
+    secrets: Type.Optional(SecretsStatus),
     application_kind: Type.Union([Type.String(), Type.Null()]),
     expires_at: Type.Union([Type.String(), Type.Null()]),
     last_activity_at: Type.String({
@@ -155,6 +157,7 @@ export const CreateSandboxBody = Type.Object(
       ),
     ),
     network: Type.Optional(Type.Union([NetworkPolicyBody, Type.Null()])),
+    secrets: Type.Optional(Type.Union([SecretsBody, Type.Null()])),
     application_kind: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
     on_idle: Type.Optional(
       Type.Union([LifecycleAction, Type.Null()], {

@@ -37,6 +37,7 @@ export function sandboxRecord(id: string, extra: Partial<SandboxRecord> = {}): S
     diskBytes: 5 * 1024 ** 3,
     networkMode: 'none',
     networkAllow: null,
+    egressSecrets: null,
     applicationKind: null,
     errorMessage: null,
     agentToken: 'secret',
@@ -199,6 +200,23 @@ export function storeContract(
     assert.deepEqual([opened?.networkMode, opened?.networkAllow], ['open', []])
     const other = await store.updateSandbox('sb_1', { state: 'running' })
     assert.deepEqual(other?.networkAllow, [], 'fields not named are left as they are')
+  })
+
+  withStore('sandboxes: secrets and their CA are kept, whatever else changes', async (store) => {
+    await store.insertWorkspace(workspaceRecord('ws_1'))
+    const egressSecrets = {
+      ca: { cert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', key: 'k' },
+      secrets: [
+        { name: 'API_KEY', value: 'v=1;"x"', hosts: ['*.example.com'], placeholder: 'wm-secret-1' },
+      ],
+    }
+    const row = sandboxRecord('sb_1', { egressSecrets })
+    await store.insertSandbox(row)
+    assert.deepEqual(await store.getSandbox('sb_1'), row)
+    const updated = await store.updateSandbox('sb_1', { state: 'running', networkAllow: [] })
+    assert.deepEqual(updated?.egressSecrets, egressSecrets)
+    await store.insertSandbox(sandboxRecord('sb_2'))
+    assert.equal((await store.getSandbox('sb_2'))?.egressSecrets, null)
   })
 
   withStore('sandboxes: lifecycle fields are kept and updated one by one', async (store) => {

@@ -19,6 +19,8 @@ storeContract('sqlite (sealed)', async () => {
 
 const PASSWORD = 'hunter2-do-not-store-me'
 const TOKEN = 'a'.repeat(64)
+const SECRET = 'sk-secret-value-do-not-store-me'
+const CA_KEY = 'ca-private-key-do-not-store-me'
 
 async function storeWithSandbox(file: string, sealer?: ValueSealer): Promise<SqliteStore> {
   const store = new SqliteStore(file, sealer ? { sealer } : {})
@@ -38,6 +40,12 @@ async function storeWithSandbox(file: string, sealer?: ValueSealer): Promise<Sql
     diskBytes: null,
     networkMode: 'none',
     networkAllow: null,
+    egressSecrets: {
+      ca: { cert: 'cert', key: CA_KEY },
+      secrets: [
+        { name: 'API_KEY', value: SECRET, hosts: ['api.test'], placeholder: 'wm-secret-0' },
+      ],
+    },
     applicationKind: null,
     errorMessage: null,
     agentToken: TOKEN,
@@ -70,19 +78,22 @@ test('sealed: env and agent token round-trip, and neither is in the database fil
   const back = await store.getSandbox('sb_1')
   assert.deepEqual(back?.env, { SPLUNK_PASSWORD: PASSWORD, PLAIN: 'visible' })
   assert.equal(back?.agentToken, TOKEN)
+  assert.equal(back?.egressSecrets?.secrets[0]?.value, SECRET)
   await store.close()
   const raw = new Database(file, { readonly: true })
-  const row = raw.prepare('SELECT env, agent_token, metadata FROM sandboxes').get() as Record<
-    string,
-    string
-  >
+  const row = raw
+    .prepare('SELECT env, agent_token, metadata, egress_secrets FROM sandboxes')
+    .get() as Record<string, string>
   raw.close()
   assert.match(row.env!, /^sealed:v1:/)
   assert.match(row.agent_token!, /^sealed:v1:/)
+  assert.match(row.egress_secrets!, /^sealed:v1:/)
   assert.equal(row.metadata, '{"note":"kept in the clear"}')
   const onDisk = await fileBytes(path.dirname(file))
   assert.ok(!onDisk.includes(PASSWORD), 'the password is in a database file')
   assert.ok(!onDisk.includes(TOKEN), 'the agent token is in a database file')
+  assert.ok(!onDisk.includes(SECRET), 'a secret is in a database file')
+  assert.ok(!onDisk.includes(CA_KEY), "a sandbox CA's key is in a database file")
 
   // Another key cannot open them, and says why rather than returning garbage.
   const other = new SqliteStore(file, { sealer: new ValueSealer(randomBytes(32)) })

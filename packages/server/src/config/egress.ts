@@ -8,9 +8,15 @@ export interface EgressConfig {
   hostsFile: string | null
   /** WM_EGRESS_PRIVATE_ALLOW: private ranges the gateway may dial after all (none by default). */
   privateAllow: Cidr[]
+  /**
+   * WM_EGRESS_CA_FILE: PEM certificates the gateway trusts besides the public
+   * roots when it connects to hosts whose TLS it terminates (sandbox
+   * secrets); null for none.
+   */
+  caFile: string | null
 }
 
-/** Reads WM_EGRESS_HOSTS_FILE and WM_EGRESS_PRIVATE_ALLOW. */
+/** Reads WM_EGRESS_HOSTS_FILE, WM_EGRESS_PRIVATE_ALLOW and WM_EGRESS_CA_FILE. */
 export function readEgress(env: Env): EgressConfig {
   const hostsFile = readString(env, 'WM_EGRESS_HOSTS_FILE') ?? null
   if (hostsFile !== null && !path.isAbsolute(hostsFile)) {
@@ -26,5 +32,9 @@ export function readEgress(env: Env): EgressConfig {
     }
     return range
   })
-  return { hostsFile, privateAllow }
+  const caFile = readString(env, 'WM_EGRESS_CA_FILE') ?? null
+  if (caFile !== null && !path.isAbsolute(caFile)) {
+    throw new ConfigError('WM_EGRESS_CA_FILE', 'must be an absolute path')
+  }
+  return { hostsFile, privateAllow, caFile }
 }

@@ -1,9 +1,16 @@
 import { allowsAddress, allowsName, parseAllowList, type NetworkPolicy } from './policy.js'
 import type { DenialLog } from './denials.js'
 import type { Upstream } from './upstream.js'
+import { secretsForHost, type HostSecrets } from './secret-fill.js'
 
-/** What the gateway does with one request of a sandbox. */
-export type Decision = { allowed: true; address: string } | { allowed: false; reason: string }
+/**
+ * What the gateway does with one request of a sandbox: where to dial, and
+ * the sandbox's secrets for that host, which the gateway fills in (and for
+ * which it terminates TLS); none when no secret names the host.
+ */
+export type Decision =
+  | { allowed: true; address: string; secrets?: HostSecrets | undefined }
+  | { allowed: false; reason: string }
 
 /** Where the gateway learns who is asking and what they may do. */
 export interface DecisionSources {
@@ -69,7 +76,10 @@ export class EgressDecisions {
     const address = byName
       ? addresses[0]
       : addresses.find((candidate) => allowsAddress(rules, candidate, port))
-    if (address) return { allowed: true, address }
+    if (address) {
+      const secrets = secretsForHost(policy.secrets, host)
+      return secrets ? { allowed: true, address, secrets } : { allowed: true, address }
+    }
     if (!byName && !addresses.length) return { allowed: false, reason: 'not in the allow list' }
     return byName
       ? { allowed: false, reason: 'resolves to no address the gateway may dial' }

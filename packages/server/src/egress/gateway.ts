@@ -8,6 +8,9 @@ import { HttpGateway } from './http-gateway.js'
 import type { NetworkPolicy } from './policy.js'
 import { GATEWAY_PORTS } from './ports.js'
 import { TlsGateway } from './tls-gateway.js'
+import { LeafCertificates } from './certificates.js'
+import { TlsTerminator } from './tls-terminator.js'
+import { upstreamRoots } from './upstream-roots.js'
 import { Upstream, readHostsFile } from './upstream.js'
 
 /** The sandbox network as the engine has it (see DockerEgressNetwork). */
@@ -31,6 +34,8 @@ export interface EgressGatewayOptions {
   hostsFile: string | null
   /** WM_EGRESS_PRIVATE_ALLOW. */
   privateAllow: readonly Cidr[]
+  /** WM_EGRESS_CA_FILE: more roots for hosts whose TLS the gateway terminates; null for none. */
+  caFile: string | null
   denials: DenialLog
   log: FastifyBaseLogger
 }
@@ -48,6 +53,7 @@ const DIRECTORY_TTL_MS = 1000
 export class EgressGateway {
   readonly #options: EgressGatewayOptions
   #closers: Array<() => Promise<void>> = []
+  readonly #certificates = new LeafCertificates()
   #directory = new Map<string, string>()
   #directoryAt = 0
   #refreshing: Promise<void> | undefined
@@ -69,14 +75,20 @@ export class EgressGateway {
       upstream: this.#upstream(),
       denials: this.#options.denials,
     })
+    const terminator = new TlsTerminator(
+      decisions,
+      this.#certificates,
+      upstreamRoots(this.#options.caFile),
+    )
     const dns = new GatewayDns(decisions, gateway)
-    const http = new HttpGateway(decisions, false)
-    const proxy = new HttpGateway(decisions, true)
-    const tls = new TlsGateway(decisions)
+    const http = new HttpGateway(decisions, false, terminator)
+    const proxy = new HttpGateway(decisions, true, terminator)
+    const tls = new TlsGateway(decisions, terminator)
     this.#closers.push(async () => {
       // The rules stay while sandboxes still use the network: without them they would reach the host.
       if ((await network.removeIfUnused()) !== 'in-use') await removeFirewall(chain, bridge)
     })
+    this.#closers.unshift(() => Promise.resolve(terminator.close()))
     try {
       await dns.listen(GATEWAY_PORTS.dns)
       this.#closers.unshift(() => dns.close())
@@ -102,6 +114,11 @@ export class EgressGateway {
         this.#options.log.warn({ err: error }, 'could not close part of the egress gateway'),
       )
     }
+  }
+
+  /** Forgets what was made for a sandbox that is gone (its certificates). */
+  forget(sandboxId: string): void {
+    this.#certificates.forget(sandboxId)
   }
 
   /** Whether the gateway listens now. */

@@ -2,16 +2,9 @@ import http from 'node:http'
 import net from 'node:net'
 import { once } from 'node:events'
 import type { EgressDecisions } from './decisions.js'
-
-/** Headers that belong to one hop and are not passed on. */
-const HOP_HEADERS = [
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'te',
-  'upgrade',
-]
+import { endToEnd, refuse, relay } from './relay.js'
+import { fillHeaders, fillText } from './secret-fill.js'
+import type { TlsTerminator } from './tls-terminator.js'
 
 /** Where a request goes: host, port and the path to ask for there. */
 interface Target {
@@ -32,27 +25,26 @@ export function splitHostPort(
   return { host: match[1].replace(/^\[|\]$/g, '').toLowerCase(), port }
 }
 
-function refuse(response: http.ServerResponse, status: number, message: string): void {
-  response.writeHead(status, { 'content-type': 'text/plain', connection: 'close' })
-  response.end(`${message}\n`)
-}
-
 /**
  * Plain HTTP out of the sandboxes, judged per request (so a keep-alive
  * connection obeys a policy changed between two of its requests). As the
  * transparent gateway (port 80, names resolved to the gateway) the Host
  * header names the destination; as the explicit proxy (HTTP_PROXY) the
  * absolute URL does, and CONNECT opens a tunnel to any allowed host and
- * port.
+ * port. The sandbox's secrets for the destination are filled in (headers
+ * and request target); a CONNECT to a host with secrets is handed to the
+ * TLS terminator rather than tunnelled untouched.
  */
 export class HttpGateway {
   readonly #decisions: EgressDecisions
   readonly #explicit: boolean
+  readonly #terminator: TlsTerminator
   readonly #server: http.Server
 
-  constructor(decisions: EgressDecisions, explicit: boolean) {
+  constructor(decisions: EgressDecisions, explicit: boolean, terminator: TlsTerminator) {
     this.#decisions = decisions
     this.#explicit = explicit
+    this.#terminator = terminator
     this.#server = http.createServer((request, response) => void this.#forward(request, response))
     if (explicit) {
       this.#server.on(
@@ -105,29 +97,17 @@ export class HttpGateway {
         `${target.host}:${target.port} is refused by the sandbox's network policy (${decision.reason})`,
       )
     }
-    const headers = { ...request.headers }
-    for (const name of HOP_HEADERS) delete headers[name]
+    const secrets = decision.secrets?.secrets ?? []
     const upstream = http.request({
       host: decision.address,
       port: target.port,
       method: request.method,
-      path: target.path,
-      headers,
+      path: fillText(target.path, secrets),
+      headers: fillHeaders(endToEnd(request.headers), secrets),
       setHost: false,
       agent: false,
     })
-    upstream.on('response', (reply) => {
-      const replyHeaders = { ...reply.headers }
-      for (const name of HOP_HEADERS) delete replyHeaders[name]
-      response.writeHead(reply.statusCode ?? 502, reply.statusMessage, replyHeaders)
-      reply.pipe(response)
-    })
-    upstream.on('error', () => {
-      if (!response.headersSent)
-        refuse(response, 502, `${target.host}:${target.port} did not answer`)
-      else response.destroy()
-    })
-    request.pipe(upstream)
+    relay(request, response, upstream, `${target.host}:${target.port}`)
   }
 
   async #tunnel(request: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
@@ -138,8 +118,14 @@ export class HttpGateway {
       sandboxId && target
         ? await this.#decisions.connect(sandboxId, target.host, target.port)
         : undefined
-    if (!decision?.allowed || !target) {
+    if (!decision?.allowed || !target || !sandboxId) {
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n')
+      return
+    }
+    if (decision.secrets) {
+      // Requests to this host get secrets filled in: the gateway is the TLS server the client meets.
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+      await this.#terminator.take(socket, head, { sandboxId, ...target }, decision.secrets.ca)
       return
     }
     const upstream = net.connect(target.port, decision.address)

@@ -1,11 +1,14 @@
 import type net from 'node:net'
 import { blockListOf, inList, parseCidr, type Cidr } from './addresses.js'
+import type { SandboxSecrets } from '../store/index.js'
 
 /** A sandbox's network policy as the gateway applies it. */
 export interface NetworkPolicy {
   /** none, allowlist, open, or the legacy bridge (which the gateway never sees). */
   mode: string
   allow: readonly string[]
+  /** The secrets the gateway fills in for it, and its CA; none when absent. */
+  secrets?: SandboxSecrets | null
 }
 
 /** One allow entry, parsed. `port` null: any port. */

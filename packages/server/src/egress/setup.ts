@@ -40,10 +40,17 @@ export function createEgress(options: {
     network: runtime.egressNetwork,
     policyOf: async (sandboxId) => {
       const record = await store.getSandbox(sandboxId)
-      return record && { mode: record.networkMode, allow: record.networkAllow ?? [] }
+      return (
+        record && {
+          mode: record.networkMode,
+          allow: record.networkAllow ?? [],
+          secrets: record.egressSecrets,
+        }
+      )
     },
     hostsFile: config.egress.hostsFile,
     privateAllow: config.egress.privateAllow,
+    caFile: config.egress.caFile,
     denials,
     log,
   })
@@ -110,6 +117,7 @@ export function createEgress(options: {
     },
     forget: (id) => {
       denials.forget(id)
+      gateway.forget(id)
       void sweep()
     },
   }

@@ -2,20 +2,25 @@ import net from 'node:net'
 import { once } from 'node:events'
 import { serverName } from './client-hello.js'
 import type { EgressDecisions } from './decisions.js'
+import type { TlsTerminator } from './tls-terminator.js'
 
 /**
  * TLS out of the sandboxes on port 443: the destination is the server name
  * of the ClientHello, judged once per connection; the connection is then
  * spliced to that name's address, TLS untouched (the sandbox checks the
- * real server's certificate). A hello without a name is refused.
+ * real server's certificate). A hello without a name is refused. A name
+ * the sandbox has secrets for is handed to the TLS terminator instead,
+ * which fills them in.
  */
 export class TlsGateway {
   readonly #decisions: EgressDecisions
+  readonly #terminator: TlsTerminator
   readonly #server: net.Server
   readonly #sockets = new Set<net.Socket>()
 
-  constructor(decisions: EgressDecisions) {
+  constructor(decisions: EgressDecisions, terminator: TlsTerminator) {
     this.#decisions = decisions
+    this.#terminator = terminator
     this.#server = net.createServer((socket) => this.#accept(socket))
   }
 
@@ -59,7 +64,11 @@ export class TlsGateway {
   async #splice(socket: net.Socket, name: string, hello: Buffer): Promise<void> {
     const sandboxId = await this.#decisions.sandboxAt(socket.remoteAddress ?? '')
     const decision = sandboxId ? await this.#decisions.connect(sandboxId, name, 443) : undefined
-    if (!decision?.allowed) return void socket.destroy()
+    if (!decision?.allowed || !sandboxId) return void socket.destroy()
+    if (decision.secrets) {
+      const target = { sandboxId, host: name, port: 443 }
+      return this.#terminator.take(socket, hello, target, decision.secrets.ca)
+    }
     const upstream = net.connect(443, decision.address)
     upstream.on('error', () => socket.destroy())
     socket.on('close', () => upstream.destroy())

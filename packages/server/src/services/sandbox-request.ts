@@ -6,6 +6,8 @@ import type { Config } from '../config/index.js'
 import type { SandboxRecord } from '../store/index.js'
 import { requestedDiskBytes, requestedMemory, requestedNanoCpus } from './sandbox-wire.js'
 import { requestedNetwork } from './sandbox-network.js'
+import { checkedSecrets, sandboxSecrets, withPlaceholders } from './sandbox-secrets.js'
+import type { CertificateAuthority } from '../egress/certificates.js'
 
 /** What a create request is resolved against besides its body. */
 export interface SandboxRequestContext {
@@ -26,6 +28,10 @@ export interface SandboxRequestContext {
   diskLimitRefusal?: string | undefined
   /** WORKSPACE_IDLE_ACTION: on_idle's and on_timeout's default. */
   idleAction: SandboxRecord['onIdle']
+  /** The egress gateway can fill in secrets for this engine's sandboxes. */
+  secretsGateway: boolean
+  /** The new sandbox's CA, made beforehand when the request has secrets (see newSandboxCa). */
+  secretsCa?: CertificateAuthority | undefined
 }
 
 /**
@@ -51,6 +57,7 @@ export function newSandboxRecord(
     networkless: context.networkless,
     hostRules: context.hostRules ?? true,
   })
+  const secrets = checkedSecrets(body.secrets, body.env, context.secretsGateway)
   const now = new Date()
   const onIdle = body.on_idle ?? context.idleAction
   const onTimeout = body.on_timeout ?? context.idleAction
@@ -60,7 +67,7 @@ export function newSandboxRecord(
     name: body.name ?? null,
     template: context.template,
     state: 'starting',
-    env: body.env ?? null,
+    env: withPlaceholders(body.env ?? null, secrets),
     metadata: body.metadata ?? null,
     timeout: body.timeout ?? null,
     nanoCpus,
@@ -68,6 +75,7 @@ export function newSandboxRecord(
     diskBytes,
     networkMode,
     networkAllow,
+    egressSecrets: sandboxSecrets(secrets, context.secretsCa),
     applicationKind: context.applicationKind,
     errorMessage: null,
     agentToken: randomBytes(32).toString('hex'),

@@ -23,6 +23,8 @@ import type { Clock } from './lifecycle/clock.js'
 import type { RestartPolicy } from './lifecycle/recovery.js'
 import type { DenialLog } from '../egress/denials.js'
 import { networkStatus, updateNetwork } from './sandbox-network.js'
+import { secretsStatus } from './sandbox-secrets.js'
+import { newSandboxCa } from '../egress/certificates.js'
 import { WarmPool } from './pool/warm-pool.js'
 import { claimKey } from './pool/matching.js'
 
@@ -152,6 +154,9 @@ export class SandboxService {
     const source = body.application_kind ? 'request' : 'default'
     const launch = this.#containers.kindLaunch(applicationKind, source)
     const template = body.template ?? launch?.template ?? defaults.image
+    const secretsGateway = runtime.name === 'docker' && !runtime.capabilities.networkless
+    const secretsCa =
+      secretsGateway && Object.keys(body.secrets ?? {}).length ? await newSandboxCa() : undefined
     // Template, limits and network are checked (400) before the template is looked up (404).
     let record = newSandboxRecord(body, {
       defaults,
@@ -162,6 +167,8 @@ export class SandboxService {
       diskLimitRefusal: runtime.capabilities.diskLimitRefusal,
       hostRules: runtime.name !== 'kubernetes',
       idleAction: config.janitor.idleAction,
+      secretsGateway,
+      secretsCa,
     })
     checkFitsHost(record, body, await runtime.hostResources())
     const key = this.pool && claimKey(body, record)
@@ -224,6 +231,7 @@ export class SandboxService {
     return {
       ...sandboxToWire(record, this.#options.activity?.lastActivityAt(record)),
       network: networkStatus(record, this.#options.denials),
+      secrets: secretsStatus(record),
     }
   }
 

@@ -4,6 +4,8 @@ export type {
   SandboxRecord,
   SandboxStateName,
   SandboxUpdate,
+  SandboxSecret,
+  SandboxSecrets,
   WorkspaceUpdate,
   SandboxFilter,
   CheckpointRecord,

@@ -79,4 +79,6 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE sandboxes ADD COLUMN network_allow TEXT;`,
   // What a sandbox may write to its root filesystem; null for unlimited (and rows before it).
   `ALTER TABLE sandboxes ADD COLUMN disk_bytes INTEGER;`,
+  // A sandbox's secrets and its CA, sealed (SandboxSecrets as JSON); null without secrets.
+  `ALTER TABLE sandboxes ADD COLUMN egress_secrets TEXT;`,
 ]

@@ -3,6 +3,7 @@ import type {
   DesiredStateName,
   LifecycleActionName,
   SandboxRecord,
+  SandboxSecrets,
   WorkspaceRecord,
 } from './types.js'
 import type { ValueSealer } from './sealed-values.js'
@@ -76,6 +77,8 @@ export interface SandboxRow {
   memory_bytes: number
   /** Null when unlimited (and in rows written before the column). */
   disk_bytes: number | null
+  /** Sealed JSON of the sandbox's secrets and CA (SandboxSecrets); null without secrets. */
+  egress_secrets: string | null
   network_mode: string
   application_kind: string | null
   error_message: string | null
@@ -120,6 +123,7 @@ export const SANDBOX_COLUMNS = [
   'image',
   'network_allow',
   'disk_bytes',
+  'egress_secrets',
 ] as const satisfies readonly (keyof SandboxRow)[]
 
 /** A boolean column as a store keeps it: SQLite has no boolean type, PostgreSQL has. */
@@ -128,7 +132,7 @@ export type StoredBoolean = 0 | 1 | boolean
 /** How a store writes booleans: `integer` (0/1, SQLite) or `boolean` (PostgreSQL). */
 export type BooleanEncoding = 'integer' | 'boolean'
 
-/** Seals and opens the secret columns (env, agent_token). */
+/** Seals and opens the secret columns (env, agent_token, egress_secrets). */
 export type Secrets = Pick<ValueSealer, 'seal' | 'open'>
 
 /** The identity, for a store opened without a sealer. */
@@ -236,6 +240,8 @@ export function sandboxToRow(
     image: record.image,
     network_allow: record.networkAllow === null ? null : JSON.stringify(record.networkAllow),
     disk_bytes: record.diskBytes,
+    egress_secrets:
+      record.egressSecrets === null ? null : secrets.seal(JSON.stringify(record.egressSecrets)),
   }
 }
 
@@ -272,5 +278,9 @@ export function sandboxFromRow(row: SandboxRow, secrets: Secrets): SandboxRecord
     autoResume: row.auto_resume === 1 || row.auto_resume === true,
     image: row.image,
     networkAllow: row.network_allow === null ? null : (JSON.parse(row.network_allow) as string[]),
+    egressSecrets:
+      row.egress_secrets === null
+        ? null
+        : (JSON.parse(secrets.open(row.egress_secrets)) as SandboxSecrets),
   }
 }

@@ -46,6 +46,8 @@ export interface SandboxRecord {
    * it runs.
    */
   networkAllow: string[] | null
+  /** Secrets the egress gateway fills in for it, and its CA; null without secrets. */
+  egressSecrets: SandboxSecrets | null
   applicationKind: string | null
   errorMessage: string | null
   /** Secret the sandbox's agent proves it holds. Never sent to clients. */
@@ -63,6 +65,24 @@ export interface SandboxRecord {
   autoResume: boolean
   /** Image its container was made from when not `template` (a checkpoint's, after a restore). */
   image: string | null
+}
+
+/** One secret of a sandbox: the sandbox sees `placeholder` under `name`, `hosts` get `value`. */
+export interface SandboxSecret {
+  name: string
+  value: string
+  hosts: string[]
+  placeholder: string
+}
+
+/**
+ * What the egress gateway needs to fill in a sandbox's secrets: the secrets,
+ * and the sandbox's own CA (PEM certificate, PKCS#8 PEM key) that signs the
+ * certificates the gateway shows it for their hosts.
+ */
+export interface SandboxSecrets {
+  ca: { cert: string; key: string }
+  secrets: SandboxSecret[]
 }
 
 /** Fields of a sandbox that change after creation. */

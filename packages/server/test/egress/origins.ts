@@ -23,10 +23,11 @@ export interface Origins {
   close(): Promise<void>
 }
 
-/** Answers `<which> <host header> <path>`. */
+/** Answers `<which> <host header> <path>`, then ` auth=<Authorization>` when the request has one. */
 function handler(which: string) {
   return (request: http.IncomingMessage, response: http.ServerResponse) => {
-    response.end(`${which} ${request.headers.host} ${request.url}`)
+    const auth = request.headers.authorization
+    response.end(`${which} ${request.headers.host} ${request.url}${auth ? ` auth=${auth}` : ''}`)
   }
 }
 

@@ -9,6 +9,7 @@ import type { WorkspaceService } from '../workspaces.js'
 import { RUN_FILES, waitForAgentAt } from '../agent-ready.js'
 import type { KindLaunch, SandboxKinds } from '../sandbox-kinds.js'
 import { PoolMounts } from '../pool/mounts.js'
+import { trustEnv, writeTrustFiles } from '../sandbox-secrets.js'
 
 /** What the container keeper needs. */
 export interface SandboxContainersOptions {
@@ -85,12 +86,14 @@ export class SandboxContainers {
       // A restored agent is waiting to be told to take its socket again.
       await fs.writeFile(path.join(runDir, RUN_FILES.resume), '')
     }
+    await writeTrustFiles(record, runDir)
     await runtime.start({
       sandboxId: record.id,
       workspaceId: record.workspaceId,
       containerName: `${config.sandboxDefaults.containerPrefix}${record.id}`,
       image,
-      env: { ...launch?.env, ...record.env },
+      // With secrets, the usual tools trust the sandbox's CA (the gateway shows it for their hosts).
+      env: { ...launch?.env, ...(record.egressSecrets ? trustEnv() : {}), ...record.env },
       nanoCpus: record.nanoCpus,
       memoryBytes: record.memoryBytes,
       diskBytes: record.diskBytes,
@@ -179,6 +182,7 @@ export class SandboxContainers {
     await fs.mkdir(runDir, { recursive: true, mode: 0o700 })
     // The last run's ready file and socket would pass for the new agent's.
     for (const name of RUN_STATE) await fs.rm(path.join(runDir, name), { force: true })
+    await writeTrustFiles(record, runDir)
     await this.#reattach(record)
     await this.#options.runtime.startExisting(record.id)
     await this.#ready(
