@@ -1,18 +1,21 @@
 /**
- * File transfer: one file of `bytes` uploaded through PUT files/content and
- * downloaded through GET (into a file on the same disk), beside `cp` of the
- * same file on the same disk and `cp` + `sync` of the copy (our upload
- * fsyncs before it renames into place, so that is the like-for-like one).
- * The memory of the serving process is sampled meanwhile.
+ * File transfer: one file of `bytes` uploaded through PUT files/content with
+ * `curl -T` and downloaded through GET with `curl -o` into a file on the same
+ * disk, as a user would (the client is a process of its own, not this one's
+ * event loop, which serves), beside `cp` of the same file on the same disk.
+ * Our upload fsyncs before it renames into place, so its like-for-like
+ * baseline is `cp` + `sync` of the copy; `curl -o` does not fsync what it
+ * writes, so the download's is `cp` alone. Each side writes a new file: the
+ * copy and the uploaded file are both removed (untimed) before each run, so
+ * neither pays for freeing the previous one. The memory of the serving
+ * process (this one) is sampled meanwhile.
  */
-import http from 'node:http'
 import path from 'node:path'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
 import fs from 'node:fs/promises'
-import { pipeline } from 'node:stream/promises'
 import { promisify } from 'node:util'
+import type { Requester } from './http.js'
 import { rateFields, secondsRow } from './streaming.js'
 import type { BenchTable } from './table.js'
 
@@ -21,6 +24,8 @@ const run = promisify(execFile)
 /** What the transfer rows need. */
 export interface TransferBench {
   base: URL
+  /** JSON requests to the same server (removing the uploaded file between runs). */
+  request: Requester
   workspaceId: string
   /** A directory on the disk the server keeps workspaces on. */
   dir: string
@@ -41,37 +46,10 @@ async function makeFile(file: string, bytes: number): Promise<void> {
   }
 }
 
-/** One request whose body is `source` (when given) and whose reply goes to `sink`. */
-function transfer(
-  base: URL,
-  method: 'PUT' | 'GET',
-  route: string,
-  source?: { file: string; size: number },
-  sink?: string,
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: base.hostname,
-        port: base.port,
-        method,
-        path: route,
-        headers: source
-          ? { 'content-type': 'application/octet-stream', 'content-length': source.size }
-          : {},
-      },
-      (res) => {
-        const status = res.statusCode ?? 0
-        const done = sink
-          ? pipeline(res, createWriteStream(sink))
-          : new Promise<void>((ok) => res.resume().on('end', ok))
-        done.then(() => resolve(status), reject)
-      },
-    )
-    req.on('error', reject)
-    if (source) createReadStream(source.file).on('error', reject).pipe(req)
-    else req.end()
-  })
+/** Runs `curl` with `args` and the URL `url`, and returns the HTTP status it got. */
+async function curl(args: string[], url: string): Promise<number> {
+  const { stdout } = await run('curl', ['-sS', '-w', '%{http_code}', ...args, url])
+  return Number(stdout.trim().slice(-3))
 }
 
 /** Times upload, download, cp and cp + sync, in a rotating order, and records three rows. */
@@ -81,25 +59,35 @@ export async function transferRows(bench: TransferBench): Promise<void> {
   const copy = path.join(dir, 'copy.bin')
   const down = path.join(dir, 'download.bin')
   await makeFile(source, bytes)
-  const route = `/v1/workspaces/${bench.workspaceId}/files/content?path=bench-transfer.bin`
+  const name = 'bench-transfer.bin'
+  const route = `/v1/workspaces/${bench.workspaceId}/files/content?path=${name}`
   const times = {
     up: [] as number[],
     down: [] as number[],
     cp: [] as number[],
     sync: [] as number[],
   }
+  const url = new URL(route, base).href
   const steps: Array<[keyof typeof times, () => Promise<void>]> = [
     [
       'up',
       async () => {
-        const status = await transfer(base, 'PUT', route, { file: source, size: bytes })
+        const args = [
+          '-T',
+          source,
+          '-H',
+          'content-type: application/octet-stream',
+          '-o',
+          '/dev/null',
+        ]
+        const status = await curl(args, url)
         if (status !== 201) throw new Error(`upload: ${status}`)
       },
     ],
     [
       'down',
       async () => {
-        const status = await transfer(base, 'GET', route, undefined, down)
+        const status = await curl(['-o', down], url)
         if (status !== 200) throw new Error(`download: ${status}`)
         const { size } = await fs.stat(down)
         if (size !== bytes) throw new Error(`download: ${size} of ${bytes} bytes`)
@@ -112,6 +100,17 @@ export async function transferRows(bench: TransferBench): Promise<void> {
         run('sh', ['-c', 'cp "$1" "$2" && sync "$2"', 'sh', source, copy]).then(() => undefined),
     ],
   ]
+  // Each step writes a new file: what it wrote last is removed first, untimed.
+  const clear = async (key: keyof typeof times) => {
+    if (key !== 'up') return fs.rm(key === 'down' ? down : copy, { force: true })
+    const reply = await bench.request(
+      'DELETE',
+      `/v1/workspaces/${bench.workspaceId}/files?path=${name}`,
+    )
+    if (reply.status !== 204 && reply.status !== 404)
+      throw new Error(`delete: ${reply.status} ${reply.text}`)
+  }
+  const { stdout: fsType } = await run('stat', ['-f', '-c', '%T', dir])
   const rss = () => process.memoryUsage().rss / 2 ** 20
   const rssBefore = rss()
   let rssPeak = rssBefore
@@ -121,7 +120,7 @@ export async function transferRows(bench: TransferBench): Promise<void> {
       // Rotate the order, so no step always follows the same one (and its dirty pages).
       for (let k = 0; k < steps.length; k++) {
         const [key, step] = steps[(i + k) % steps.length]!
-        await fs.rm(key === 'down' ? down : copy, { force: true })
+        await clear(key)
         const started = process.hrtime.bigint()
         await step()
         times[key].push(Number(process.hrtime.bigint() - started) / 1e6)
@@ -132,7 +131,7 @@ export async function transferRows(bench: TransferBench): Promise<void> {
     await fs.rm(dir, { recursive: true, force: true })
   }
   const serverRssMiB = { before: rssBefore, after: rss(), peak: rssPeak }
-  const memory = `serving process RSS ${rssBefore.toFixed(0)} MiB before, ${serverRssMiB.after.toFixed(0)} after, peak ${rssPeak.toFixed(0)} (server and client share the process)`
+  const memory = `serving process RSS ${rssBefore.toFixed(0)} MiB before, ${serverRssMiB.after.toFixed(0)} after, peak ${rssPeak.toFixed(0)}; clients: curl -T / curl -o; filesystem ${fsType.trim()}`
   const mib = (bytes / 2 ** 20).toFixed(0)
   const s = (ms: number[]) => ms.map((x) => x / 1000)
   const { table } = bench
