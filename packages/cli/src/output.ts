@@ -161,6 +161,7 @@ export function formatSandboxDetails(sb: Sandbox): string {
     ...lifecycleRows(sb),
     ['cpu', `${sb.cpu} cores`],
     ['memory', formatSize(sb.memory)],
+    ...diskRows(sb),
     ['network', sb.networkMode],
     ...networkRows(sb),
     // Names only: values may be secrets (`--json` has them).
@@ -168,6 +169,12 @@ export function formatSandboxDetails(sb: Sandbox): string {
     ['metadata', formatMetadata(sb.metadata)],
   ]
   return formatDetails(pairs)
+}
+
+/** Its root filesystem size: `unlimited` when null; none from an older server, which sends none. */
+function diskRows(sb: Sandbox): [string, string][] {
+  if (sb.diskBytes === undefined) return []
+  return [['disk', sb.diskBytes === null ? 'unlimited' : formatSize(sb.diskBytes)]]
 }
 
 /** The allow list and refusals of a sandbox behind the egress gateway (older servers send none). */

@@ -50,6 +50,7 @@ export interface CreateSandboxFlags {
   timeout?: number
   cpu?: number | string
   memory?: number | string
+  disk?: number | string
   network?: NetworkMode
   networkMode?: NetworkMode
   allow?: string[]
@@ -69,6 +70,7 @@ export function createParams(flags: CreateSandboxFlags): CreateSandboxParams {
     timeout: flags.timeout,
     cpu: flags.cpu,
     memory: flags.memory,
+    ...(flags.disk !== undefined ? { diskBytes: flags.disk } : {}),
     ...networkParams(flags),
     onIdle: flags.onIdle,
     onTimeout: flags.onTimeout,
@@ -106,6 +108,11 @@ export function registerSandboxCommands(program: Command, context: CliContext): 
     .option('--timeout <seconds>', 'apply --on-timeout this long after creation', parseWholeSeconds)
     .option('--cpu <cores>', 'CPU limit: 0.5, 1c or 500m', parseCpu)
     .option('--memory <size>', 'memory limit: bytes, 512m or 2g', parseMemory)
+    .option(
+      '--disk <size>',
+      "what it may write to its root filesystem: bytes, 512m or 2GiB (default: the server's)",
+      parseMemory,
+    )
     .addOption(
       new Option('--network-mode <mode>', 'network (default: none; see docs/network.md)').choices(
         NETWORK_MODES,
