@@ -256,11 +256,12 @@ def test_sandbox_contract_field_order() -> None:
     names = list(Sandbox.__dataclass_fields__)[:11]
     assert names == ["id", "workspace_id", "template", "state", "created_at", "updated_at",
                      "name", "env", "metadata", "timeout", "error_message"]  # fmt: skip
-    assert list(Sandbox.__dataclass_fields__)[-6:] == [
+    assert list(Sandbox.__dataclass_fields__)[-7:] == [
         "on_idle",
         "on_timeout",
         "auto_resume",
         "desired_state",
         "network",
         "disk_bytes",
+        "secrets",
     ]

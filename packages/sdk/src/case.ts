@@ -1,18 +1,18 @@
 /**
  * The one place where the wire's snake_case meets the SDK's camelCase.
  *
- * Keys inside user-owned maps (metadata, env) are data, not field names, so
- * they pass through untouched in both directions.
+ * Keys inside user-owned maps (metadata, env, secrets) are data, not field
+ * names, so they pass through untouched in both directions.
  */
 
 /**
  * Fields whose values are maps keyed by data (user metadata and env, error
  * details, `/ready`'s check names): their keys are never rewritten.
  */
-const OPAQUE_FIELDS = new Set(['metadata', 'env', 'details', 'checks'])
+const OPAQUE_FIELDS = new Set(['metadata', 'env', 'secrets', 'details', 'checks'])
 
 /** Field names whose values are maps keyed by data (camelCase and snake_case spell them alike). */
-type OpaqueField = 'metadata' | 'env' | 'details' | 'checks'
+type OpaqueField = 'metadata' | 'env' | 'secrets' | 'details' | 'checks'
 
 /** `created_at` → `createdAt`, at the type level. */
 export type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`

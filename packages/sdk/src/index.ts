@@ -65,6 +65,8 @@ export type {
   DeniedDestination,
   Sandbox,
   SandboxState,
+  SecretSpec,
+  SecretStatus,
   WaitForStateOptions,
 } from './sandbox-types.js'
 export type {

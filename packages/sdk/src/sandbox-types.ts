@@ -52,6 +52,25 @@ export interface NetworkStatus {
   denied: { count: number; recent: DeniedDestination[] }
 }
 
+/**
+ * A secret the sandbox uses without holding it: its environment gets a placeholder under the
+ * secret's name, and the server's egress gateway puts `value` in place of the placeholder in
+ * requests to `hosts` only (headers and the request target; HTTPS through a CA of the sandbox's
+ * own that it trusts). Needs network mode `allowlist` or `open` to reach anything.
+ */
+export interface SecretSpec {
+  /** The real value: never returned, never inside the sandbox, sealed in the server's store. */
+  value: string
+  /** Host names (`api.example.com`, `*.example.com`) whose requests get the value. */
+  hosts: string[]
+}
+
+/** A sandbox as sandboxes show their secrets: where each goes, never its value. */
+export interface SecretStatus {
+  /** Hosts whose requests get the value. */
+  hosts: string[]
+}
+
 /** A sandbox: one isolated container bound to one workspace. */
 export interface Sandbox {
   /** Sandbox id. */
@@ -89,6 +108,8 @@ export interface Sandbox {
   networkMode: string
   /** The network policy and what the gateway refused. Absent on older servers. */
   network?: NetworkStatus
+  /** Its secrets by name, with the hosts each goes to (values never). Absent on older servers. */
+  secrets?: Record<string, SecretStatus>
   /** Free-form kind of application, if given. */
   applicationKind: string | null
   /** When `onTimeout` applies, ISO 8601 UTC. */
@@ -136,6 +157,11 @@ export interface CreateSandboxParams {
   networkMode?: NetworkMode
   /** The network policy, with an allow list; given with `networkMode`, the two must agree. */
   network?: NetworkPolicy
+  /**
+   * Secrets by environment variable name: the sandbox sees a placeholder, the hosts of each get
+   * its value (see `SecretSpec`). A name may not also be in `env`.
+   */
+  secrets?: Record<string, SecretSpec>
   /** Free-form kind of application. */
   applicationKind?: string
   /** What the idle janitor does to it; default the server's `WORKSPACE_IDLE_ACTION` (`delete`). */

@@ -53,6 +53,8 @@ def _nested(hint: object, value: object) -> object:
         return _nested(inner[0], value) if len(inner) == 1 else value
     if origin is list and args and isinstance(value, list):
         return [_nested(args[0], item) for item in value]
+    if origin is dict and len(args) == 2 and isinstance(value, dict):
+        return {key: _nested(args[1], item) for key, item in value.items()}
     return value
 
 
@@ -67,10 +69,19 @@ def list_from_json(cls: type[T], data: object, key: str) -> list[T]:
 def to_json(params: object) -> dict[str, Any]:
     """Dataclass -> request body, leaving out fields that are None (the server's default).
 
-    A field holding a dataclass (``network``) becomes a nested object the same way.
+    A field holding a dataclass (``network``), or a dict of them (``secrets``), becomes
+    nested objects the same way.
     """
     return {
-        f.name: to_json(value) if dataclasses.is_dataclass(value) else value
+        f.name: _to_json_value(value)
         for f in dataclasses.fields(params)  # type: ignore[arg-type]
         if (value := getattr(params, f.name)) is not None
     }
+
+
+def _to_json_value(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_json(value)
+    if isinstance(value, dict):
+        return {key: _to_json_value(item) for key, item in value.items()}
+    return value

@@ -9,7 +9,7 @@ older client (see ``_parse.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 SandboxState = Literal[
@@ -72,6 +72,28 @@ class NetworkStatus:
 
 
 @dataclass
+class Secret:
+    """A secret a sandbox uses without holding it.
+
+    The sandbox's environment gets a placeholder under the secret's name; the server's egress
+    gateway puts ``value`` in place of the placeholder in requests to ``hosts`` only (headers
+    and the request target; HTTPS through a CA of the sandbox's own that it trusts). ``hosts``
+    are host names (``api.example.com``, ``*.example.com``). Needs network mode ``allowlist``
+    or ``open`` to reach anything. ``value`` is left out of ``repr``.
+    """
+
+    value: str = field(repr=False)
+    hosts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SecretStatus:
+    """A sandbox's secret as the server shows it: the hosts it goes to, never its value."""
+
+    hosts: list[str]
+
+
+@dataclass
 class Workspace:
     """Persistent storage (a directory tree) that sandboxes mount at ``/workspace``."""
 
@@ -113,6 +135,7 @@ class Sandbox:
     desired_state: DesiredState | None = None  # the state the server is driving it to (informative)
     network: NetworkStatus | None = None  # the policy and what the gateway refused
     disk_bytes: int | None = None  # what it may write to its root filesystem; None: unlimited
+    secrets: dict[str, SecretStatus] | None = None  # names and hosts of its secrets, never values
 
 
 @dataclass
@@ -171,6 +194,9 @@ class CreateSandboxParams:
     # "2GiB", at least 1 MiB; writes past it fail with "Disk quota exceeded". None: the
     # server's default (WM_SANDBOX_DISK_BYTES, else unlimited).
     disk_bytes: str | int | None = None
+    # Secrets by environment variable name: the sandbox sees a placeholder, the hosts of each
+    # get its value. A name may not also be in ``env``.
+    secrets: dict[str, Secret] | None = None
 
 
 @dataclass

@@ -66,6 +66,7 @@ function createBody(params: CreateSandboxParams) {
     diskBytes: params.diskBytes,
     networkMode: params.networkMode,
     network: params.network,
+    secrets: params.secrets,
     applicationKind: params.applicationKind,
     onIdle: params.onIdle,
     onTimeout: params.onTimeout,
