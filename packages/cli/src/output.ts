@@ -164,6 +164,7 @@ export function formatSandboxDetails(sb: Sandbox): string {
     ...diskRows(sb),
     ['network', sb.networkMode],
     ...networkRows(sb),
+    ...secretRows(sb),
     // Names only: values may be secrets (`--json` has them).
     ['env', Object.keys(sb.env ?? {}).join(', ') || '-'],
     ['metadata', formatMetadata(sb.metadata)],
@@ -175,6 +176,15 @@ export function formatSandboxDetails(sb: Sandbox): string {
 function diskRows(sb: Sandbox): [string, string][] {
   if (sb.diskBytes === undefined) return []
   return [['disk', sb.diskBytes === null ? 'unlimited' : formatSize(sb.diskBytes)]]
+}
+
+/** Its secrets' names and where each goes (values are never sent); none without secrets. */
+function secretRows(sb: Sandbox): [string, string][] {
+  const secrets = Object.entries(sb.secrets ?? {})
+  if (!secrets.length) return []
+  return [
+    ['secrets', secrets.map(([name, { hosts }]) => `${name} -> ${hosts.join(', ')}`).join('; ')],
+  ]
 }
 
 /** The allow list and refusals of a sandbox behind the egress gateway (older servers send none). */

@@ -18,6 +18,7 @@ import {
 import { formatSandboxDetails, formatSandboxTable } from '../output.js'
 import { parseMetaEntry } from './workspace.js'
 import { collect, registerNetworkCommand } from './network.js'
+import { parseSecretEntry, secretParams } from './secrets.js'
 
 const STATES: SandboxState[] = [
   'starting',
@@ -54,13 +55,18 @@ export interface CreateSandboxFlags {
   network?: NetworkMode
   networkMode?: NetworkMode
   allow?: string[]
+  secret?: Record<string, string[]>
   onIdle?: LifecycleAction
   onTimeout?: LifecycleAction
   autoResume?: boolean
 }
 
-/** The SDK parameters for `wm sandbox create` flags. */
-export function createParams(flags: CreateSandboxFlags): CreateSandboxParams {
+/** The SDK parameters for `wm sandbox create` flags (secret values from `env`). */
+export function createParams(
+  flags: CreateSandboxFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): CreateSandboxParams {
+  const secrets = secretParams(flags.secret, env)
   return {
     workspaceId: flags.workspace,
     template: flags.template,
@@ -72,6 +78,7 @@ export function createParams(flags: CreateSandboxFlags): CreateSandboxParams {
     memory: flags.memory,
     ...(flags.disk !== undefined ? { diskBytes: flags.disk } : {}),
     ...networkParams(flags),
+    ...(secrets ? { secrets } : {}),
     onIdle: flags.onIdle,
     onTimeout: flags.onTimeout,
     autoResume: flags.autoResume,
@@ -123,6 +130,11 @@ export function registerSandboxCommands(program: Command, context: CliContext): 
       '--allow <entry>',
       'allowlist entry: host, *.domain, address or CIDR, with an optional :port (repeatable)',
       collect,
+    )
+    .option(
+      '--secret <NAME=hosts>',
+      'a secret the sandbox sees only as a placeholder in $NAME; the gateway sends its value (read from your own $NAME) to these comma-separated hosts (repeatable; see docs/secrets.md)',
+      parseSecretEntry,
     )
     .addOption(
       new Option(
