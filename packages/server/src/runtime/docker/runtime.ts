@@ -92,14 +92,19 @@ export class DockerRuntime implements SandboxRuntime {
 
   async probe(): Promise<void> {
     const { ociRuntime, log } = this.#options
+    await this.#disk.probe().then(
+      (disk) => {
+        if (!disk.supported) log.info(`disk_bytes will be refused: ${disk.reason}`)
+      },
+      (error: unknown) => {
+        log.warn({ err: error }, "could not ask the engine whether it can limit a sandbox's disk")
+      },
+    )
     try {
       this.#liveRestore = await probeLiveRestore(this.#docker, log)
     } catch (error) {
       log.warn({ err: error }, 'could not ask the engine whether it has live-restore')
     }
-    await this.#disk.probe().catch((error: unknown) => {
-      log.warn({ err: error }, "could not ask the engine whether it can limit a sandbox's disk")
-    })
     if (!ociRuntime) return
     try {
       const support = await probeRunsc(this.#docker, ociRuntime, log)
