@@ -102,3 +102,50 @@ test('WM_SANDBOX_DISK_BYTES is the size of a sandbox created without one', TIMEO
   const dd = await shell(app, byDefault.sandboxId, 'dd if=/dev/zero of=/big bs=1M count=64')
   assert.match(dd.stderr, /Disk quota exceeded|No space left on device/)
 })
+
+test(
+  'a checkpoint restore makes the new container with the same size, counted from the checkpoint',
+  TIMEOUT,
+  async (t) => {
+    const { app, config } = await sandboxApp(t)
+    const { sandboxId } = await createSandbox(t, app, { disk_bytes: '24MiB' })
+    await shell(app, sandboxId, 'dd if=/dev/zero of=/kept bs=1M count=8')
+    const saved = await app.inject({
+      method: 'POST',
+      url: `/v1/sandboxes/${sandboxId}/checkpoints`,
+      payload: {},
+    })
+    assert.equal(saved.statusCode, 201, saved.body)
+    const restored = await app.inject({
+      method: 'POST',
+      url: `/v1/sandboxes/${sandboxId}/checkpoints/${saved.json().id}/restore`,
+    })
+    assert.equal(restored.statusCode, 200, restored.body)
+    assert.equal(restored.json().disk_bytes, 24 * MiB)
+    const name = `${config.sandboxDefaults.containerPrefix}${sandboxId}`
+    const { Size: imageBytes } = await docker
+      .getImage((await docker.getContainer(name).inspect()).Image)
+      .inspect()
+    assert.equal(await storageSize(config, sandboxId), imageBytes + 24 * MiB)
+    const dd = await shell(app, sandboxId, 'dd if=/dev/zero of=/big bs=1M count=64')
+    assert.match(dd.stderr, /Disk quota exceeded|No space left on device/)
+    assert.equal((await shell(app, sandboxId, 'stat -c %s /kept')).stdout, `${8 * MiB}\n`)
+  },
+)
+
+test('under gVisor (WM_RUNTIME=runsc) the size holds the same way', TIMEOUT, async (t) => {
+  const info = (await docker.info()) as { Runtimes?: Record<string, unknown> }
+  if (!info.Runtimes?.runsc) {
+    const why = 'the engine has no runsc runtime (see scripts/ensure-gvisor.sh)'
+    if (process.env.CI === 'true') assert.fail(`CI bootstraps gVisor, yet ${why}`)
+    return t.skip(why)
+  }
+  const { app } = await sandboxApp(t, { WM_RUNTIME: 'runsc' })
+  const { sandboxId, sandbox } = await createSandbox(t, app, { disk_bytes: '64MiB' })
+  assert.equal(sandbox.disk_bytes, 64 * MiB)
+  const dd = await shell(app, sandboxId, 'dd if=/dev/zero of=/big bs=1M count=200')
+  assert.notEqual(dd.exit_code, 0, `dd succeeded: ${dd.stderr}`)
+  assert.match(dd.stderr, /Disk quota exceeded|No space left on device/)
+  const written = Number((await shell(app, sandboxId, 'stat -c %s /big')).stdout)
+  assert.ok(written < 64 * MiB && written > 32 * MiB, `the file is ${written} bytes`)
+})
