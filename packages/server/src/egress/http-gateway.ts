@@ -1,9 +1,10 @@
 import http from 'node:http'
-import net from 'node:net'
+import type net from 'node:net'
 import { once } from 'node:events'
 import type { EgressDecisions } from './decisions.js'
 import { endToEnd, refuse, relay } from './relay.js'
 import { fillHeaders, fillText } from './secret-fill.js'
+import { connectSpliced } from './splice.js'
 import type { TlsTerminator } from './tls-terminator.js'
 
 /** Where a request goes: host, port and the path to ask for there. */
@@ -128,7 +129,7 @@ export class HttpGateway {
       await this.#terminator.take(socket, head, { sandboxId, ...target }, decision.secrets.ca)
       return
     }
-    const upstream = net.connect(target.port, decision.address)
+    const upstream = connectSpliced(socket, target.port, decision.address)
     upstream.on('error', () => {
       if (!socket.writableEnded) socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n')
       upstream.destroy()
@@ -136,7 +137,6 @@ export class HttpGateway {
     upstream.once('connect', () => {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n')
       if (head.length) upstream.write(head)
-      upstream.pipe(socket)
       socket.pipe(upstream)
       socket.on('close', () => upstream.destroy())
       upstream.on('close', () => socket.destroy())

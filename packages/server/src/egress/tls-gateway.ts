@@ -2,6 +2,7 @@ import net from 'node:net'
 import { once } from 'node:events'
 import { serverName } from './client-hello.js'
 import type { EgressDecisions } from './decisions.js'
+import { connectSpliced } from './splice.js'
 import type { TlsTerminator } from './tls-terminator.js'
 
 /**
@@ -69,12 +70,11 @@ export class TlsGateway {
       const target = { sandboxId, host: name, port: 443 }
       return this.#terminator.take(socket, hello, target, decision.secrets.ca)
     }
-    const upstream = net.connect(443, decision.address)
+    const upstream = connectSpliced(socket, 443, decision.address)
     upstream.on('error', () => socket.destroy())
     socket.on('close', () => upstream.destroy())
     upstream.once('connect', () => {
       upstream.write(hello)
-      upstream.pipe(socket)
       socket.pipe(upstream)
       socket.resume()
       upstream.on('close', () => socket.destroy())
