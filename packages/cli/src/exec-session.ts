@@ -19,6 +19,12 @@ export interface ExecRequest {
   env?: Record<string, string> | undefined
   cwd?: string | undefined
   timeoutMs?: number | undefined
+  /**
+   * Stdout as raw bytes (exactly as written, binary included; the fast
+   * path), stderr followed from the process's events; else both as text
+   * events.
+   */
+  raw?: boolean | undefined
 }
 
 /** The local ends of a session. */
@@ -89,7 +95,8 @@ class ExecSession {
     this.#io.stdout.on('error', onBrokenPipe)
     this.#io.stderr.on('error', onBrokenPipe)
     try {
-      return await Promise.race([this.#follow(), finished])
+      const follow = this.#request.raw ? this.#followRaw() : this.#follow()
+      return await Promise.race([follow, finished])
     } finally {
       unsubscribe()
       this.#io.stdout.off('error', onBrokenPipe)
@@ -131,6 +138,56 @@ class ExecSession {
       }
     }
     return ExitCode.ERROR
+  }
+
+  /** Raw stdout piped to ours; stderr from the process's events meanwhile. */
+  async #followRaw(): Promise<number> {
+    const { sandboxId, cmd, args, env, cwd, timeoutMs } = this.#request
+    let output
+    try {
+      output = await this.#client.process.streamStdout(sandboxId, cmd, {
+        args,
+        env,
+        cwd,
+        timeoutMs,
+        stdin: this.#io.stdin ? true : undefined,
+        signal: this.#controller.signal,
+      })
+    } catch (error) {
+      // Refused before it started (the server's reason, as the event stream's error event).
+      if (!(error instanceof WorkspaceError) || error.status !== 400) throw error
+      this.#say(error.message)
+      return cannotStartExitCode(error.message)
+    }
+    this.#started(output.pid)
+    const stderr = this.#followStderr(output.pid)
+    for await (const chunk of output.stdout) await write(this.#io.stdout, chunk as Buffer)
+    const exit = await output.exit
+    await stderr
+    this.#reportDropped()
+    if (!exit.timedOut) return exitStatus(exit.exitCode)
+    this.#say(`${cmd} ran past its timeout (${(timeoutMs ?? 0) / 1000}s) and was killed`)
+    return ExitCode.TIMED_OUT
+  }
+
+  /** Writes the stderr events of `pid` until its exit event; a broken follow only loses stderr. */
+  async #followStderr(pid: number): Promise<void> {
+    const events = this.#client.process.attach(this.#request.sandboxId, pid, {
+      // It ends with the process (or when the session ends): silence is no failure.
+      timeoutMs: Infinity,
+      signal: this.#controller.signal,
+    })
+    try {
+      for await (const event of events) {
+        this.#dropped += event.dropped ?? 0
+        if (event.type === 'stderr') await write(this.#io.stderr, event.data)
+      }
+    } catch (error) {
+      if (this.#controller.signal.aborted) return
+      this.#say(
+        `following stderr failed: ${error instanceof Error ? error.message : String(error)}`,
+      )
+    }
   }
 
   #started(pid: number): void {
@@ -190,7 +247,7 @@ function refusedInput(error: unknown): boolean {
  * Writes and waits while the stream's buffer is full, so a slow reader slows
  * the command down. A broken stream is left to its `error` listener.
  */
-async function write(stream: Writable, data: string): Promise<void> {
+async function write(stream: Writable, data: string | Buffer): Promise<void> {
   if (stream.writableEnded || stream.destroyed) return
   if (!stream.write(data)) await once(stream, 'drain').catch(() => undefined)
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import {
   LIVE_TEMPLATE,
@@ -92,6 +93,17 @@ describe('live: wm exec', { skip: skipLive }, () => {
     const timedOut = await wm(['--json', 'exec', sb, '--timeout', '0.5', '--', 'sleep', '30'])
     assert.equal(timedOut.code, 124)
     assert.equal(JSON.parse(timedOut.stderr.split('\n')[1] ?? '').error.code, 3002)
+  })
+
+  test('binary stdout comes through byte for byte; --no-raw keeps the text events', async () => {
+    const random = ['sh', '-c', 'head -c 1048576 /dev/urandom | tee /tmp/cli-raw; echo e >&2']
+    const result = await wm(['exec', sb, '--', ...random])
+    assert.deepEqual([result.code, result.stdoutBytes.length, result.stderr], [0, 1048576, 'e\n'])
+    const sum = await wm(['exec', sb, '--', 'sha256sum', '/tmp/cli-raw'])
+    const hex = createHash('sha256').update(result.stdoutBytes).digest('hex')
+    assert.equal(sum.stdout.split(' ')[0], hex)
+    const text = await wm(['exec', sb, '--no-raw', '--', 'printf', '\\377ok'])
+    assert.deepEqual([text.code, text.stdout], [0, '\ufffdok'])
   })
 
   test('a missing sandbox exits 3', async () => {

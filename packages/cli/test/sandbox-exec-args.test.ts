@@ -44,7 +44,19 @@ describe('wm exec arguments', () => {
       env: { A: '1', B: 'x=y' },
       cwd: '/tmp',
       timeoutMs: 1500,
+      raw: !process.stdout.isTTY,
     })
+  })
+
+  test('--raw and --no-raw choose the output mode; by default raw unless stdout is a terminal', async () => {
+    for (const [flag, raw] of [
+      ['--raw', true],
+      ['--no-raw', false],
+    ] as const) {
+      const [, command, flags] = await parsed(['exec'], ['exec', 'sb1', flag, '--', 'true'])
+      assert.deepEqual(flags, { raw })
+      assert.equal(execRequest('sb1', command as string[], flags as object).raw, raw)
+    }
   })
 
   test('a command without options needs no --; global --json may come first', async () => {
@@ -60,6 +72,7 @@ describe('wm exec arguments', () => {
       env: undefined,
       cwd: undefined,
       timeoutMs: undefined,
+      raw: !process.stdout.isTTY,
     })
   })
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
+import { once } from 'node:events'
 import http from 'node:http'
 import { createSandbox, parseSse, run, sandboxApp } from './helpers/sandbox.js'
 
@@ -96,6 +97,30 @@ test('raw output: stdout bytes exactly, exit code in trailers, stderr in the eve
     assert.equal(slow.trailers['x-exit-code'], '137')
     assert.equal(slow.trailers['x-timed-out'], 'true')
   })
+
+  await t.test(
+    'the head comes before any output: stdin sent after it reaches the command',
+    async () => {
+      const request = http.request(new URL(url, base), {
+        method: 'POST',
+        headers: { accept: 'application/octet-stream', 'content-type': 'application/json' },
+      })
+      request.end(JSON.stringify({ cmd: 'cat', stdin: true }))
+      const [response] = (await once(request, 'response')) as [http.IncomingMessage]
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      const fed = await app.inject({
+        method: 'POST',
+        url: `${url}/${response.headers['x-pid']}/stdin?eof=true`,
+        headers: { 'content-type': 'application/octet-stream' },
+        payload: Buffer.from('late input'),
+      })
+      assert.equal(fed.statusCode, 204)
+      await once(response, 'end')
+      assert.equal(Buffer.concat(chunks).toString(), 'late input')
+      assert.equal(response.trailers['x-exit-code'], '0')
+    },
+  )
 
   await t.test('closing the request kills a process that never ends', async () => {
     const pid = await new Promise<number>((resolve, reject) => {

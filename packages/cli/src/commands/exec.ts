@@ -11,6 +11,7 @@ export interface ExecFlags {
   env?: Record<string, string>
   cwd?: string
   timeout?: number
+  raw?: boolean
 }
 
 /** The request for `wm exec` operands and flags. */
@@ -24,6 +25,8 @@ export function execRequest(sandboxId: string, command: string[], flags: ExecFla
     env: flags.env,
     cwd: flags.cwd,
     timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
+    // Where our stdout is a file or a pipe its bytes matter (binary data) and so does speed.
+    raw: flags.raw ?? !process.stdout.isTTY,
   }
 }
 
@@ -53,6 +56,11 @@ export function registerExecCommand(program: Command, context: CliContext): void
     .option('--env <key=value>', 'environment entry (repeatable)', parseMetaEntry)
     .option('--cwd <dir>', 'working directory (default: the workspace, /workspace)')
     .option('--timeout <seconds>', 'kill the command after this long (exit 124)', parseSeconds)
+    .option(
+      '--raw',
+      'stdout as raw bytes, exactly as written (default when our stdout is not a terminal); stderr apart',
+    )
+    .option('--no-raw', 'stdout as UTF-8 text events, as on a terminal')
     .description(
       'run a command in a sandbox: output streamed, piped stdin forwarded, its exit code returned',
     )
@@ -63,6 +71,7 @@ Examples:
   wm exec SB -- ls -la
   echo hi | wm exec SB -- cat
   wm exec SB --env DEBUG=1 --cwd /tmp --timeout 30 -- sh -c 'make test'
+  wm exec SB -- tar -C /workspace -czf - . > workspace.tgz   (binary stdout, byte for byte)
   wm --json exec SB -- uname -a     (waits, then prints pid, exitCode, stdout, stderr, truncated)
 
 Exits with the command's code; 124 past --timeout, 126 not executable, 127 not found,

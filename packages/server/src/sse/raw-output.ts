@@ -19,6 +19,9 @@ export function startRawOutput(raw: ServerResponse, requestId: string, pid: numb
     'x-stderr': 'events',
     trailer: `${EXIT_CODE}, ${TIMED_OUT}`,
   })
+  // Now, not with the first output: a command that waits for its stdin prints nothing until
+  // the client, which needs the pid from this head to send it, has sent some.
+  raw.flushHeaders()
 }
 
 /**
