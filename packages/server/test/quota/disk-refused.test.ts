@@ -1,5 +1,9 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import http from 'node:http'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type Docker from 'dockerode'
 import pino from 'pino'
 import { buildApp } from '../../src/app.js'
@@ -91,6 +95,42 @@ test('WM_SANDBOX_DISK_BYTES on such an engine refuses the start (a ConfigError: 
       return true
     },
   )
+})
+
+test('the server started with WM_SANDBOX_DISK_BYTES on an overlay2-on-ext4 engine exits 78, naming the variable and driver', async (t) => {
+  // An engine that answers what start-up asks (ping, info, containers) as overlay2 on ext4 does.
+  const dir = await tempDir(t)
+  const socket = path.join(dir, 'engine.sock')
+  const engine = http.createServer((request, response) => {
+    response.setHeader('content-type', 'application/json')
+    if (request.url?.endsWith('/info')) {
+      const info = { Driver: 'overlay2', DriverStatus: [['Backing Filesystem', 'extfs']] }
+      return response.end(JSON.stringify({ ...info, LiveRestoreEnabled: true }))
+    }
+    if (request.url?.endsWith('/_ping')) return response.end('OK')
+    if (request.url?.includes('/containers/json')) return response.end('[]')
+    response.statusCode = 404
+    response.end('{"message":"not here"}')
+  })
+  await new Promise<void>((resolve) => engine.listen(socket, resolve))
+  t.after(() => engine.close())
+  const main = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    env: {
+      PATH: process.env.PATH,
+      WM_DATA_DIR: path.join(dir, 'data'),
+      WM_PORT: '0',
+      WM_NFS_ENABLED: 'false',
+      DOCKER_HOST: `unix://${socket}`,
+      WM_SANDBOX_DISK_BYTES: '2GiB',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  assert.equal(code, 78, stderr)
+  assert.match(stderr, /WM_SANDBOX_DISK_BYTES: is set but cannot be enforced: .*overlay2.*extfs/)
 })
 
 test('WM_SANDBOX_DISK_BYTES takes sizes like memory does, null when unset', () => {
