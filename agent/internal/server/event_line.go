@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -60,50 +61,88 @@ func plainOutput(ev *process.Event) bool {
 
 const hexDigits = "0123456789abcdef"
 
+// Kinds of byte for appendJSONString.
+const (
+	bytePlain    = iota // copied as it is
+	byteEscape          // quote, backslash or a control character
+	byteNonASCII        // the start (or a stray part) of a multi-byte sequence
+)
+
+var byteKinds = func() (k [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c < 0x20 || c == '"' || c == '\\':
+			k[c] = byteEscape
+		case c >= 0x80:
+			k[c] = byteNonASCII
+		}
+	}
+	return k
+}()
+
+// escapeBlock is how much input appendJSONString takes between two checks of
+// the room left: each input byte becomes at most 6 output bytes.
+const escapeBlock = 4096
+
 // appendJSONString appends s as a JSON string literal, as encoding/json
 // reads it back: quote, backslash and control characters escaped, invalid
 // UTF-8 as U+FFFD, and U+2028/U+2029 escaped (JavaScript reads them as line
-// ends); no raw line break can appear in it.
+// ends); no raw line break can appear in it. It writes byte by byte into
+// room reserved a block at a time: output such as `y\n` needs an escape
+// every other byte, and appending each plain run and escape in turn spent
+// most of the agent's time streaming it.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+	for len(s) > 0 {
+		block := min(len(s), escapeBlock)
+		n := len(b)
+		b = slices.Grow(b, 6*block+utf8.UTFMax)[:n+6*block+utf8.UTFMax]
+		i := 0
+		for i < block {
+			c := s[i]
+			switch byteKinds[c] {
+			case bytePlain:
+				b[n] = c
+				n++
 				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
+			case byteEscape:
+				b[n] = '\\'
+				switch c {
+				case '"', '\\':
+					b[n+1] = c
+					n += 2
+				case '\n':
+					b[n+1] = 'n'
+					n += 2
+				case '\r':
+					b[n+1] = 'r'
+					n += 2
+				case '\t':
+					b[n+1] = 't'
+					n += 2
+				default:
+					b[n+1], b[n+2], b[n+3], b[n+4], b[n+5] = 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF]
+					n += 6
+				}
+				i++
 			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+				// A sequence may run past the block's end: the room
+				// reserved covers utf8.UTFMax more input bytes.
+				r, size := utf8.DecodeRuneInString(s[i:])
+				switch {
+				case r == utf8.RuneError && size == 1:
+					n += copy(b[n:], `\ufffd`)
+				case r == '\u2028' || r == '\u2029':
+					b[n], b[n+1], b[n+2], b[n+3], b[n+4], b[n+5] = '\\', 'u', '2', '0', '2', hexDigits[r&0xF]
+					n += 6
+				default:
+					n += copy(b[n:], s[i:i+size])
+				}
+				i += size
 			}
-			i++
-			start = i
-			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			start = i + size
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			start = i + size
-		}
-		i += size
+		b = b[:n]
+		s = s[i:]
 	}
-	b = append(b, s[start:]...)
 	return append(b, '"')
 }
