@@ -1,9 +1,9 @@
 """The egress benchmark's client, run inside a sandbox (python3 of the template).
 
-    latency <address|-> <count> <keepalive 0|1>
-        GET /small `count` times in a row over HTTP, after 10 untimed; prints
-        the milliseconds of each as a JSON list. Keep-alive off: a new
-        connection per request (connect, request, reply, close); on: one
+    latency <http|https> <address|-> <count> <keepalive 0|1> [cafile]
+        GET /small `count` times in a row, after 10 untimed; prints the
+        milliseconds of each as a JSON list. Keep-alive off: a new connection
+        per request (connect, TLS handshake, request, reply, close); on: one
         connection for them all.
     download <http|https> <address|-> <bytes> [cafile]
         GET /bytes/<bytes> read to the end; prints the seconds it took,
@@ -51,15 +51,15 @@ def get(conn, path, close):
     return body
 
 
-def latency(address, count, keepalive):
+def latency(scheme, address, count, keepalive, cafile):
     samples = []
-    conn = connection("http", address) if keepalive else None
+    conn = connection(scheme, address, cafile) if keepalive else None
     for i in range(count + 10):
         started = time.perf_counter()
         if keepalive:
             get(conn, "/small", False)
         else:
-            one = connection("http", address)
+            one = connection(scheme, address, cafile)
             get(one, "/small", True)
             one.close()
         if i >= 10:
@@ -90,14 +90,14 @@ def download(scheme, address, size, cafile):
 
 
 def main():
-    mode, target = sys.argv[1], sys.argv[2]
+    mode, scheme, target, number = sys.argv[1:5]
+    address = socket.gethostbyname(NAME) if target == "-" else target
     if mode == "latency":
-        address = socket.gethostbyname(NAME) if target == "-" else target
-        latency(address, int(sys.argv[3]), sys.argv[4] == "1")
+        cafile = sys.argv[6] if len(sys.argv) > 6 else None
+        latency(scheme, address, int(number), sys.argv[5] == "1", cafile)
     else:
-        address = socket.gethostbyname(NAME) if sys.argv[3] == "-" else sys.argv[3]
         cafile = sys.argv[5] if len(sys.argv) > 5 else None
-        download(target, address, int(sys.argv[4]), cafile)
+        download(scheme, address, int(number), cafile)
 
 
 main()

@@ -8,8 +8,9 @@
  * in each sandbox (bench/egress-client.py), which times its own requests,
  * so no exec or process start is in the figures. Both sides run in turn,
  * so what else loads the host falls on both.
- * Rows: HTTP GET with and without keep-alive (p50/p95 of single requests),
- * and a download of `bytes` over HTTP and over HTTPS (seconds, MB/s).
+ * Rows: HTTP GET with and without keep-alive and HTTPS GET with keep-alive
+ * (p50/p95 of single requests), and a download of `bytes` over HTTP and
+ * over HTTPS (seconds, MB/s).
  */
 import fs from 'node:fs/promises'
 import os from 'node:os'
@@ -109,16 +110,23 @@ export async function egressRows(bench: EgressBench): Promise<void> {
       // Behind the gateway the name resolves (to the gateway); the bridge sandbox dials the origin.
       const via = { [gated]: '-', [direct]: origin.address }
 
-      for (const keepalive of [false, true]) {
+      const latencies = [
+        ['http', false],
+        ['http', true],
+        ['https', true],
+      ] as const
+      for (const [scheme, keepalive] of latencies) {
         const samples: Record<string, number[]> = { [gated]: [], [direct]: [] }
         const batch = Math.max(1, Math.round(bench.requests / bench.rounds))
         const one = (id: string) => async () => {
-          const args = ['latency', via[id]!, String(batch), keepalive ? '1' : '0']
+          const args = ['latency', scheme, via[id]!, String(batch), keepalive ? '1' : '0']
+          if (scheme === 'https') args.push('/workspace/origin.pem')
           samples[id]!.push(...((await client(request, id, args)) as number[]))
         }
         await alternate(bench.rounds, one(gated), one(direct))
+        const how = keepalive ? 'keep-alive' : 'a new connection each'
         table.latency(
-          `HTTP GET through the egress gateway, ${keepalive ? 'keep-alive' : 'a new connection each'}`,
+          `${scheme.toUpperCase()} GET through the egress gateway, ${how}`,
           samples[gated]!,
           samples[direct]!,
           'bridge mode, direct',

@@ -10,7 +10,7 @@
  *   6. GET /v1/sandboxes/{id} under autocannon -c 50 vs GET /health;
  *   7. pause/resume and stop/start (bench/lifecycle.ts), the PTY keystroke
  *      echo (bench/pty.ts) and checkpoint/restore under gVisor (bench/checkpoint.ts);
- *   8. HTTP GETs and 256 MiB downloads through the egress gateway vs bridge mode
+ *   8. HTTP(S) GETs and 256 MiB downloads through the egress gateway vs bridge mode
  *      (bench/egress.ts; needs `ip netns`).
  * The store and Kubernetes rows have scripts of their own (bench:store, bench:k8s).
  * Needs the Docker engine, the agent binary, workspace-test:latest and runsc.
