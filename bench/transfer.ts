@@ -5,7 +5,8 @@
  * event loop, which serves), beside `cp` of the same file on the same disk.
  * Our upload fsyncs before it renames into place, so its like-for-like
  * baseline is `cp` + `sync` of the copy; `curl -o` does not fsync what it
- * writes, so the download's is `cp` alone. Each side writes a new file: the
+ * writes, so the download's is `cp` alone, and the download followed by a
+ * `sync` of its file is against `cp` + `sync`. Each side writes a new file: the
  * copy and the uploaded file are both removed (untimed) before each run, so
  * neither pays for freeing the previous one. The memory of the serving
  * process (this one) is sampled meanwhile.
@@ -52,7 +53,10 @@ async function curl(args: string[], url: string): Promise<number> {
   return Number(stdout.trim().slice(-3))
 }
 
-/** Times upload, download, cp and cp + sync, in a rotating order, and records three rows. */
+/**
+ * Times upload, download (with and without a sync of what curl wrote), cp
+ * and cp + sync, in a rotating order, and records four rows.
+ */
 export async function transferRows(bench: TransferBench): Promise<void> {
   const { base, bytes, dir } = bench
   const source = path.join(dir, 'source.bin')
@@ -64,6 +68,7 @@ export async function transferRows(bench: TransferBench): Promise<void> {
   const times = {
     up: [] as number[],
     down: [] as number[],
+    downSync: [] as number[],
     cp: [] as number[],
     sync: [] as number[],
   }
@@ -93,6 +98,14 @@ export async function transferRows(bench: TransferBench): Promise<void> {
         if (size !== bytes) throw new Error(`download: ${size} of ${bytes} bytes`)
       },
     ],
+    [
+      'downSync',
+      async () => {
+        const status = await curl(['-o', down], url)
+        if (status !== 200) throw new Error(`download: ${status}`)
+        await run('sync', [down])
+      },
+    ],
     ['cp', () => run('cp', [source, copy]).then(() => undefined)],
     [
       'sync',
@@ -102,7 +115,7 @@ export async function transferRows(bench: TransferBench): Promise<void> {
   ]
   // Each step writes a new file: what it wrote last is removed first, untimed.
   const clear = async (key: keyof typeof times) => {
-    if (key !== 'up') return fs.rm(key === 'down' ? down : copy, { force: true })
+    if (key !== 'up') return fs.rm(key.startsWith('down') ? down : copy, { force: true })
     const reply = await bench.request(
       'DELETE',
       `/v1/workspaces/${bench.workspaceId}/files?path=${name}`,
@@ -154,5 +167,14 @@ export async function transferRows(bench: TransferBench): Promise<void> {
     ...secondsRow(`download ${mib} MiB (GET files/content) into a file`, times.down, times.cp),
     baselineLabel: 'cp on the same disk',
     ...rateFields(bytes, s(times.down), s(times.cp)),
+  })
+  table.add({
+    ...secondsRow(
+      `download ${mib} MiB (GET files/content) into a file, then sync it`,
+      times.downSync,
+      times.sync,
+    ),
+    baselineLabel: 'cp + sync of the copy',
+    ...rateFields(bytes, s(times.downSync), s(times.sync)),
   })
 }
