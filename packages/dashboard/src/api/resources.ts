@@ -6,13 +6,22 @@ import type {
   Checkpoint,
   CreateSandboxBody,
   FileInfo,
+  NetworkPolicyBody,
   ProcessInfo,
   Sandbox,
   Workspace,
 } from '@workspace-manager/protocol'
 import { request, requestJson } from './client.js'
 
-export type { Checkpoint, CreateSandboxBody, FileInfo, ProcessInfo, Sandbox, Workspace }
+export type {
+  Checkpoint,
+  CreateSandboxBody,
+  FileInfo,
+  NetworkPolicyBody,
+  ProcessInfo,
+  Sandbox,
+  Workspace,
+}
 
 const enc = encodeURIComponent
 
@@ -73,6 +82,9 @@ export const sandboxes = {
   create: (body: CreateSandboxBody) =>
     requestJson<Sandbox>('POST', '/v1/sandboxes', { json: body }),
   delete: (id: string) => requestJson<void>('DELETE', `/v1/sandboxes/${enc(id)}`),
+  /** Changes the network policy of a running sandbox behind the egress gateway. */
+  setNetwork: (id: string, body: NetworkPolicyBody) =>
+    requestJson<unknown>('PATCH', `/v1/sandboxes/${enc(id)}/network`, { json: body }),
   act: (id: string, operation: LifecycleOperation) =>
     requestJson<Sandbox>('POST', `/v1/sandboxes/${enc(id)}/${operation}`),
   processes: async (id: string) =>

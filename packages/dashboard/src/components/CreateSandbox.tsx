@@ -2,17 +2,23 @@ import { useState } from 'preact/hooks'
 import { sandboxes, type CreateSandboxBody, type Workspace } from '../api/resources.js'
 import { Busy, ErrorBox, useAction } from './common.js'
 import { MetadataInput, parseMetadata } from './MetadataInput.js'
+import { NetworkFields, networkBody, type NetworkMode } from './NetworkInput.js'
+import { EMPTY_SECRET, SecretsInput, secretsBody, type SecretRow } from './SecretsInput.js'
 
-type NetworkMode = 'none' | 'allowlist' | 'open'
-
-/** The create form: workspace, template, resources, network, env and timeout. */
+/**
+ * The create form: workspace, template, resources, disk size, network and
+ * its allow list, env, secrets and timeout.
+ */
 export function CreateSandbox(props: { workspaces: Workspace[]; onCreated: () => Promise<void> }) {
   const [workspaceId, setWorkspaceId] = useState('')
   const [name, setName] = useState('')
   const [template, setTemplate] = useState('')
   const [cpu, setCpu] = useState('')
   const [memory, setMemory] = useState('')
+  const [disk, setDisk] = useState('')
   const [network, setNetwork] = useState<NetworkMode>('none')
+  const [allow, setAllow] = useState('')
+  const [secrets, setSecrets] = useState<SecretRow[]>([EMPTY_SECRET])
   const [env, setEnv] = useState('')
   const [timeout, setTimeoutText] = useState('')
   const action = useAction()
@@ -22,17 +28,23 @@ export function CreateSandbox(props: { workspaces: Workspace[]; onCreated: () =>
     event.preventDefault()
     await action.run('Creating sandbox (until it is running)', async () => {
       const parsedEnv = parseMetadata(env, 'env')
+      const parsedSecrets = secretsBody(secrets)
       const body: CreateSandboxBody = {
         workspace_id: chosen,
-        network_mode: network,
+        network: networkBody(network, allow),
         ...(name ? { name } : {}),
         ...(template ? { template } : {}),
         ...(cpu ? { cpu: Number.isNaN(Number(cpu)) ? cpu : Number(cpu) } : {}),
         ...(memory ? { memory } : {}),
+        // As typed ("2GiB" or bytes): the server parses and judges it.
+        ...(disk.trim() ? { disk_bytes: disk.trim() } : {}),
         ...(parsedEnv ? { env: parsedEnv } : {}),
+        ...(parsedSecrets ? { secrets: parsedSecrets } : {}),
         ...(timeout ? { timeout: Number(timeout) } : {}),
       }
       await sandboxes.create(body)
+      // Values typed are not kept in the page once the server has them.
+      setSecrets([EMPTY_SECRET])
       await props.onCreated()
     })
   }
@@ -88,16 +100,13 @@ export function CreateSandbox(props: { workspaces: Workspace[]; onCreated: () =>
           />
         </label>
         <label>
-          Network
-          <select
-            name="network"
-            value={network}
-            onChange={(e) => setNetwork(e.currentTarget.value as NetworkMode)}
-          >
-            <option value="none">none</option>
-            <option value="allowlist">allowlist (nothing allowed)</option>
-            <option value="open">open</option>
-          </select>
+          Disk
+          <input
+            name="disk"
+            placeholder="e.g. 2GiB (server default)"
+            value={disk}
+            onInput={(e) => setDisk(e.currentTarget.value)}
+          />
         </label>
         <label>
           Timeout (seconds)
@@ -111,12 +120,16 @@ export function CreateSandbox(props: { workspaces: Workspace[]; onCreated: () =>
           />
         </label>
       </div>
+      <div class="network-fields">
+        <NetworkFields mode={network} allow={allow} onMode={setNetwork} onAllow={setAllow} />
+      </div>
       <MetadataInput
         label="Environment (NAME=value per line)"
         name="env"
         value={env}
         onInput={setEnv}
       />
+      <SecretsInput rows={secrets} onRows={setSecrets} />
       <button type="submit" disabled={action.busy !== null || !chosen}>
         Create sandbox
       </button>

@@ -9,12 +9,16 @@ import {
   usePolled,
 } from '../components/common.js'
 import { Checkpoints } from '../components/Checkpoints.js'
+import { NetworkPanel } from '../components/NetworkPanel.js'
 import { Ports } from '../components/Ports.js'
 import { Processes } from '../components/Processes.js'
 import { Terminal } from '../components/Terminal.js'
 import { LifecycleButtons, StateBadge } from './Sandboxes.js'
 
-/** One sandbox: its state and actions, terminal, processes, checkpoints and ports. */
+/**
+ * One sandbox: its state and actions, network and secrets, terminal,
+ * processes, checkpoints and ports.
+ */
 export function SandboxPage({ id }: { id: string }) {
   const sandbox = usePolled(() => sandboxes.get(id), [id], 2000)
   const action = useAction()
@@ -53,6 +57,10 @@ export function SandboxPage({ id }: { id: string }) {
             <dd>
               {value.cpu} CPU, {formatBytes(value.memory)}
             </dd>
+            <dt>Disk</dt>
+            <dd data-testid="disk">
+              {typeof value.disk_bytes === 'number' ? formatBytes(value.disk_bytes) : 'unlimited'}
+            </dd>
             <dt>Network</dt>
             <dd>{value.network?.mode ?? value.network_mode}</dd>
             <dt>Expires</dt>
@@ -62,6 +70,7 @@ export function SandboxPage({ id }: { id: string }) {
           </dl>
         </div>
       )}
+      {value && <NetworkPanel sandbox={value} onChanged={sandbox.reload} />}
       {value && running && <Terminal sandboxId={id} />}
       {value && !running && (
         <p class="hint card">The terminal opens when the sandbox is running.</p>
