@@ -3,7 +3,12 @@ import assert from 'node:assert/strict'
 import { fillHeaders, fillText, secretsForHost } from '../../src/egress/secret-fill.js'
 
 const ca = { cert: 'cert', key: 'key' }
-const token = { name: 'TOKEN', value: 'real-token', hosts: ['api.test'], placeholder: 'wm-secret-a' }
+const token = {
+  name: 'TOKEN',
+  value: 'real-token',
+  hosts: ['api.test'],
+  placeholder: 'wm-secret-a',
+}
 const key = { name: 'KEY', value: 'real-key', hosts: ['*.example.com'], placeholder: 'wm-secret-b' }
 const all = { ca, secrets: [token, key] }
 
