@@ -87,7 +87,9 @@ test('a refusal is the error of its code; a reply without x-pid is a bad respons
     },
   )
   await withServer(
-    (_request, response) => response.end('x'),
+    (_request, response) => {
+      response.end('x')
+    },
     async (client) => {
       await assert.rejects(
         client.process.streamStdout('sb1', 'true'),
