@@ -57,6 +57,7 @@ export class EgressGateway {
   #directory = new Map<string, string>()
   #directoryAt = 0
   #refreshing: Promise<void> | undefined
+  #forgetters: Array<(sandboxId: string) => void> = []
 
   constructor(options: EgressGatewayOptions) {
     this.#options = options
@@ -83,6 +84,11 @@ export class EgressGateway {
     const dns = new GatewayDns(decisions, gateway)
     const http = new HttpGateway(decisions, false, terminator)
     const proxy = new HttpGateway(decisions, true, terminator)
+    this.#forgetters = [
+      (id) => http.forget(id),
+      (id) => proxy.forget(id),
+      (id) => terminator.forget(id),
+    ]
     const tls = new TlsGateway(decisions, terminator)
     this.#closers.push(async () => {
       // The rules stay while sandboxes still use the network: without them they would reach the host.
@@ -116,9 +122,10 @@ export class EgressGateway {
     }
   }
 
-  /** Forgets what was made for a sandbox that is gone (its certificates). */
+  /** Forgets what was made for a sandbox that is gone (its certificates, its upstream connections). */
   forget(sandboxId: string): void {
     this.#certificates.forget(sandboxId)
+    for (const forget of this.#forgetters) forget(sandboxId)
   }
 
   /** Whether the gateway listens now. */
@@ -151,8 +158,10 @@ export class EgressGateway {
 
   async #sandboxAt(address: string): Promise<string | undefined> {
     const plain = address.replace(/^::ffff:/, '')
-    const fresh = Date.now() - this.#directoryAt < DIRECTORY_TTL_MS
-    if (!fresh || !this.#directory.has(plain)) await this.#refresh()
+    const age = Date.now() - this.#directoryAt
+    if (age >= DIRECTORY_TTL_MS || !this.#directory.has(plain)) await this.#refresh()
+    // Asked again before it expires, so a steady stream of requests never waits for the engine.
+    else if (age >= DIRECTORY_TTL_MS / 2) void this.#refresh()
     return this.#directory.get(plain)
   }
 

@@ -6,6 +6,7 @@ import { endToEnd, refuse, relay } from './relay.js'
 import { fillHeaders, fillText } from './secret-fill.js'
 import { connectSpliced } from './splice.js'
 import type { TlsTerminator } from './tls-terminator.js'
+import { UpstreamPool } from './upstream-pool.js'
 
 /** Where a request goes: host, port and the path to ask for there. */
 interface Target {
@@ -41,6 +42,7 @@ export class HttpGateway {
   readonly #explicit: boolean
   readonly #terminator: TlsTerminator
   readonly #server: http.Server
+  readonly #pool = new UpstreamPool((options) => new http.Agent(options))
 
   constructor(decisions: EgressDecisions, explicit: boolean, terminator: TlsTerminator) {
     this.#decisions = decisions
@@ -64,7 +66,13 @@ export class HttpGateway {
 
   async close(): Promise<void> {
     this.#server.closeAllConnections()
+    this.#pool.close()
     await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+  }
+
+  /** Closes the pooled upstream connections of a sandbox that is gone. */
+  forget(sandboxId: string): void {
+    this.#pool.forget(sandboxId)
   }
 
   #target(request: http.IncomingMessage): Target | undefined {
@@ -99,16 +107,18 @@ export class HttpGateway {
       )
     }
     const secrets = decision.secrets?.secrets ?? []
-    const upstream = http.request({
+    const options: http.RequestOptions = {
       host: decision.address,
       port: target.port,
       method: request.method,
       path: fillText(target.path, secrets),
       headers: fillHeaders(endToEnd(request.headers), secrets),
       setHost: false,
-      agent: false,
-    })
-    relay(request, response, upstream, `${target.host}:${target.port}`)
+    }
+    const agent = this.#pool.agentFor(sandboxId)
+    const open = (fresh: boolean) =>
+      http.request({ ...options, agent: fresh ? this.#pool.oneShot : agent })
+    relay(request, response, open, `${target.host}:${target.port}`)
   }
 
   async #tunnel(request: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {

@@ -7,6 +7,7 @@ import type { CertificateAuthority, LeafCertificates } from './certificates.js'
 import type { EgressDecisions } from './decisions.js'
 import { endToEnd, refuse, relay } from './relay.js'
 import { fillHeaders, fillText } from './secret-fill.js'
+import { UpstreamPool } from './upstream-pool.js'
 
 /** Whom a terminated connection belongs to, and where its requests go. */
 export interface TerminatedTarget {
@@ -58,14 +59,13 @@ export class TlsTerminator {
   readonly #trust: string[]
   readonly #targets = new WeakMap<object, TerminatedTarget>()
   readonly #server: http.Server
-  readonly #agent: https.Agent
+  readonly #pool = new UpstreamPool((options) => new https.Agent(options))
   readonly #sockets = new Set<tls.TLSSocket>()
 
   constructor(decisions: EgressDecisions, certificates: LeafCertificates, trust: string[]) {
     this.#decisions = decisions
     this.#certificates = certificates
     this.#trust = trust
-    this.#agent = new https.Agent({ keepAlive: true, maxFreeSockets: 64 })
     // Never listens: it parses the requests of connections handed to it.
     this.#server = http.createServer((request, response) => void this.#forward(request, response))
     this.#server.on('clientError', (_error, socket) => socket.destroy())
@@ -105,7 +105,12 @@ export class TlsTerminator {
   /** Closes every connection it serves and the upstream connections it keeps. */
   close(): void {
     for (const socket of this.#sockets) socket.destroy()
-    this.#agent.destroy()
+    this.#pool.close()
+  }
+
+  /** Closes the upstream connections kept for a sandbox that is gone. */
+  forget(sandboxId: string): void {
+    this.#pool.forget(sandboxId)
   }
 
   async #forward(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -121,7 +126,7 @@ export class TlsTerminator {
       )
     }
     const secrets = decision.secrets?.secrets ?? []
-    const upstream = https.request({
+    const options: https.RequestOptions = {
       host: decision.address,
       port,
       servername: host,
@@ -129,11 +134,13 @@ export class TlsTerminator {
       path: fillText(request.url ?? '/', secrets),
       headers: fillHeaders(endToEnd(request.headers), secrets),
       setHost: false,
-      agent: this.#agent,
       ca: this.#trust,
       // The address was dialled; the certificate must be the host's.
       checkServerIdentity: (_address, cert) => tls.checkServerIdentity(host, cert),
-    })
-    relay(request, response, upstream, `${host}:${port}`)
+    }
+    const agent = this.#pool.agentFor(sandboxId)
+    const open = (fresh: boolean) =>
+      https.request({ ...options, agent: fresh ? this.#pool.oneShot : agent })
+    relay(request, response, open, `${host}:${port}`)
   }
 }
