@@ -72,22 +72,24 @@ def run_stream(
     sandbox_id: str, cmd: str, options: RunCommandOptions | None, default: float
 ) -> Call[None]:
     """Start and follow as SSE; ``default`` (exec_timeout) bounds silence when no timeout."""
-    body = _body(cmd, options)
-    timeout = float(body["timeout"]) + SLACK if "timeout" in body else default
-    return Call(
-        "POST",
-        _processes(sandbox_id),
-        parse_nothing,
-        json=body,
-        timeout=timeout,
-        headers=EVENT_STREAM,
-    )
+    return _streamed(sandbox_id, cmd, options, default, EVENT_STREAM)
 
 
 def raw_stdout(
     sandbox_id: str, cmd: str, options: RunCommandOptions | None, default: float
 ) -> Call[None]:
     """Start and read its raw stdout bytes; timeouts as ``run_stream``."""
+    return _streamed(sandbox_id, cmd, options, default, OCTET_STREAM)
+
+
+def _streamed(
+    sandbox_id: str,
+    cmd: str,
+    options: RunCommandOptions | None,
+    default: float,
+    accept: dict[str, str],
+) -> Call[None]:
+    """A process start whose reply is read as a stream of the type ``accept`` names."""
     body = _body(cmd, options)
     timeout = float(body["timeout"]) + SLACK if "timeout" in body else default
     return Call(
@@ -96,7 +98,7 @@ def raw_stdout(
         parse_nothing,
         json=body,
         timeout=timeout,
-        headers=OCTET_STREAM,
+        headers=accept,
     )
 
 
