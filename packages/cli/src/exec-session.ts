@@ -108,15 +108,8 @@ class ExecSession {
   }
 
   async #follow(): Promise<number> {
-    const { sandboxId, cmd, args, env, cwd, timeoutMs } = this.#request
-    const events = this.#client.process.stream(sandboxId, cmd, {
-      args,
-      env,
-      cwd,
-      timeoutMs,
-      stdin: this.#io.stdin ? true : undefined,
-      signal: this.#controller.signal,
-    })
+    const { sandboxId, cmd, timeoutMs } = this.#request
+    const events = this.#client.process.stream(sandboxId, cmd, this.#startOptions())
     for await (const event of events) {
       this.#dropped += event.dropped ?? 0
       if (event.type === 'exit' || event.type === 'error') this.#reportDropped()
@@ -140,19 +133,25 @@ class ExecSession {
     return ExitCode.ERROR
   }
 
+  /** What both ways of following start the process with. */
+  #startOptions() {
+    const { args, env, cwd, timeoutMs } = this.#request
+    return {
+      args,
+      env,
+      cwd,
+      timeoutMs,
+      stdin: this.#io.stdin ? true : undefined,
+      signal: this.#controller.signal,
+    }
+  }
+
   /** Raw stdout piped to ours; stderr from the process's events meanwhile. */
   async #followRaw(): Promise<number> {
-    const { sandboxId, cmd, args, env, cwd, timeoutMs } = this.#request
+    const { sandboxId, cmd, timeoutMs } = this.#request
     let output
     try {
-      output = await this.#client.process.streamStdout(sandboxId, cmd, {
-        args,
-        env,
-        cwd,
-        timeoutMs,
-        stdin: this.#io.stdin ? true : undefined,
-        signal: this.#controller.signal,
-      })
+      output = await this.#client.process.streamStdout(sandboxId, cmd, this.#startOptions())
     } catch (error) {
       // Refused before it started (the server's reason, as the event stream's error event).
       if (!(error instanceof WorkspaceError) || error.status !== 400) throw error
