@@ -1,4 +1,5 @@
 import type http from 'node:http'
+import { spliceBody } from './body-splice.js'
 
 /** Headers that belong to one hop and are not passed on. */
 export const HOP_HEADERS = [
@@ -66,6 +67,7 @@ export function relay(
     upstream.on('response', (reply) => {
       answered = true
       response.writeHead(reply.statusCode ?? 502, reply.statusMessage, endToEnd(reply.headers))
+      if (spliceBody(reply, response, request.method ?? '')) return
       // An upstream cut short mid-body: the sandbox must see its answer cut short too.
       reply.on('error', () => response.destroy())
       reply.on('aborted', () => response.destroy())

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import http from 'node:http'
+import { once } from 'node:events'
 import type net from 'node:net'
 import { ask, startHarness, startOrigin } from './http-harness.js'
 
@@ -183,4 +184,50 @@ test('bodies of every size arrive whole both ways, length-delimited and chunked'
     })
     assert.equal(echoed.body.toString(), `${size} ${expected}`, `a request body of ${size} bytes`)
   }
+})
+
+test('a body cut short upstream is cut short for the sandbox; a slow reader gets it whole', async (t) => {
+  const data = randomBytes(8 * 2 ** 20)
+  const origin = await startOrigin((request, response) => {
+    request.resume()
+    const size = Number(new URL(request.url ?? '/', 'http://origin.test').searchParams.get('size'))
+    response.setHeader('content-length', size)
+    if (request.url?.startsWith('/short')) {
+      // Half the promised length, then the connection goes.
+      response.write(data.subarray(0, size / 2), () => request.socket.destroy())
+      return
+    }
+    response.end(data.subarray(0, size))
+  })
+  const harness = await startHarness()
+  t.after(async () => {
+    await harness.close()
+    origin.server.close()
+  })
+  // Below and above the length from which bodies are spliced.
+  for (const size of [64 * 1024, 8 * 2 ** 20]) {
+    await assert.rejects(
+      ask(harness, 'a', origin.port, `/short?size=${size}`),
+      /aborted|ECONNRESET|socket hang up/,
+      `${size} bytes promised, half sent`,
+    )
+  }
+  const request = http.request({
+    host: '127.0.0.1',
+    port: harness.port,
+    localAddress: '127.0.0.2',
+    path: `http://origin.test:${origin.port}/whole?size=${data.length}`,
+    agent: false,
+  })
+  request.end()
+  const [reply] = (await once(request, 'response')) as [http.IncomingMessage]
+  const chunks: Buffer[] = []
+  reply.on('data', (chunk: Buffer) => {
+    chunks.push(chunk)
+    // A turn of the event loop per chunk: the gateway's writes back up and the upstream waits.
+    reply.pause()
+    setImmediate(() => reply.resume())
+  })
+  await once(reply, 'end')
+  assert.equal(sha(Buffer.concat(chunks)), sha(data))
 })
