@@ -57,11 +57,13 @@ func TestPtyReattachReplaysExactlyWhatWasMissed(t *testing.T) {
 	c.input("echo fir''st\n")
 	c.readUntil("first", 5*time.Second)
 	// Output produced while nobody is attached is kept.
-	c.input("sleep 0.3; echo miss''ed-1; echo miss''ed-2\n")
-	c.readUntil("\n", time.Second) // the echo of the typed line, at least
+	c.input("sleep 1; echo miss''ed-1; echo miss''ed-2\n")
+	// The shell's echo of the typed line (quotes and all): the line was taken before the
+	// detach. Waiting for "\n" returned at once, the first prompt's line being there already.
+	c.readUntil("miss''ed-2", 5*time.Second)
 	seen := c.offset + int64(c.out.Len())
 	c.conn.Close()
-	time.Sleep(600 * time.Millisecond)
+	time.Sleep(1300 * time.Millisecond)
 
 	full := a.attach(id, 0)
 	full.readUntil("missed-2", 5*time.Second)
