@@ -29,7 +29,10 @@ describe('live: wm sandbox', { skip: skipLive }, () => {
     const human = await wm('sandbox', 'get', id)
     assert.equal(human.code, 0)
     assert.match(human.stdout, new RegExp(`^id: +${id}\\nstate: +running\\nworkspace: +${ws}\\n`))
-    assert.match(human.stdout, /\ncpu: +0\.5 cores\nmemory: +256\.0 MiB\nnetwork: +none\nenv: +A\n/)
+    assert.match(
+      human.stdout,
+      /\ncpu: +0\.5 cores\nmemory: +256\.0 MiB\ndisk: +unlimited\nnetwork: +none\nenv: +A\n/,
+    )
 
     const sandbox = JSON.parse((await wm('--json', 'sandbox', 'get', id)).stdout)
     assert.deepEqual(Object.keys(sandbox).sort(), [
@@ -38,6 +41,7 @@ describe('live: wm sandbox', { skip: skipLive }, () => {
       'cpu',
       'createdAt',
       'desiredState',
+      'diskBytes',
       'env',
       'errorMessage',
       'expiresAt',
@@ -50,6 +54,7 @@ describe('live: wm sandbox', { skip: skipLive }, () => {
       'networkMode',
       'onIdle',
       'onTimeout',
+      'secrets',
       'state',
       'template',
       'timeout',
