@@ -98,8 +98,14 @@ test('only the leader keeps a pool: a follower makes its sandboxes; when the lea
   )
   // a learns it lost the lead at its next check; until then it may even refill once.
   await until(() => a.pool.status()[0]!.ready === 0, 'a’s pool empty')
-  const [readyOfB] = (await pooledContainerIds(a.config)).filter((id) => id !== pooledByA)
-  assert.ok(b.pool.holds(readyOfB!))
+  // A container a refilled just before it learnt may still be on its way out: wait until the
+  // one pooled container left is b's.
+  let readyOfB: string | undefined
+  await until(async () => {
+    const left = (await pooledContainerIds(a.config)).filter((id) => id !== pooledByA)
+    readyOfB = left.length === 1 ? left[0] : undefined
+    return readyOfB !== undefined && b.pool.holds(readyOfB)
+  }, 'only the new leader’s pooled sandbox left')
   assert.notEqual(await create(a.app), readyOfB, 'the old leader serves no pooled sandbox now')
   assert.equal(await create(b.app), readyOfB, 'the new leader does')
   const rows = (await shared.listSandboxes()).map((row) => row.id).sort()
