@@ -37,6 +37,9 @@
 8. A secret's hosts follow the host-name grammar of allow entries, and its name may be
    neither in the create's env nor one the server reserves (said in the document's
    words): a schema-valid create with secrets gets one secret that follows them.
+9. Whether a sandbox's disk_bytes can be honoured depends on the engine's storage driver (400
+   code 1001 where it cannot), and a size string's grammar and minimum (1m) are given in words:
+   a schema-valid create leaves disk_bytes to the server's default, as it does cpu and memory.
 """
 
 from __future__ import annotations
@@ -167,6 +170,7 @@ def before_call(ctx: Any, case: Any, kwargs: dict[str, Any]) -> None:
     if _is_positive(case):
         body.pop("cpu", None)
         body.pop("memory", None)
+        body.pop("disk_bytes", None)
     if len(created_sandboxes) >= MAX_SANDBOXES and isinstance(
         body.get("template"), (str, type(None))
     ):
